@@ -1,0 +1,6 @@
+// Every command module registers itself on the program. Add one line per module.
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: RegisterCommand[] = [];

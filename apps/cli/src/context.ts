@@ -1,0 +1,40 @@
+// What every command gets: parsed global options, the workspace opener, output helpers.
+import type { Command } from 'commander';
+import { openWorkspace, type Workspace } from '@backlot/adapters/workspace';
+import { createProgress, type ProgressRenderer } from './progress.js';
+
+export interface GlobalOptions {
+  workspace?: string;
+  db?: string;
+  json?: boolean;
+}
+
+export function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+/** Opens the workspace for one command, runs fn, and always closes it (releasing the lock). */
+export async function withWorkspace<T>(cmd: Command, fn: (ws: Workspace) => Promise<T>, opts: { mustExist?: boolean } = {}): Promise<T> {
+  const g = globals(cmd);
+  const ws = await openWorkspace({ home: g.workspace, databaseUrl: g.db, command: `backlot ${cmd.name()}`, mustExist: opts.mustExist });
+  try {
+    return await fn(ws);
+  } finally {
+    await ws.close();
+  }
+}
+
+export function progressFor(cmd: Command): ProgressRenderer {
+  return createProgress({ json: globals(cmd).json });
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Prints a plain table: columns padded to their widest cell. */
+export function printTable(headers: string[], rows: Array<Array<string | number | null | undefined>>): void {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  for (const r of cells) process.stdout.write(`${r.map((c, i) => (c ?? '').padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+}

@@ -1,0 +1,20 @@
+// Versioned migrations, applied in this order and never edited once released.
+// Each area of the product owns its own file.
+import library from './0001_library.js';
+import rights from './0002_rights.js';
+import training from './0003_training.js';
+import generation from './0004_generation.js';
+import server from './0005_server.js';
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  { id: '0001_library', sql: library },
+  { id: '0002_rights', sql: rights },
+  { id: '0003_training', sql: training },
+  { id: '0004_generation', sql: generation },
+  { id: '0005_server', sql: server },
+];
