@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@backlot\/core$/, replacement: here('./packages/core/src/index.ts') },
       { find: /^@backlot\/adapters\/(.*)$/, replacement: here('./packages/adapters/src/$1/index.ts') },
+      { find: /^@backlot\/workflows\/(.*)$/, replacement: here('./packages/workflows/src/$1/index.ts') },
       { find: /^@backlot\/server$/, replacement: here('./apps/server/src/index.ts') },
     ],
   },

@@ -1,0 +1,2 @@
+// ffmpeg adapter: probing, single-pass shot analysis, keyframes, proxies, encoding.
+export * from './run.js';
