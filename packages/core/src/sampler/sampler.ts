@@ -1,0 +1,101 @@
+// Rectified-flow samplers written like k-diffusion's: small functions of (model, noise, schedule).
+// The model is any async velocity field v(x, t); ONNX, a test's analytic Gaussian, or a guided pair.
+
+/** v(x, t) = dx/dt under x_t = (1-t)·x0 + t·noise. Must not modify x. */
+export type VelocityModel = (x: Float32Array, t: number) => Promise<Float32Array>;
+
+export interface SampleOptions {
+  /** Called after each step, with the step just finished (1-based) and the step count. */
+  onStep?: (step: number, steps: number, t: number) => void;
+  /** Checked between model calls; aborting throws the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Runs on the new state after each step, in place, at the new time: how known frames are kept
+   * (see conditioning.ts). Not called on the input state.
+   */
+  constrain?: (x: Float32Array, t: number) => void;
+}
+
+export type SamplerName = 'euler' | 'heun';
+
+/** x + h·v, as a new array. */
+function stepAlong(x: Float32Array, v: Float32Array, h: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! + h * v[i]!;
+  return out;
+}
+
+function checkVelocity(v: Float32Array, x: Float32Array): void {
+  if (v.length !== x.length) throw new Error(`velocity has ${v.length} values for a state of ${x.length}`);
+}
+
+/** First-order Euler: one model call per step. `x` is the state at schedule[0] (noise, or a noised clip). */
+export async function sampleEuler(model: VelocityModel, x: Float32Array, schedule: ArrayLike<number>, opts: SampleOptions = {}): Promise<Float32Array> {
+  const steps = schedule.length - 1;
+  let cur = x;
+  for (let i = 0; i < steps; i++) {
+    opts.signal?.throwIfAborted();
+    const t = schedule[i]!;
+    const tNext = schedule[i + 1]!;
+    const v = await model(cur, t);
+    checkVelocity(v, cur);
+    cur = stepAlong(cur, v, tNext - t);
+    opts.constrain?.(cur, tNext);
+    opts.onStep?.(i + 1, steps, tNext);
+  }
+  return cur;
+}
+
+/**
+ * Heun's second-order method (Karras et al. 2022, Alg. 1): an Euler predictor, then the average of the
+ * slopes at both ends. Unlike k-diffusion's D(x, σ) form, a flow model's velocity is defined at t = 0
+ * (models train on t in [0, 1]), so the last step is corrected too: 2 model calls per step.
+ */
+export async function sampleHeun(model: VelocityModel, x: Float32Array, schedule: ArrayLike<number>, opts: SampleOptions = {}): Promise<Float32Array> {
+  const steps = schedule.length - 1;
+  let cur = x;
+  for (let i = 0; i < steps; i++) {
+    opts.signal?.throwIfAborted();
+    const t = schedule[i]!;
+    const tNext = schedule[i + 1]!;
+    const h = tNext - t;
+    const v = await model(cur, t);
+    checkVelocity(v, cur);
+    const predicted = stepAlong(cur, v, h);
+    opts.constrain?.(predicted, tNext);
+    opts.signal?.throwIfAborted();
+    const v2 = await model(predicted, tNext);
+    checkVelocity(v2, cur);
+    const next = new Float32Array(cur.length);
+    for (let k = 0; k < cur.length; k++) next[k] = cur[k]! + (h / 2) * (v[k]! + v2[k]!);
+    opts.constrain?.(next, tNext);
+    cur = next;
+    opts.onStep?.(i + 1, steps, tNext);
+  }
+  return cur;
+}
+
+export function sample(name: SamplerName, model: VelocityModel, x: Float32Array, schedule: ArrayLike<number>, opts: SampleOptions = {}): Promise<Float32Array> {
+  return name === 'heun' ? sampleHeun(model, x, schedule, opts) : sampleEuler(model, x, schedule, opts);
+}
+
+/** Model calls a sampler makes over a schedule: progress totals and cost estimates. */
+export function modelCalls(name: SamplerName, steps: number): number {
+  return name === 'heun' ? 2 * steps : steps;
+}
+
+/** Conditional and unconditional velocities for the same (x, t), usually from one batch-2 call. */
+export type GuidedPair = (x: Float32Array, t: number) => Promise<{ cond: Float32Array; uncond: Float32Array }>;
+
+/**
+ * Classifier-free guidance (Ho & Salimans 2022) on velocities: v = v_u + g·(v_c - v_u).
+ * g = 1 is the conditional model alone; g = 0 ignores the prompt.
+ */
+export function classifierFreeGuidance(pair: GuidedPair, scale: number): VelocityModel {
+  return async (x, t) => {
+    const { cond, uncond } = await pair(x, t);
+    const v = new Float32Array(cond.length);
+    for (let i = 0; i < v.length; i++) v[i] = uncond[i]! + scale * (cond[i]! - uncond[i]!);
+    return v;
+  };
+}
