@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './progress.js';
 export * from './domain/library.js';
+export * from './sampler/index.js';
