@@ -1,0 +1,234 @@
+// Test footage with a known edit: renders shots from ffmpeg's own sources and joins them with cuts,
+// dissolves, wipes and fades, adding camera flashes, black frames and fast motion where asked.
+// Returns the ground truth in the same shape as ../shared/library/groundtruth/*.json, so tests and the
+// bench score everything the same way. Nothing is downloaded: every pixel comes from lavfi.
+//
+//   const clip = await makeEdit(path.join(dir, 'a.mp4'), {
+//     shots: [{ scene: scenes.pattern(), frames: 48 }, { scene: scenes.fractal(), frames: 60, flashes: [20] }],
+//     transitions: [{ kind: 'dissolve', frames: 12 }],
+//   });
+//   clip.truth.transitions // [{ kind: 'dissolve', start: 36, end: 48 }]
+import { ffmpeg, ffprobe } from '@backlot/adapters/ffmpeg';
+
+/** A lavfi source chain producing one shot's picture at any size and rate (`{s}` and `{r}` are filled in). */
+export type Scene = string;
+
+/** Ready-made scenes. Each gives visibly different content; `hue` rotates colours to make siblings. */
+export const scenes = {
+  /** testsrc2: colour bars, a moving ball and a running counter. */
+  pattern: (hue = 0): Scene => `testsrc2=s={s}:r={r}${hue ? `,hue=h=${hue}` : ''}`,
+  /** Mandelbrot zoom: rich texture, slow continuous change. */
+  fractal: (hue = 0): Scene => `mandelbrot=s={s}:r={r}:maxiter=256${hue ? `,hue=h=${hue}` : ''}`,
+  /** Slowly moving colour gradients (like a sky). */
+  gradient: (seed = 1): Scene => `gradients=s={s}:r={r}:speed=0.02:seed=${seed}`,
+  /** Static SMPTE bars: a completely static shot. */
+  bars: (): Scene => `smptehdbars=s={s}:r={r}`,
+  /** Game of life: every frame changes a little everywhere (grain-like activity). */
+  life: (): Scene => `life=s={s}:r={r}:mold=10:ratio=0.1:death_color=#203050:life_color=#f0c040`,
+  /** A fast camera pan over a wide test pattern: large frame-to-frame change inside one shot. */
+  fastPan: (pixelsPerFrame = 40, hue = 0): Scene =>
+    `testsrc2=s={W3}:r={r}${hue ? `,hue=h=${hue}` : ''},crop={w}:{h}:x='mod(n*${pixelsPerFrame},{W2})':y=0`,
+  /** A coloured square moving across a flat background. */
+  ball: (background = 'navy', colour = 'red', speedPxPerFrame = 6): Scene =>
+    `color=c=${background}:s={s}:r={r}[bg{i}];color=c=${colour}:s=40x40:r={r}[fg{i}];[bg{i}][fg{i}]overlay=x='mod(n*${speedPxPerFrame},W)':y='H/2-20':shortest=1`,
+  /** Solid black (a black shot). */
+  black: (): Scene => `color=c=black:s={s}:r={r}`,
+} as const;
+
+export interface EditShot {
+  scene: Scene;
+  frames: number;
+  /** Frames (0-based within this shot) that get a camera flash: strongly brightened. */
+  flashes?: number[];
+  /** Length of each flash in frames (default 2). */
+  flashFrames?: number;
+  /** Inclusive ranges (within this shot) turned to black, e.g. a dropout. */
+  blackFrames?: Array<[number, number]>;
+}
+
+export type EditTransition =
+  | { kind: 'cut' }
+  /** Cross-dissolve over `frames` frames (xfade=fade). */
+  | { kind: 'dissolve'; frames: number }
+  /** A wipe over `frames` frames; direction as in xfade (wipeleft, wiperight, wipeup, wipedown, slideleft...). */
+  | { kind: 'wipe'; frames: number; direction?: 'wipeleft' | 'wiperight' | 'wipeup' | 'wipedown' | 'slideleft' | 'slideright' | 'circleopen' }
+  /** A dip to black inside `frames` frames (xfade=fadeblack): one fade transition. */
+  | { kind: 'fadeblack'; frames: number }
+  /** Fade the outgoing shot to black, hold black, fade the incoming shot in: two fades and a black shot. */
+  | { kind: 'fade'; outFrames: number; blackFrames: number; inFrames: number };
+
+export interface EditSpec {
+  shots: EditShot[];
+  /** One per gap between shots. */
+  transitions: EditTransition[];
+  /** "24", "24000/1001", "30000/1001", "25"... (default "24"). */
+  fps?: string;
+  width?: number;
+  height?: number;
+  /** Sample aspect ratio written into the file, e.g. "4/3" for anamorphic. */
+  sar?: string;
+  /** Rotation metadata in degrees (90, 180, 270) written into the MP4. */
+  rotate?: number;
+  /** Extra ffmpeg output options (codec etc.). Default libx264 veryfast crf 23, yuv420p. */
+  outputArgs?: string[];
+}
+
+export interface TruthTransition {
+  kind: 'cut' | 'dissolve' | 'fade' | 'wipe';
+  /** First frame that is part of the transition (a cut: the first frame of the new shot). */
+  start: number;
+  /** First frame fully of the incoming shot (a cut: same as start). */
+  end: number;
+}
+
+export interface TruthNonTransition {
+  kind: 'flash' | 'black-frames';
+  approxStart: number;
+  approxEnd: number;
+}
+
+export interface GroundTruth {
+  fps: number;
+  frames: number;
+  transitions: TruthTransition[];
+  nonTransitions: TruthNonTransition[];
+}
+
+export interface MadeEdit {
+  path: string;
+  truth: GroundTruth;
+}
+
+function fpsValue(fps: string): number {
+  const [n, d] = fps.split('/').map(Number);
+  return (n ?? 24) / (d ?? 1);
+}
+
+/** Seconds for `frames` frames, exact enough that xfade lands on the intended frame. */
+function seconds(frames: number, fps: string): string {
+  return (frames / fpsValue(fps) + 1e-6).toFixed(6);
+}
+
+/** Renders the edit to `path` and returns its ground truth. */
+export async function makeEdit(path: string, spec: EditSpec): Promise<MadeEdit> {
+  if (spec.transitions.length !== Math.max(0, spec.shots.length - 1)) throw new Error('makeEdit: need one transition per gap between shots');
+  const fps = spec.fps ?? '24';
+  const w = spec.width ?? 320;
+  const h = spec.height ?? 180;
+  const graph: string[] = [];
+  const truth: GroundTruth = { fps: Math.round(fpsValue(fps) * 1000) / 1000, frames: 0, transitions: [], nonTransitions: [] };
+
+  spec.shots.forEach((shot, i) => {
+    let frames = shot.frames;
+    const t = spec.transitions[i];
+    // A fade out lengthens nothing: the last outFrames of this shot fade down.
+    const filters: string[] = [];
+    for (const f of shot.flashes ?? []) {
+      const n = shot.flashFrames ?? 2;
+      filters.push(`lutyuv=y='min(255,val*1.7+70)':enable='between(n,${f},${f + n - 1})'`);
+    }
+    for (const [a, b] of shot.blackFrames ?? []) filters.push(`lutyuv=y=16:u=128:v=128:enable='between(n,${a},${b})'`);
+    if (t?.kind === 'fade') filters.push(`fade=t=out:start_frame=${frames - t.outFrames}:nb_frames=${t.outFrames}`);
+    const prev = spec.transitions[i - 1];
+    if (prev?.kind === 'fade') filters.push(`fade=t=in:start_frame=0:nb_frames=${prev.inFrames}`);
+    const source = shot.scene
+      .replaceAll('{s}', `${w}x${h}`)
+      .replaceAll('{r}', fps)
+      .replaceAll('{w}', String(w))
+      .replaceAll('{h}', String(h))
+      .replaceAll('{W3}', `${w * 3}x${h}`)
+      .replaceAll('{W2}', String(w * 2))
+      .replaceAll('{i}', String(i));
+    graph.push(`${source},trim=end_frame=${frames},setpts=PTS-STARTPTS,format=yuv420p${filters.map((f) => `,${f}`).join('')},settb=AVTB[s${i}]`);
+    frames = 0;
+  });
+
+  // Chain the shots; `length` tracks the output length in frames so far.
+  let length = spec.shots[0]?.frames ?? 0;
+  let current = 's0';
+  const flashTruth = (shotIndex: number, shotStart: number) => {
+    const shot = spec.shots[shotIndex]!;
+    for (const f of shot.flashes ?? []) truth.nonTransitions.push({ kind: 'flash', approxStart: shotStart + f, approxEnd: shotStart + f + (shot.flashFrames ?? 2) - 1 });
+    for (const [a, b] of shot.blackFrames ?? []) truth.nonTransitions.push({ kind: 'black-frames', approxStart: shotStart + a, approxEnd: shotStart + b });
+  };
+  flashTruth(0, 0);
+  for (let i = 1; i < spec.shots.length; i++) {
+    const t = spec.transitions[i - 1]!;
+    const next = spec.shots[i]!;
+    const out = `j${i}`;
+    if (t.kind === 'cut') {
+      graph.push(`[${current}][s${i}]concat=n=2:v=1:a=0,settb=AVTB[${out}]`);
+      truth.transitions.push({ kind: 'cut', start: length, end: length });
+      flashTruth(i, length);
+      length += next.frames;
+    } else if (t.kind === 'fade') {
+      // Outgoing fade (already applied to the previous shot), a black hold, the incoming fade.
+      graph.push(`color=c=black:s=${w}x${h}:r=${fps},trim=end_frame=${t.blackFrames},setpts=PTS-STARTPTS,format=yuv420p,settb=AVTB[k${i}]`);
+      graph.push(`[${current}][k${i}][s${i}]concat=n=3:v=1:a=0,settb=AVTB[${out}]`);
+      truth.transitions.push({ kind: 'fade', start: length - t.outFrames, end: length });
+      truth.transitions.push({ kind: 'fade', start: length + t.blackFrames, end: length + t.blackFrames + t.inFrames });
+      flashTruth(i, length + t.blackFrames);
+      length += t.blackFrames + next.frames;
+    } else {
+      const transition = t.kind === 'dissolve' ? 'fade' : t.kind === 'fadeblack' ? 'fadeblack' : (t.direction ?? 'wipeleft');
+      const offset = length - t.frames;
+      graph.push(`[${current}][s${i}]xfade=transition=${transition}:duration=${seconds(t.frames, fps)}:offset=${seconds(offset, fps)},settb=AVTB[${out}]`);
+      truth.transitions.push({ kind: t.kind === 'fadeblack' ? 'fade' : t.kind, start: offset, end: length });
+      flashTruth(i, offset);
+      length += next.frames - t.frames;
+    }
+    current = out;
+  }
+  truth.frames = length;
+  const sar = spec.sar ? `,setsar=${spec.sar}` : ',setsar=1';
+  graph.push(`[${current}]format=yuv420p${sar}[out]`);
+
+  const output = spec.outputArgs ?? ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p'];
+  const rotate = spec.rotate ? ['-metadata:s:v:0', `rotate=${spec.rotate}`] : [];
+  await ffmpeg(['-v', 'error', '-filter_complex', graph.join(';'), '-map', '[out]', '-frames:v', String(length), ...output, ...rotate, path]);
+  return { path, truth };
+}
+
+/**
+ * A variable-frame-rate file: `parts` are shots rendered at their own rate and concatenated with cuts,
+ * kept at their native timestamps (no frame duplication). Ground truth is in presentation frames.
+ */
+export async function makeVariableRateEdit(path: string, parts: Array<{ scene: Scene; frames: number; fps: number }>, size = { width: 320, height: 180 }): Promise<MadeEdit & { cutTimes: number[] }> {
+  const graph: string[] = [];
+  const truth: GroundTruth = { fps: 0, frames: 0, transitions: [], nonTransitions: [] };
+  const cutTimes: number[] = [];
+  let frames = 0;
+  let time = 0;
+  parts.forEach((p, i) => {
+    const src = p.scene
+      .replaceAll('{s}', `${size.width}x${size.height}`)
+      .replaceAll('{r}', String(p.fps))
+      .replaceAll('{w}', String(size.width))
+      .replaceAll('{h}', String(size.height))
+      .replaceAll('{W3}', `${size.width * 3}x${size.height}`)
+      .replaceAll('{W2}', String(size.width * 2))
+      .replaceAll('{i}', String(i));
+    graph.push(`${src},trim=end_frame=${p.frames},setpts=PTS-STARTPTS,format=yuv420p,settb=1/1000[p${i}]`);
+    if (i > 0) {
+      truth.transitions.push({ kind: 'cut', start: frames, end: frames });
+      cutTimes.push(time);
+    }
+    frames += p.frames;
+    time += p.frames / p.fps;
+  });
+  graph.push(`${parts.map((_, i) => `[p${i}]`).join('')}concat=n=${parts.length}:v=1:a=0,setsar=1[out]`);
+  truth.frames = frames;
+  truth.fps = Math.round((frames / time) * 1000) / 1000;
+  await ffmpeg(['-v', 'error', '-filter_complex', graph.join(';'), '-map', '[out]', '-fps_mode', 'vfr', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-video_track_timescale', '1000', path]);
+  // The muxer may drop the very last frame of a rate change; count what was written.
+  const counted = await ffprobe(['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path]);
+  truth.frames = Number(counted.stdout.toString().trim());
+  return { path, truth, cutTimes };
+}
+
+/** A long file made by looping `source` (stream copy) until it lasts at least `minutes`. */
+export async function makeLoopedFile(path: string, source: string, sourceSeconds: number, minutes: number): Promise<string> {
+  const loops = Math.max(0, Math.ceil((minutes * 60) / sourceSeconds) - 1);
+  await ffmpeg(['-v', 'error', '-stream_loop', String(loops), '-i', source, '-map', '0:v:0', '-c', 'copy', path]);
+  return path;
+}
