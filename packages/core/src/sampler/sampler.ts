@@ -48,8 +48,9 @@ export async function sampleEuler(model: VelocityModel, x: Float32Array, schedul
 
 /**
  * Heun's second-order method (Karras et al. 2022, Alg. 1): an Euler predictor, then the average of the
- * slopes at both ends. Unlike k-diffusion's D(x, σ) form, a flow model's velocity is defined at t = 0
- * (models train on t in [0, 1]), so the last step is corrected too: 2 model calls per step.
+ * slopes at both ends. The step into t = 0 stays Euler, as in k-diffusion: exported denoisers must not
+ * be called at t = 0 (docs/model-format.md). One Euler step's error is O(h²), so the method stays
+ * second order overall.
  */
 export async function sampleHeun(model: VelocityModel, x: Float32Array, schedule: ArrayLike<number>, opts: SampleOptions = {}): Promise<Float32Array> {
   const steps = schedule.length - 1;
@@ -61,13 +62,14 @@ export async function sampleHeun(model: VelocityModel, x: Float32Array, schedule
     const h = tNext - t;
     const v = await model(cur, t);
     checkVelocity(v, cur);
-    const predicted = stepAlong(cur, v, h);
-    opts.constrain?.(predicted, tNext);
-    opts.signal?.throwIfAborted();
-    const v2 = await model(predicted, tNext);
-    checkVelocity(v2, cur);
-    const next = new Float32Array(cur.length);
-    for (let k = 0; k < cur.length; k++) next[k] = cur[k]! + (h / 2) * (v[k]! + v2[k]!);
+    let next = stepAlong(cur, v, h);
+    if (tNext > 0) {
+      opts.constrain?.(next, tNext);
+      opts.signal?.throwIfAborted();
+      const v2 = await model(next, tNext);
+      checkVelocity(v2, cur);
+      for (let k = 0; k < cur.length; k++) next[k] = cur[k]! + (h / 2) * (v[k]! + v2[k]!);
+    }
     opts.constrain?.(next, tNext);
     cur = next;
     opts.onStep?.(i + 1, steps, tNext);
@@ -81,7 +83,7 @@ export function sample(name: SamplerName, model: VelocityModel, x: Float32Array,
 
 /** Model calls a sampler makes over a schedule: progress totals and cost estimates. */
 export function modelCalls(name: SamplerName, steps: number): number {
-  return name === 'heun' ? 2 * steps : steps;
+  return name === 'heun' ? 2 * steps - 1 : steps;
 }
 
 /** Conditional and unconditional velocities for the same (x, t), usually from one batch-2 call. */
