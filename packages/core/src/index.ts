@@ -5,3 +5,4 @@ export * from './audit/index.js';
 export * from './sampler/index.js';
 export * from './screenplay/index.js';
 export * from './subtitles/index.js';
+export * from './guardrails/index.js';
