@@ -6,3 +6,5 @@ export * from './sampler/index.js';
 export * from './screenplay/index.js';
 export * from './subtitles/index.js';
 export * from './guardrails/index.js';
+export * from './merkle/index.js';
+export * from './dataset/index.js';

@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DatasetAdmission } from './admission.js';
+import { alignScreenplay, buildCaption, describeHeading, matchDialogue, textSimilarity, type ScreenplayElementInput, type SubtitleInput } from './captions.js';
+import { diffSnapshots, shotStates, type DatasetChange } from './diff.js';
+import { encodeRecordHeader, parseRecordHeader } from './shard-format.js';
+import { splitByTitle } from './split.js';
+import type { Exclusion, ManifestEntry } from './types.js';
+
+// A three-scene screenplay as ingest stores it (parsed Fountain), and the film's subtitles.
+//   EXT. NIGHT SKY - NIGHT / A red ball moving left. / NARRATOR / The red ball rolls away to the left.
+//   INT. BRICK WALL - DAY / A blue square moving up. / NARRATOR / Up goes the blue square.
+//   EXT. GRASS FIELD - DAY / A green triangle moving right. / (no dialogue)
+const screenplay: ScreenplayElementInput[] = [
+  { idx: 0, scene: 1, kind: 'scene_heading', text: 'EXT. NIGHT SKY - NIGHT' },
+  { idx: 1, scene: 1, kind: 'action', text: 'A red ball moving left.' },
+  { idx: 2, scene: 1, kind: 'character', text: 'NARRATOR' },
+  { idx: 3, scene: 1, kind: 'dialogue', text: 'The red ball rolls away to the left.' },
+  { idx: 4, scene: 2, kind: 'scene_heading', text: 'INT. BRICK WALL - DAY' },
+  { idx: 5, scene: 2, kind: 'action', text: 'A blue square moving up.' },
+  { idx: 6, scene: 2, kind: 'character', text: 'NARRATOR' },
+  { idx: 7, scene: 2, kind: 'dialogue', text: 'Up goes the blue square!' },
+  { idx: 8, scene: 3, kind: 'scene_heading', text: 'EXT. GRASS FIELD - DAY' },
+  { idx: 9, scene: 3, kind: 'action', text: 'A green triangle moving right.' },
+];
+const subtitles: SubtitleInput[] = [
+  { idx: 1, start: 0.2, end: 1.8, text: '<i>The red ball rolls away\nto the left.</i>' },
+  { idx: 2, start: 2.3, end: 3.7, text: 'Up goes the blue square.' },
+];
+const shots = [
+  { start: 0, end: 2, meanLuma: 30, motion: 4 },
+  { start: 2, end: 4, meanLuma: 120, motion: 4 },
+  { start: 4, end: 6, meanLuma: 200, motion: 0.5 },
+];
+
+describe('captions from screenplay and subtitles', () => {
+  const alignment = alignScreenplay(screenplay, subtitles, 6);
+
+  it('matches dialogue to subtitles despite markup, line breaks and punctuation', () => {
+    expect(alignment.matches.map((m) => [m.elementIdx, m.subtitleIdx])).toEqual([[3, 1], [7, 2]]);
+    expect(textSimilarity('Up goes the blue square!', 'up goes the blue square')).toBe(1);
+    expect(textSimilarity('The red ball', 'A green triangle moving right')).toBeLessThan(0.5);
+  });
+
+  it('places anchored scenes at their subtitles and the unanchored last scene after them', () => {
+    const [s1, s2, s3] = alignment.scenes;
+    expect(s1!.start).toBe(0);
+    expect(s2!.start).toBeCloseTo(2.05);
+    expect(s3!.start).toBeCloseTo(3.7);
+    expect(s3!.end).toBe(6);
+    expect(s3!.anchored).toBe(false);
+  });
+
+  it("gives each shot its scene heading, its action line and the subtitle under it", () => {
+    const captions = shots.map((shot) => buildCaption({ title: { name: 'Demo Film', year: 2026 }, shot, alignment, subtitles }));
+    expect(captions[0]).toBe('A red ball moving left. Exterior, night sky, night. Dialogue: "The red ball rolls away to the left." Dark, moderate motion, 2.0 s shot. From Demo Film (2026).');
+    expect(captions[1]).toContain('A blue square moving up. Interior, brick wall, day.');
+    expect(captions[1]).toContain('Dialogue: "Up goes the blue square."');
+    expect(captions[2]).toMatch(/^A green triangle moving right\. Exterior, grass field, day\. Bright, still, 2\.0 s shot\./);
+  });
+
+  it('without a screenplay still describes the shot from measures and title', () => {
+    expect(buildCaption({ title: { name: 'Reel', year: null }, shot: shots[0]!, alignment: null, subtitles: [] })).toBe('Dark, moderate motion, 2.0 s shot. From Reel.');
+  });
+
+  it('reads scene headings in their common forms', () => {
+    expect(describeHeading('INT./EXT. CAR - MOVING')).toBe('Interior and exterior, car, moving.');
+    expect(describeHeading('.ROOFTOP')).toBe('Rooftop.');
+    expect(describeHeading('EXT. NIGHT SKY - NIGHT')).toBe('Exterior, night sky, night.');
+  });
+
+  it('dialogue matching is monotonic: every match is later in both script and subtitles', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('red ball', 'blue square goes up', 'the green triangle', 'hello there friend', 'night falls'), { maxLength: 12 }), fc.array(fc.constantFrom('red ball', 'blue square goes up', 'the green triangle', 'hello there friend', 'night falls'), { maxLength: 12 }), (d, s) => {
+        const ms = matchDialogue(d.map((text, idx) => ({ idx, scene: 1, kind: 'dialogue', text })), s.map((text, idx) => ({ idx, start: idx, end: idx + 1, text })));
+        for (let k = 1; k < ms.length; k++) {
+          expect(ms[k]!.elementIdx).toBeGreaterThan(ms[k - 1]!.elementIdx);
+          expect(ms[k]!.subtitleIdx).toBeGreaterThan(ms[k - 1]!.subtitleIdx);
+        }
+      }),
+    );
+  });
+});
+
+describe('split by title', () => {
+  it('puts no title in both splits, ignores input order and honours the fraction', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 60 }), fc.double({ min: 0, max: 0.9, noNaN: true }), (titles, f) => {
+        const a = splitByTitle(titles, f);
+        const b = splitByTitle([...titles].reverse(), f);
+        expect([...a.entries()].sort()).toEqual([...b.entries()].sort());
+        const val = [...a.values()].filter((s) => s === 'val').length;
+        if (titles.length >= 2 && f > 0) {
+          expect(val).toBeGreaterThanOrEqual(1);
+          expect(val).toBeLessThanOrEqual(titles.length - 1);
+          expect(Math.abs(val - f * titles.length)).toBeLessThanOrEqual(1);
+        } else expect(val).toBe(0);
+      }),
+    );
+  });
+});
+
+describe('admission', () => {
+  const shot = (shotId: string, over: Partial<Parameters<DatasetAdmission['admit']>[0]> = {}) => ({ shotId, titleId: 't1', start: 0, end: 2, isBlack: false, dupGroup: null, proxySha256: 'p', ...over });
+
+  it('records every reason a shot is left out, policy first', () => {
+    const adm = new DatasetAdmission({ minSeconds: 1, maxPerTitle: null });
+    const out = adm.admit(shot('a-1', { end: 0.5, isBlack: true }), { allowed: false, reasons: [{ rule: 'rights.no_grant', detail: 'no grant', ref: null }] });
+    expect(out.included).toBe(false);
+    if (!out.included) expect(out.exclusion.reasons.map((r) => r.rule)).toEqual(['rights.no_grant', 'dataset.black', 'dataset.min_seconds']);
+  });
+
+  it('caps clips per title and drops later duplicates of one picture, saying which', () => {
+    const adm = new DatasetAdmission({ minSeconds: 0, maxPerTitle: 1 });
+    const ok = { allowed: true, reasons: [] };
+    expect(adm.admit(shot('a-1', { dupGroup: 'g' }), ok).included).toBe(true);
+    const dup = adm.admit(shot('a-2', { dupGroup: 'g', titleId: 't2' }), ok);
+    expect(!dup.included && dup.exclusion.reasons[0]).toMatchObject({ rule: 'dataset.duplicate', ref: 'shot:a-1' });
+    const cap = adm.admit(shot('a-3'), ok);
+    expect(!cap.included && cap.exclusion.reasons[0]!.rule).toBe('dataset.max_per_title');
+    expect(adm.titlesAdmitted()).toEqual(['t1']);
+  });
+
+  it('never admits a shot the policy refused, whatever the rules', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ allowed: fc.boolean(), seconds: fc.double({ min: 0, max: 5, noNaN: true }), black: fc.boolean() }), { maxLength: 30 }), fc.integer({ min: 0, max: 3 }), (xs, cap) => {
+        const adm = new DatasetAdmission({ minSeconds: 0.5, maxPerTitle: cap || null });
+        xs.forEach((x, i) => {
+          const out = adm.admit(shot(`s-${i}`, { end: x.seconds, isBlack: x.black }), { allowed: x.allowed, reasons: x.allowed ? [] : [{ rule: 'rights.x', detail: 'x', ref: null }] });
+          if (!x.allowed) expect(out.included).toBe(false);
+        });
+      }),
+    );
+  });
+});
+
+describe('shard record header', () => {
+  it('round-trips and rejects garbage naming where', () => {
+    const h = { clipId: 'a-1:0-47', titleId: 't', caption: 'A red ball.', frames: 2, height: 64, width: 64, channels: 3 as const, fps: 12 };
+    const buf = encodeRecordHeader(h);
+    expect(buf.readUInt32LE(0)).toBe(buf.length - 4);
+    expect(parseRecordHeader(buf.subarray(4), 'x')).toEqual(h);
+    expect(() => parseRecordHeader('{"clipId":1}', 'train-00000.bls@0')).toThrow(/train-00000.bls@0/);
+  });
+});
+
+describe('diff', () => {
+  async function* from<T>(xs: T[]) {
+    yield* xs;
+  }
+  const clip = (shotId: string, caption = 'c'): ManifestEntry => ({ clipId: shotId, shotId, titleId: 't', title: 'T', sourceSha256: 's', proxySha256: 'p', startFrame: 0, endFrame: 1, start: 0, end: 1, caption, split: 'train', shard: 'x', record: 0, frames: 1, clipSha256: 'h', attributes: { meanLuma: 0, motion: 0, seconds: 1 } });
+  const excl = (shotId: string, rule: string): Exclusion => ({ shotId, titleId: 't', reasons: [{ rule, detail: rule, ref: null }] });
+
+  it('shows what entered, what left and why, and what changed', async () => {
+    const a = shotStates(from([clip('a'), clip('b'), clip('d')]), from([excl('c', 'rights.no_grant')]));
+    const b = shotStates(from([clip('a', 'new caption'), clip('c'), clip('e')]), from([excl('b', 'rights.consent_revoked')]));
+    const out: DatasetChange[] = [];
+    for await (const ch of diffSnapshots(a, b)) out.push(ch);
+    expect(out.map((c) => [c.kind, c.shotId])).toEqual([['changed', 'a'], ['left', 'b'], ['entered', 'c'], ['left', 'd'], ['entered', 'e']]);
+    expect(out[1]).toMatchObject({ why: 'rights.consent_revoked: rights.consent_revoked' });
+    expect(out[2]).toMatchObject({ why: 'no longer excluded (was rights.no_grant: rights.no_grant)' });
+    expect(out[3]).toMatchObject({ why: 'shot not in the later snapshot' });
+    expect(out[0]).toMatchObject({ fields: ['caption'] });
+  });
+});
