@@ -19,7 +19,7 @@ missing=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 need() { for p in "$@"; do have_pkg "$p" || missing+=("$p"); done; }
 
-need ffmpeg openssl
+need ffmpeg openssl fonts-dejavu-core
 python_bin="${BACKLOT_PYTHON:-/usr/bin/python3}"
 if ! "$python_bin" -c 'import torch' >/dev/null 2>&1; then need python3-torch python3-numpy; fi
 need libopenblas0-openmp

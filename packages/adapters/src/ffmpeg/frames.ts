@@ -1,0 +1,125 @@
+// Still pictures of shots: one JPEG keyframe per shot (a thumbnail, in the content store), and the
+// contact sheet, a grid of keyframes labelled with timecode and how each shot begins, for a person
+// to check what ingest found.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ToolError, type TransitionKind } from '@backlot/core';
+import type { ContentStore } from '../store/index.js';
+import { ffmpeg } from './run.js';
+
+/** Thumbnail width in pixels (height follows the display aspect). */
+export const KEYFRAME_WIDTH = 320;
+
+/**
+ * Extracts frame `frame` (0-based, presentation order) of a constant-rate source as a JPEG into the
+ * store. Seeks to half a frame before it so that rounding of timestamps cannot land on a neighbour.
+ */
+export async function extractKeyframe(
+  store: ContentStore,
+  source: string,
+  frame: number,
+  fps: number,
+  opts: { signal?: AbortSignal; width?: number } = {},
+): Promise<string> {
+  const tmp = await store.tempPath('.jpg');
+  const t = Math.max(0, (frame - 0.5) / fps);
+  const width = opts.width ?? KEYFRAME_WIDTH;
+  try {
+    await ffmpeg(
+      ['-v', 'error', '-ss', t.toFixed(6), '-i', source, '-map', '0:v:0', '-frames:v', '1',
+        '-vf', `scale='trunc(iw*sar/2)*2':ih,setsar=1,scale=${width}:-2:flags=area`,
+        '-q:v', '3', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-f', 'image2', '-c:v', 'mjpeg', tmp],
+      { signal: opts.signal },
+    );
+    return await store.commitTemp(tmp);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+const FONT_CANDIDATES = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf',
+  '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf',
+];
+
+/** The TrueType font drawtext uses; Debian's fonts-dejavu-core provides it. */
+export function contactSheetFont(): string {
+  const font = FONT_CANDIDATES.find((f) => existsSync(f));
+  if (!font) throw new ToolError('font_missing', 'no font for contact sheet labels: run `sudo apt-get install fonts-dejavu-core` (or bash scripts/setup.sh)', 'fonts-dejavu-core');
+  return font;
+}
+
+export interface SheetCell {
+  /** Path of the keyframe JPEG. */
+  image: string;
+  /** Top label, e.g. "#12  00:01:02:05". */
+  label: string;
+  transitionIn: TransitionKind;
+}
+
+/** Colour of the strip on each cell's left edge: how the shot begins, readable at a glance. */
+const TRANSITION_COLOURS: Record<TransitionKind, string> = {
+  none: 'gray',
+  cut: 'white',
+  dissolve: 'deepskyblue',
+  fade: 'orange',
+  wipe: 'magenta',
+};
+
+/** HH:MM:SS:FF at the given rate (non-drop-frame). */
+export function timecode(seconds: number, fps: number): string {
+  const rate = Math.max(1, Math.round(fps));
+  const frames = Math.round(seconds * fps);
+  const ff = frames % rate;
+  const total = Math.floor(frames / rate);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(Math.floor(total / 3600))}:${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}:${pad(ff)}`;
+}
+
+/**
+ * Draws cells in a grid, `columns` wide, into one JPEG at `out`. Labels go through text files so no
+ * title or timecode needs filter escaping.
+ */
+export async function renderContactSheet(
+  cells: SheetCell[],
+  out: string,
+  opts: { columns?: number; cellWidth?: number; signal?: AbortSignal } = {},
+): Promise<{ columns: number; rows: number; width: number; height: number }> {
+  if (cells.length === 0) throw new Error('renderContactSheet needs at least one cell');
+  const font = contactSheetFont();
+  const columns = Math.min(opts.columns ?? 6, cells.length);
+  const rows = Math.ceil(cells.length / columns);
+  const w = opts.cellWidth ?? 240;
+  const h = Math.round((w * 9) / 16 / 2) * 2;
+  const work = await mkdtemp(join(tmpdir(), 'backlot-sheet-'));
+  try {
+    const inputs: string[] = [];
+    const chains: string[] = [];
+    for (const [i, c] of cells.entries()) {
+      const top = join(work, `top-${i}.txt`);
+      const bottom = join(work, `bottom-${i}.txt`);
+      await writeFile(top, c.label);
+      await writeFile(bottom, c.transitionIn === 'none' ? 'start' : c.transitionIn.toUpperCase());
+      inputs.push('-i', c.image);
+      const text = (file: string, y: string) =>
+        `drawtext=fontfile=${font}:textfile=${file}:fontsize=13:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=3:x=8:y=${y}`;
+      chains.push(
+        `[${i}:v]scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,` +
+          `drawbox=x=0:y=0:w=5:h=ih:color=${TRANSITION_COLOURS[c.transitionIn]}:t=fill,` +
+          `${text(top, '5')},${text(bottom, 'h-th-6')},pad=${w + 4}:${h + 4}:2:2:color=0x202020[c${i}]`,
+      );
+    }
+    const layout = cells.map((_, i) => `${(i % columns) * (w + 4)}_${Math.floor(i / columns) * (h + 4)}`).join('|');
+    const stack = cells.length === 1 ? '[c0]null[sheet]' : `${cells.map((_, i) => `[c${i}]`).join('')}xstack=inputs=${cells.length}:layout=${layout}:fill=0x202020[sheet]`;
+    const graph = join(work, 'graph.txt');
+    await writeFile(graph, [...chains, stack].join(';\n'));
+    await ffmpeg(['-v', 'error', ...inputs, '-filter_complex_script', graph, '-map', '[sheet]', '-frames:v', '1', '-q:v', '3', '-update', '1', out], { signal: opts.signal });
+    return { columns, rows, width: columns * (w + 4), height: rows * (h + 4) };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

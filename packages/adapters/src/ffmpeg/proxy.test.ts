@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { makeClip } from '../../../../test/support/bad-media.js';
+import { ContentStore } from '../store/index.js';
+import { extractKeyframe, renderContactSheet, timecode } from './frames.js';
+import { probeMedia } from './probe.js';
+import { makeShotProxy } from './proxy.js';
+
+let dir: string;
+let store: ContentStore;
+let film: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'backlot-proxy-'));
+  store = new ContentStore(join(dir, 'store'));
+  film = makeClip(join(dir, 'film.mp4'), { seconds: 4, size: '640x360', rate: '30000/1001' });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('makeShotProxy', () => {
+  test('writes a silent H.264 proxy at the short side and rate asked, covering the shot', async () => {
+    const r = await makeShotProxy(store, film, { start: 1, end: 3 }, { shortSide: 256, fps: 24 });
+    const path = store.pathOf(r.sha256);
+    expect(statSync(path).size).toBe(r.bytes);
+    const p = await probeMedia(path);
+    expect(p.video).toMatchObject({ codec: 'h264', width: 456, height: 256, fpsNum: 24, fpsDen: 1 });
+    expect(p.audio).toEqual([]);
+    expect(p.durationSeconds).toBeCloseTo(2, 1);
+    expect(readdirTmp()).toEqual([]);
+  });
+
+  test('corrects anamorphic pixels and does not upscale a small source', async () => {
+    const src = join(dir, 'anamorphic.mp4');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x120:rate=24:duration=1', '-vf', 'setsar=2/1', '-c:v', 'libx264', '-preset', 'ultrafast', src]);
+    const r = await makeShotProxy(store, src, { start: 0, end: 1 }, { shortSide: 256, fps: 12 });
+    const p = await probeMedia(store.pathOf(r.sha256));
+    expect(p.video).toMatchObject({ width: 640, height: 120, fpsNum: 12 });
+  });
+});
+
+function readdirTmp(): string[] {
+  try {
+    return execFileSync('ls', [join(dir, 'store', 'tmp')]).toString().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+describe('keyframes and contact sheet', () => {
+  test('extracts the exact frame asked for', async () => {
+    // testsrc2 prints a running frame counter; frame 45 must differ from frames 44 and 46.
+    const sha = await extractKeyframe(store, film, 45, 30000 / 1001);
+    const again = await extractKeyframe(store, film, 45, 30000 / 1001);
+    const other = await extractKeyframe(store, film, 46, 30000 / 1001);
+    expect(again).toBe(sha);
+    expect(other).not.toBe(sha);
+    expect(readFileSync(store.pathOf(sha)).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  });
+
+  test('draws a labelled grid of keyframes', async () => {
+    const shas = await Promise.all([10, 40, 70, 100].map((f) => extractKeyframe(store, film, f, 30000 / 1001)));
+    const out = join(dir, 'sheet.jpg');
+    const grid = await renderContactSheet(
+      shas.map((s, i) => ({ image: store.pathOf(s), label: `#${i}  ${timecode(i * 1.5, 30000 / 1001)}`, transitionIn: (['none', 'cut', 'dissolve', 'fade'] as const)[i]! })),
+      out,
+      { columns: 3 },
+    );
+    expect(grid).toMatchObject({ columns: 3, rows: 2 });
+    const p = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', out]).toString().trim();
+    expect(p).toBe(`${grid.width},${grid.height}`);
+  });
+
+  test('timecode counts frames at the nominal rate', () => {
+    expect(timecode(0, 24)).toBe('00:00:00:00');
+    expect(timecode(61.5, 24)).toBe('00:01:01:12');
+    expect(timecode(3600, 25)).toBe('01:00:00:00');
+  });
+});
