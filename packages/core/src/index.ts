@@ -8,3 +8,4 @@ export * from './subtitles/index.js';
 export * from './guardrails/index.js';
 export * from './merkle/index.js';
 export * from './dataset/index.js';
+export * from './rights/index.js';

@@ -1,0 +1,3 @@
+// Rights: the registry's domain types and the pure, versioned training-rights policy.
+export * from './model.js';
+export * from './policy.js';
