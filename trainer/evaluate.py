@@ -1,0 +1,299 @@
+"""Evaluation of a trained model on its dataset's held-out split:
+validation flow loss, autoencoder PSNR, Fréchet distance in a fixed hand-designed feature space,
+temporal consistency, and demo-world prompt adherence per mode (t2v, i2v, extend, interpolate)
+judged by plain image analysis, against chance.
+
+    python3 -m trainer.evaluate --model RUN/model.pt --data DATASET_DIR [--world world.json] [--out eval.json]
+
+Feature space "backlot-stats-v1" (Fréchet distance): hand-designed, no learned weights, so it can never
+leak a third party's training data and never drifts; bump the version if it changes. Per clip (RGB in
+[0,1] at model resolution): mean colour of each of 2x2x2 space-time cells (24), per-channel std (3),
+per-channel 4-bin histograms (12), mean |frame difference| per 2x2 spatial cell (4), mean |second
+temporal difference| (1), mean spatial gradient magnitude (1) = 45 dimensions."""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+
+from .data import Snapshot, whole_clip
+from .demo_world import WORLD
+from .model import latent_groups
+from .sample import generate_video, load, to_uint8
+from .train import step_draws
+
+FEATURES_VERSION = "backlot-stats-v1"
+MODES = ["t2v", "i2v", "extend", "interpolate"]
+
+
+# ----------------------------------------------------------------------------- fixed feature space
+
+def clip_features(v):
+    """uint8 [T,H,W,3] -> float64 [45]."""
+    x = v.astype(np.float64) / 255.0
+    T, H, W, _ = x.shape
+    f = []
+    for a in range(2):
+        for b in range(2):
+            for c in range(2):
+                cell = x[a * T // 2:(a + 1) * T // 2, b * H // 2:(b + 1) * H // 2, c * W // 2:(c + 1) * W // 2]
+                f.extend(cell.reshape(-1, 3).mean(0))
+    f.extend(x.reshape(-1, 3).std(0))
+    for ch in range(3):
+        f.extend(np.histogram(x[..., ch], bins=4, range=(0, 1))[0] / x[..., ch].size)
+    d = np.abs(np.diff(x, axis=0)).mean(-1) if T > 1 else np.zeros((1, H, W))
+    for b in range(2):
+        for c in range(2):
+            f.append(d[:, b * H // 2:(b + 1) * H // 2, c * W // 2:(c + 1) * W // 2].mean())
+    f.append(np.abs(np.diff(x, n=2, axis=0)).mean() if T > 2 else 0.0)
+    gy, gx = np.abs(np.diff(x, axis=1)).mean(), np.abs(np.diff(x, axis=2)).mean()
+    f.append(gx + gy)
+    return np.array(f)
+
+
+def _sqrtm_psd(a):
+    w, q = np.linalg.eigh((a + a.T) / 2)
+    return (q * np.sqrt(np.clip(w, 0, None))) @ q.T
+
+
+def frechet(fa, fb):
+    """Fréchet distance between Gaussians fitted to two feature sets [N,D]."""
+    ma, mb = fa.mean(0), fb.mean(0)
+    ca, cb = np.cov(fa, rowvar=False), np.cov(fb, rowvar=False)
+    sa = _sqrtm_psd(ca)
+    covmean_tr = np.sqrt(np.clip(np.linalg.eigvalsh(sa @ cb @ sa), 0, None)).sum()
+    return float(((ma - mb) ** 2).sum() + np.trace(ca) + np.trace(cb) - 2 * covmean_tr)
+
+
+def temporal_stats(videos):
+    x = videos.astype(np.float64) / 255.0
+    return {"meanAbsFrameDiff": float(np.abs(np.diff(x, axis=1)).mean()),
+            "flicker": float(np.abs(np.diff(x, n=2, axis=1)).mean())}
+
+
+# ----------------------------------------------------------------------------- demo-world analysis
+
+class World:
+    def __init__(self, spec):
+        self.colours = [(c["name"], np.array(c["rgb"], float)) for c in spec["colours"]]
+        self.shapes = list(spec["shapes"])
+        self.directions = list(spec["directions"])
+        self.backgrounds = [(b["name"], np.array(b["rgb"], float), b.get("phrase", b["name"])) for b in spec["backgrounds"]]
+
+    def parse(self, caption):
+        """Attributes named by a caption (word match), or None when it is not a demo-world caption."""
+        words = caption.lower().replace(".", " ").replace(",", " ").split()
+        text = " ".join(words)
+        col = next((n for n, _ in self.colours if n in words), None)
+        shp = next((s for s in self.shapes if s in words), None)
+        drn = next((d for d in self.directions if d in words), None)
+        bg = next((n for n, _, ph in self.backgrounds if ph.lower() in text or n.lower() in words), None)
+        if None in (col, shp, drn, bg):
+            return None
+        return {"colour": col, "shape": shp, "direction": drn, "background": bg}
+
+
+def nearest(rgb, table):
+    return min(table, key=lambda e: float(((e[1] - rgb) ** 2).sum()))[0]
+
+
+def analyse(video, world, skip_frames=(), shape_protos=None, thresh=60.0):
+    """Plain image analysis of one uint8 [T,H,W,3] clip: background = per-channel median over the clip
+    (the object covers a small part), object = pixels far from it, colour = median object pixel,
+    direction = sign of the larger slope of a line fitted to the object centroid over time (given
+    frames left out), shape = fill ratio of the object in its bounding box vs calibrated prototypes."""
+    v = video.astype(float)
+    T, H, W, _ = v.shape
+    bg_rgb = np.median(v.reshape(-1, 3), axis=0)
+    dist = np.sqrt(((v - bg_rgb) ** 2).sum(-1))
+    mask = dist > thresh
+    out = {"background": nearest(bg_rgb, [(n, c) for n, c, _ in world.backgrounds])}
+    obj = v[mask]
+    out["colour"] = nearest(np.median(obj, axis=0), world.colours) if len(obj) >= 3 else None
+    ts, xs, ys, fills = [], [], [], []
+    yy, xx = np.mgrid[0:H, 0:W]
+    for t in range(T):
+        m = mask[t]
+        if m.sum() < 2:
+            continue
+        ys_t, xs_t = yy[m], xx[m]
+        fills.append(m.sum() / ((ys_t.max() - ys_t.min() + 1) * (xs_t.max() - xs_t.min() + 1)))
+        if t in skip_frames:
+            continue
+        ts.append(t)
+        xs.append(xs_t.mean())
+        ys.append(ys_t.mean())
+    out["direction"] = None
+    if len(ts) >= 3:
+        sx = np.polyfit(ts, xs, 1)[0]
+        sy = np.polyfit(ts, ys, 1)[0]
+        if max(abs(sx), abs(sy)) > 0.05:  # px/frame; below that the object is standing still
+            out["direction"] = ("right" if sx > 0 else "left") if abs(sx) >= abs(sy) else ("down" if sy > 0 else "up")
+    out["fill"] = float(np.median(fills)) if fills else None
+    out["shape"] = None
+    if shape_protos and out["fill"] is not None:
+        out["shape"] = min(shape_protos, key=lambda s: abs(shape_protos[s] - out["fill"]))
+    return out
+
+
+def given_frames(mode, T, extend):
+    g = torch.zeros(T, dtype=torch.bool)
+    if mode == "i2v":
+        g[0] = True
+    elif mode == "extend":
+        g[:extend] = True
+    elif mode == "interpolate":
+        g[0] = g[-1] = True
+    return g
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+@torch.no_grad()
+def val_loss(model, tok, recs, p, n_batches=4, batch=8, seed=1234):
+    """Flow loss on held-out clips with fixed draws (comparable between models of a preset)."""
+    total, n = 0.0, 0
+    for b in range(n_batches):
+        chunk = [recs[(b * batch + i) % len(recs)] for i in range(batch)]
+        video = torch.stack([whole_clip(r, p) for r in chunk])
+        caps = [r.header.get("caption", "") for r in chunk]
+        g, t, given, _ = step_draws(seed, b, batch, p.frames, p)
+        x0 = model.to_model_space(video)
+        cond, cond_mask = model.build_cond(video, given)
+        noise = torch.randn(x0.shape, generator=g)
+        tb = t[:, None, None, None, None]
+        tokens = tok.batch(caps)
+        x0_hat = model.dit.predict_x0((1 - tb) * x0 + tb * noise, t, model.text(tokens), (tokens != 0).float(), cond, cond_mask)
+        w = 1.0 / t.clamp(min=0.2) ** 2
+        total += float((w * ((x0_hat - x0) ** 2 * (1 - cond_mask)).flatten(1).mean(1)).mean())
+        n += 1
+    return total / n
+
+
+def psnr(a, b):
+    mse = float(((a.astype(float) - b.astype(float)) ** 2).mean())
+    return 10 * np.log10(255.0 ** 2 / max(mse, 1e-10))
+
+
+def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, max_prompts=48, modes=MODES, log=None):
+    t0 = time.time()
+    model, tok, ck = load(model_path)
+    p = model.preset
+    snap = Snapshot(data)
+    val = snap.records("val")
+    if not val:
+        raise ValueError(f"{data}: no val clips")
+    res = {"featuresVersion": FEATURES_VERSION, "modelPath": os.path.abspath(model_path), "valClips": len(val),
+           "sampler": {"steps": steps, "guidance": guidance, "seed": seed}}
+    res["valLoss"] = val_loss(model, tok, val, p)
+    real_t = torch.stack([whole_clip(r, p) for r in val[:max_prompts]])
+    real = to_uint8(real_t)
+    if model.vae is not None:
+        rec = to_uint8(model.vae.decode(model.vae.encode(real_t)))
+        res["aePsnr"] = float(np.mean([psnr(a, b) for a, b in zip(rec, real)]))
+    else:
+        res["aePsnr"] = None
+        res["aeNote"] = "pixel-space preset: no autoencoder"
+
+    wpath = world_path or (os.path.join(data, "world.json") if os.path.exists(os.path.join(data, "world.json")) else None)
+    world = World(json.load(open(wpath)) if wpath else WORLD)
+    train_caps = {c.lower().strip() for c in snap.captions("train")}
+    # Prompts: val clips whose caption names a demo-world combination that never appears in train.
+    prompts = []
+    for r, v in zip(val[:max_prompts], real_t):
+        cap = r.header.get("caption", "")
+        attrs = world.parse(cap)
+        prompts.append((cap, attrs, v, cap.lower().strip() not in train_caps))
+    caps = [c for c, _, _, _ in prompts]
+    E = min(p.extend_frames, p.frames - 1)
+
+    # Calibrate the shape analyser on the real held-out clips, then check it on them.
+    protos = {}
+    for (cap, attrs, _, _), clip in zip(prompts, real):
+        if attrs:
+            a = analyse(clip, world)
+            if a["fill"] is not None:
+                protos.setdefault(attrs["shape"], []).append(a["fill"])
+    protos = {s: float(np.median(f)) for s, f in protos.items()}
+    res["shapePrototypes"] = protos
+
+    def score(videos, skip):
+        rows = []
+        for (cap, attrs, _, novel), vid in zip(prompts, videos):
+            if not attrs:
+                continue
+            a = analyse(vid, world, skip_frames=skip, shape_protos=protos)
+            ok = {k: a[k] == attrs[k] for k in ("colour", "shape", "direction", "background")}
+            ok["colourDirectionBackground"] = ok["colour"] and ok["direction"] and ok["background"]
+            rows.append((ok, novel))
+        if not rows:
+            return None
+        keys = ["colour", "shape", "direction", "background", "colourDirectionBackground"]
+        return {"n": len(rows), "novelCombinations": sum(n for _, n in rows),
+                **{k: sum(o[k] for o, _ in rows) / len(rows) for k in keys}}
+
+    res["analyserOnReal"] = score(real, ())
+    nC, nS, nD, nB = len(world.colours), len(world.shapes), len(world.directions), len(world.backgrounds)
+    res["chance"] = {"colour": 1 / nC, "shape": 1 / nS, "direction": 1 / nD, "background": 1 / nB,
+                     "colourDirectionBackground": 1 / (nC * nD * nB)}
+    res["adherence"] = {}
+    gen_t2v = None
+    for mode in modes:
+        g = given_frames(mode, p.frames, E)
+        given = g[None].expand(len(prompts), -1).clone()
+        vids = []
+        for i in range(0, len(prompts), 16):
+            sl = slice(i, i + 16)
+            vids.append(generate_video(model, tok, caps[sl], given_video=real_t[sl], given=given[sl], steps=steps,
+                                       guidance=guidance, generator=torch.Generator().manual_seed(seed + i)))
+        vids = np.concatenate(vids)
+        if mode == "t2v":
+            gen_t2v = vids
+        skip = tuple(i for i in range(p.frames) if g[i])
+        res["adherence"][mode] = score(vids, skip)
+        if log:
+            log(mode, res["adherence"][mode])
+    if gen_t2v is not None:
+        res["frechet"] = frechet(np.stack([clip_features(v) for v in gen_t2v]), np.stack([clip_features(v) for v in real]))
+        res["frechetRealHalves"] = frechet(np.stack([clip_features(v) for v in real[::2]]),
+                                           np.stack([clip_features(v) for v in real[1::2]]))
+        res["temporal"] = {"generated": temporal_stats(gen_t2v), "real": temporal_stats(real)}
+        res["_t2v"] = gen_t2v
+    res["seconds"] = time.time() - t0
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="trainer.evaluate")
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--world")
+    ap.add_argument("--out")
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--guidance", type=float, default=3.0)
+    ap.add_argument("--max-prompts", type=int, default=48)
+    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--grid", help="write an MP4 grid: t2v generations above the real held-out clips")
+    ap.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    log = lambda mode, r: print(json.dumps({"event": "mode", "mode": mode, "adherence": r}), flush=True)
+    res = evaluate(a.model, a.data, a.world, a.steps, a.guidance, max_prompts=a.max_prompts,
+                   modes=a.modes.split(","), log=log)
+    gen = res.pop("_t2v", None)
+    if a.grid and gen is not None:
+        from .sample import grid, write_mp4
+        model, _, _ = load(a.model)
+        real = to_uint8(torch.stack([whole_clip(r, model.preset) for r in Snapshot(a.data).records("val")[:len(gen)]]))
+        n = min(8, len(gen))
+        write_mp4(grid(np.concatenate([gen[:n], real[:n]]), cols=n), a.grid, fps=max(1, 12 // model.preset.frame_stride))
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump(res, f, indent=1)
+    print(json.dumps({"event": "done", "eval": res}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,485 @@
+"""The studio's video model: a word tokenizer and text encoder trained from scratch, a causal video
+autoencoder, and a diffusion transformer (flow matching) with cross-attention to the text and
+masked-frame conditioning. Everything here is plain PyTorch that runs on 1.13 CPU and on current CUDA.
+Shapes and conventions are the contract in docs/model-format.md."""
+import math
+import re
+from dataclasses import dataclass, asdict, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# torch >= 2.0 has a fused attention kernel; 1.13 does not (and cannot export it), so it stays optional.
+HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
+MASK_NEG = -1e4  # finite so bf16 / fp16 / ONNX never see inf - inf
+
+
+# ----------------------------------------------------------------------------- presets
+
+@dataclass
+class Preset:
+    name: str
+    space: str                 # "pixel" | "latent"
+    frames: int                # pixel frames T
+    height: int
+    width: int
+    frame_stride: int          # take every n-th frame of the shard's clip
+    patch: tuple               # (pt, ph, pw) over model space
+    width_dit: int
+    depth: int
+    heads: int
+    text_dim: int
+    text_depth: int
+    text_max_len: int
+    latent_channels: int = 3   # = 3 in pixel space
+    vae_base: int = 0          # autoencoder channels (latent presets)
+    batch: int = 16            # global batch
+    lr: float = 5e-4
+    warmup: int = 100
+    steps: int = 3000
+    ema: float = 0.998
+    vae_steps: int = 0         # latent presets train the autoencoder first, then freeze it
+    vae_lr: float = 1e-3
+    caption_dropout: float = 0.1
+    extend_frames: int = 4
+    bf16: bool = False         # autocast on CUDA
+    checkpointing: bool = False  # activation checkpointing of DiT blocks
+
+    def latent_shape(self):
+        if self.space == "pixel":
+            return (3, self.frames, self.height, self.width)
+        return (self.latent_channels, 1 + (self.frames - 1) // 4, self.height // 4, self.width // 4)
+
+    def tokens(self):
+        c, t, h, w = self.latent_shape()
+        pt, ph, pw = self.patch
+        return (t // pt) * (h // ph) * (w // pw)
+
+    def to_dict(self):
+        d = asdict(self)
+        d["patch"] = list(self.patch)
+        return d
+
+
+PRESETS = {
+    # Pixel space, 128 tokens: what DEPENDENCIES.md measured learning the demo world in ~10 CPU minutes.
+    "tiny": Preset("tiny", "pixel", 16, 32, 32, 2, (2, 8, 8), 128, 6, 4, 128, 2, 24, batch=16, lr=5e-4, steps=3000),
+    # Through the causal autoencoder: 17x64x64 -> 8x5x16x16 latents, 320 tokens. CPU-hours.
+    "small": Preset("small", "latent", 17, 64, 64, 1, (1, 2, 2), 256, 8, 4, 256, 4, 32, latent_channels=8,
+                    vae_base=32, batch=16, lr=3e-4, steps=40000, vae_steps=4000),
+    # GPU: 49x256x256 -> 16x13x64x64 latents, 13312 tokens; bf16, fused attention, checkpointing.
+    "base": Preset("base", "latent", 49, 256, 256, 1, (1, 2, 2), 1152, 28, 16, 768, 6, 64, latent_channels=16,
+                   vae_base=128, batch=8, lr=1e-4, warmup=1000, steps=200000, vae_steps=20000, ema=0.9999,
+                   bf16=True, checkpointing=True),
+}
+
+
+def preset_from_dict(d):
+    d = dict(d)
+    d["patch"] = tuple(d["patch"])
+    return Preset(**d)
+
+
+# ----------------------------------------------------------------------------- tokenizer
+
+WORD = re.compile(r"[a-z0-9]+")
+PAD, BOS, UNK = 0, 1, 2
+
+
+class Tokenizer:
+    """Word tokenizer built from the dataset's own captions (docs/model-format.md, "Tokenizer")."""
+
+    def __init__(self, vocab, max_len):
+        self.vocab = list(vocab)
+        self.max_len = max_len
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+
+    @staticmethod
+    def build(captions, max_len, max_vocab=8192, base_vocab=None):
+        counts = {}
+        for c in captions:
+            for w in WORD.findall(c.lower()):
+                counts[w] = counts.get(w, 0) + 1
+        words = sorted(counts, key=lambda w: (-counts[w], w))
+        vocab = list(base_vocab) if base_vocab else ["<pad>", "<bos>", "<unk>"]
+        known = set(vocab)
+        for w in words:
+            if len(vocab) >= max_vocab:
+                break
+            if w not in known:
+                vocab.append(w)
+                known.add(w)
+        return Tokenizer(vocab, max_len)
+
+    def encode(self, text):
+        ids = [BOS] + [self.index.get(w, UNK) for w in WORD.findall(text.lower())]
+        ids = ids[: self.max_len]
+        return ids + [PAD] * (self.max_len - len(ids))
+
+    def batch(self, texts):
+        return torch.tensor([self.encode(t) for t in texts], dtype=torch.long)
+
+
+# ----------------------------------------------------------------------------- building blocks
+
+def attention(q, k, v, bias):
+    """q [B,H,N,d], k/v [B,H,L,d], bias additive [B,1,1,L] or None."""
+    if HAS_SDPA:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+    w = (q @ k.transpose(-2, -1)) * (q.shape[-1] ** -0.5)
+    if bias is not None:
+        w = w + bias
+    return w.softmax(dim=-1) @ v
+
+
+class LoRALinear(nn.Module):
+    """A frozen Linear plus a trainable low-rank update; merge() folds it back for export."""
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float):
+        super().__init__()
+        self.base = base
+        self.scale = alpha / rank
+        self.lora_a = nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))
+        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
+
+    def forward(self, x):
+        return self.base(x) + (x @ self.lora_a.t() @ self.lora_b.t()) * self.scale
+
+    def merge(self):
+        with torch.no_grad():
+            self.base.weight += (self.lora_b @ self.lora_a) * self.scale
+        return self.base
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads, ctx_dim=None):
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(dim, dim)
+        self.kv = nn.Linear(ctx_dim or dim, 2 * dim)
+        self.o = nn.Linear(dim, dim)
+
+    def forward(self, x, ctx=None, bias=None):
+        B, N, D = x.shape
+        ctx = x if ctx is None else ctx
+        H = self.heads
+        q = self.q(x).reshape(B, N, H, D // H).transpose(1, 2)
+        k, v = self.kv(ctx).reshape(B, ctx.shape[1], 2, H, D // H).permute(2, 0, 3, 1, 4)
+        y = attention(q, k, v, bias)
+        return self.o(y.transpose(1, 2).reshape(B, N, D))
+
+
+def mlp(dim, ratio=4):
+    return nn.Sequential(nn.Linear(dim, dim * ratio), nn.GELU(), nn.Linear(dim * ratio, dim))
+
+
+def mask_bias(mask):
+    """[B,L] 1/0 -> additive [B,1,1,L]."""
+    return ((1.0 - mask) * MASK_NEG)[:, None, None, :]
+
+
+def sincos_1d(n, dim):
+    pos = torch.arange(n, dtype=torch.float32)[:, None]
+    freq = torch.exp(-math.log(10000.0) * torch.arange(0, dim, 2, dtype=torch.float32) / dim)
+    return torch.cat([torch.sin(pos * freq), torch.cos(pos * freq)], dim=1)
+
+
+def sincos_3d(t, h, w, dim):
+    """Fixed 3D position embedding [t*h*w, dim]; DEPENDENCIES.md: without it objects fell apart into
+    patch fragments and direction stayed at chance."""
+    dt = 2 * (dim // 6)
+    dh = 2 * (dim // 6)
+    dw = dim - dt - dh
+    et = sincos_1d(t, dt)[:, None, None, :].expand(t, h, w, dt)
+    eh = sincos_1d(h, dh)[None, :, None, :].expand(t, h, w, dh)
+    ew = sincos_1d(w, dw)[None, None, :, :].expand(t, h, w, dw)
+    return torch.cat([et, eh, ew], dim=-1).reshape(t * h * w, dim)
+
+
+def timestep_embedding(t, dim=256):
+    half = dim // 2
+    freq = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
+    a = (t.float() * 1000.0)[:, None] * freq[None]
+    return torch.cat([torch.cos(a), torch.sin(a)], dim=1)
+
+
+# ----------------------------------------------------------------------------- text encoder
+
+class TextBlock(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.n1 = nn.LayerNorm(dim)
+        self.attn = Attention(dim, heads)
+        self.n2 = nn.LayerNorm(dim)
+        self.mlp = mlp(dim)
+
+    def forward(self, x, bias):
+        x = x + self.attn(self.n1(x), bias=bias)
+        return x + self.mlp(self.n2(x))
+
+
+class TextEncoder(nn.Module):
+    """tokens int64 [B,L] -> context [B,L,D]; trained from scratch with the denoiser."""
+
+    def __init__(self, vocab_size, dim, depth, max_len, heads=4):
+        super().__init__()
+        self.tok = nn.Embedding(vocab_size, dim)
+        self.pos = nn.Parameter(torch.randn(max_len, dim) * 0.02)
+        self.blocks = nn.ModuleList([TextBlock(dim, heads) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim)
+        nn.init.normal_(self.tok.weight, std=0.02)
+
+    def forward(self, tokens):
+        mask = (tokens != PAD).float()
+        bias = mask_bias(mask)
+        x = self.tok(tokens) + self.pos[None, : tokens.shape[1]]
+        for b in self.blocks:
+            x = b(x, bias)
+        return self.norm(x)
+
+    def resize_vocab(self, n):
+        old = self.tok.weight.data
+        if n == old.shape[0]:
+            return
+        emb = nn.Embedding(n, old.shape[1])
+        nn.init.normal_(emb.weight, std=0.02)
+        emb.weight.data[: old.shape[0]] = old[:n]
+        self.tok = emb
+
+
+# ----------------------------------------------------------------------------- causal video autoencoder
+
+class CausalConv3d(nn.Module):
+    """3x3x3 conv padded only on the past side in time: an output frame never sees a later frame."""
+
+    def __init__(self, cin, cout, k=3):
+        super().__init__()
+        self.k = k
+        self.conv = nn.Conv3d(cin, cout, k, padding=(0, k // 2, k // 2))
+
+    def forward(self, x):
+        if self.k > 1:
+            x = torch.cat([x[:, :, :1].expand(-1, -1, self.k - 1, -1, -1), x], dim=2)
+        return self.conv(x)
+
+
+class ResBlock3d(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.n1 = nn.GroupNorm(8, c)
+        self.c1 = CausalConv3d(c, c)
+        self.n2 = nn.GroupNorm(8, c)
+        self.c2 = CausalConv3d(c, c)
+
+    def forward(self, x):
+        return x + self.c2(F.silu(self.n2(self.c1(F.silu(self.n1(x))))))
+
+
+class Down(nn.Module):
+    """Halves H, W and maps T = 1 + 2k frames to 1 + k: frame 0 alone, then pairs (2i+1, 2i+2)."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.first = nn.Conv3d(cin, cout, (1, 2, 2), stride=(1, 2, 2))
+        self.rest = nn.Conv3d(cin, cout, (2, 2, 2), stride=(2, 2, 2))
+
+    def forward(self, x):
+        a = self.first(x[:, :, :1])
+        if x.shape[2] == 1:
+            return a
+        return torch.cat([a, self.rest(x[:, :, 1:])], dim=2)
+
+
+class Up(nn.Module):
+    """Inverse of Down: 1 + k frames -> 1 + 2k, doubled H, W."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.first = nn.ConvTranspose3d(cin, cout, (1, 2, 2), stride=(1, 2, 2))
+        self.rest = nn.ConvTranspose3d(cin, cout, (2, 2, 2), stride=(2, 2, 2))
+
+    def forward(self, x):
+        a = self.first(x[:, :, :1])
+        if x.shape[2] == 1:
+            return a
+        return torch.cat([a, self.rest(x[:, :, 1:])], dim=2)
+
+
+class VideoAutoencoder(nn.Module):
+    """Causal in time, 4x in time (after the first frame) and 4x in space. encode() returns the scaled
+    posterior mean; the KL term keeps the latent near N(0,1) so the DiT sees unit-scale inputs."""
+
+    def __init__(self, latent_channels, base):
+        super().__init__()
+        c = base
+        self.enc = nn.Sequential(
+            CausalConv3d(3, c), ResBlock3d(c), Down(c, 2 * c), ResBlock3d(2 * c), Down(2 * c, 2 * c),
+            ResBlock3d(2 * c), nn.GroupNorm(8, 2 * c), nn.SiLU(), CausalConv3d(2 * c, 2 * latent_channels))
+        self.dec = nn.Sequential(
+            CausalConv3d(latent_channels, 2 * c), ResBlock3d(2 * c), Up(2 * c, 2 * c), ResBlock3d(2 * c),
+            Up(2 * c, c), ResBlock3d(c), nn.GroupNorm(8, c), nn.SiLU(), CausalConv3d(c, 3))
+        self.register_buffer("scale", torch.tensor(1.0))
+
+    def posterior(self, video):
+        mean, logvar = self.enc(video).chunk(2, dim=1)
+        return mean, logvar.clamp(-20, 10)
+
+    def encode(self, video):
+        return self.posterior(video)[0] * self.scale
+
+    def decode(self, latent):
+        return self.dec(latent / self.scale)
+
+    def loss(self, video, generator=None):
+        mean, logvar = self.posterior(video)
+        z = mean + torch.randn(mean.shape, generator=generator, device=mean.device) * (0.5 * logvar).exp()
+        rec = self.dec(z)
+        l1 = (rec - video).abs().mean()
+        kl = 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).mean()
+        return l1 + 1e-4 * kl, {"ae_l1": l1.item(), "ae_kl": kl.item()}
+
+
+def latent_groups(T):
+    """Pixel frames covered by each latent frame of a causal 4x autoencoder: G(0)={0}, G(j)={4j-3..4j}."""
+    return [[0]] + [list(range(4 * j - 3, 4 * j + 1)) for j in range(1, 1 + (T - 1) // 4)]
+
+
+# ----------------------------------------------------------------------------- diffusion transformer
+
+def modulate(x, shift, scale):
+    return x * (1 + scale[:, None]) + shift[:, None]
+
+
+class DiTBlock(nn.Module):
+    def __init__(self, dim, heads, ctx_dim):
+        super().__init__()
+        self.n1 = nn.LayerNorm(dim)
+        self.attn = Attention(dim, heads)
+        self.n2 = nn.LayerNorm(dim)
+        self.cross = Attention(dim, heads, ctx_dim)
+        self.n3 = nn.LayerNorm(dim)
+        self.mlp = mlp(dim)
+        self.ada = nn.Linear(dim, 6 * dim)
+        nn.init.zeros_(self.ada.weight)
+        nn.init.zeros_(self.ada.bias)
+
+    def forward(self, x, c, ctx, ctx_bias):
+        s1, sc1, g1, s2, sc2, g2 = self.ada(F.silu(c)).chunk(6, dim=1)
+        x = x + g1[:, None] * self.attn(modulate(self.n1(x), s1, sc1))
+        x = x + self.cross(self.n2(x), ctx, ctx_bias)
+        return x + g2[:, None] * self.mlp(modulate(self.n3(x), s2, sc2))
+
+
+class DiT(nn.Module):
+    """Predicts the clean sample x0 from (x_t, t, text, given frames) and returns the velocity."""
+
+    def __init__(self, p: Preset):
+        super().__init__()
+        C, T, h, w = p.latent_shape()
+        self.shape = (C, T, h, w)
+        self.patch = p.patch
+        self.checkpointing = p.checkpointing
+        D = p.width_dit
+        self.embed = nn.Conv3d(2 * C + 1, D, kernel_size=p.patch, stride=p.patch)
+        pt, ph, pw = p.patch
+        self.grid = (T // pt, h // ph, w // pw)
+        self.register_buffer("pos", sincos_3d(*self.grid, D)[None], persistent=False)
+        self.t_mlp = nn.Sequential(nn.Linear(256, D), nn.SiLU(), nn.Linear(D, D))
+        self.text_pool = nn.Linear(p.text_dim, D)  # pooled caption joins the timestep in adaLN
+        self.blocks = nn.ModuleList([DiTBlock(D, p.heads, p.text_dim) for _ in range(p.depth)])
+        self.n_out = nn.LayerNorm(D)
+        self.ada_out = nn.Linear(D, 2 * D)
+        self.out = nn.Linear(D, pt * ph * pw * C)
+        for m in (self.ada_out, self.out):
+            nn.init.zeros_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    def predict_x0(self, x, t, context, context_mask, cond, cond_mask):
+        B = x.shape[0]
+        C, T, h, w = self.shape
+        pt, ph, pw = self.patch
+        gt, gh, gw = self.grid
+        inp = torch.cat([x, cond, cond_mask.expand(B, 1, T, h, w)], dim=1)
+        tok = self.embed(inp).flatten(2).transpose(1, 2) + self.pos
+        pooled = (context * context_mask[:, :, None]).sum(1) / context_mask.sum(1, keepdim=True).clamp(min=1.0)
+        c = self.t_mlp(timestep_embedding(t)) + self.text_pool(pooled)
+        bias = mask_bias(context_mask)
+        for blk in self.blocks:
+            if self.checkpointing and self.training:
+                tok = torch.utils.checkpoint.checkpoint(blk, tok, c, context, bias, use_reentrant=False)
+            else:
+                tok = blk(tok, c, context, bias)
+        shift, scale = self.ada_out(F.silu(c)).chunk(2, dim=1)
+        y = self.out(modulate(self.n_out(tok), shift, scale))
+        y = y.reshape(B, gt, gh, gw, C, pt, ph, pw).permute(0, 4, 1, 5, 2, 6, 3, 7)
+        return y.reshape(B, C, T, h, w)
+
+    def forward(self, x, t, context, context_mask, cond, cond_mask):
+        x0 = self.predict_x0(x, t, context, context_mask, cond, cond_mask)
+        x0 = cond_mask * cond + (1 - cond_mask) * x0
+        return (x - x0) / t.clamp(min=1e-3)[:, None, None, None, None]
+
+
+# ----------------------------------------------------------------------------- the whole model
+
+class VideoModel(nn.Module):
+    def __init__(self, p: Preset, vocab_size: int):
+        super().__init__()
+        self.preset = p
+        self.text = TextEncoder(vocab_size, p.text_dim, p.text_depth, p.text_max_len)
+        self.dit = DiT(p)
+        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base) if p.space == "latent" else None
+
+    def to_model_space(self, video):
+        return video if self.vae is None else self.vae.encode(video)
+
+    def from_model_space(self, x):
+        return x if self.vae is None else self.vae.decode(x)
+
+    def build_cond(self, video, given):
+        """video [B,3,T,H,W] in [-1,1], given [B,T] bool pixel frames -> (cond, cond_mask) in model
+        space, exactly as docs/model-format.md "Given frames" describes for the runtime."""
+        B, _, T = video.shape[:3]
+        g = given.float()
+        if self.vae is None:
+            m = g[:, None, :, None, None]
+            return video * m, m
+        groups = latent_groups(T)
+        lat_given = torch.zeros(B, len(groups), device=video.device)
+        P = torch.zeros_like(video)
+        for b in range(B):
+            for j, G in enumerate(groups):
+                have = [i for i in G if given[b, i]]
+                if not have:
+                    continue
+                lat_given[b, j] = 1
+                for i in G:
+                    src = min(have, key=lambda k: (abs(k - i), k))
+                    P[b, :, i] = video[b, :, src]
+        m = lat_given[:, None, :, None, None]
+        return self.vae.encode(P) * m, m
+
+    def param_counts(self):
+        n = lambda m: sum(p.numel() for p in m.parameters()) if m is not None else 0
+        return {"text": n(self.text), "dit": n(self.dit), "vae": n(self.vae), "total": n(self)}
+
+
+def apply_lora(model: VideoModel, rank=8, alpha=8.0):
+    """Freeze everything, wrap the DiT and text encoder's attention / MLP linears with LoRA."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for root in (model.dit, model.text):
+        for mod in list(root.modules()):
+            for name, child in list(mod.named_children()):
+                if isinstance(child, nn.Linear) and name in ("q", "kv", "o", "0", "2"):
+                    setattr(mod, name, LoRALinear(child, rank, alpha))
+    return model
+
+
+def merge_lora(model: nn.Module):
+    for mod in list(model.modules()):
+        for name, child in list(mod.named_children()):
+            if isinstance(child, LoRALinear):
+                setattr(mod, name, child.merge())
+    return model

@@ -1,0 +1,114 @@
+"""Sampling: the Euler flow sampler with classifier-free guidance (docs/model-format.md "Sampler"),
+loading a model file, and writing an MP4 grid (generations beside real clips) through ffmpeg.
+
+    python3 -m trainer.sample --model RUN/model.pt --prompt "a red ball moving left at night" --out grid.mp4
+"""
+import argparse
+import json
+import os
+import subprocess
+
+import numpy as np
+import torch
+
+from .model import Tokenizer, VideoModel, merge_lora, preset_from_dict
+
+
+def load(path):
+    """(model in eval mode, tokenizer, the raw file) from model.pt or a training checkpoint.pt (EMA)."""
+    ck = torch.load(path, map_location="cpu")
+    state = ck["state"] if "state" in ck else ck["ema"]
+    p = preset_from_dict(ck["preset"])
+    model = VideoModel(p, len(ck["vocab"]))
+    if any(".lora_a" in k for k in state):  # a LoRA checkpoint that was never merged
+        from .model import apply_lora
+        apply_lora(model, rank=state[next(k for k in state if k.endswith(".lora_a"))].shape[0])
+        model.load_state_dict(state)
+        merge_lora(model)
+    else:
+        model.load_state_dict(state)
+    return model.eval(), Tokenizer(ck["vocab"], p.text_max_len), ck
+
+
+@torch.no_grad()
+def sample(model, tok, captions, cond=None, cond_mask=None, steps=20, guidance=3.0, generator=None):
+    """Model-space x0 for each caption. cond / cond_mask as built by VideoModel.build_cond."""
+    B = len(captions)
+    shape = model.preset.latent_shape()
+    x = torch.randn((B,) + shape, generator=generator)
+    if cond is None:
+        cond = torch.zeros((B,) + shape)
+        cond_mask = torch.zeros(B, 1, shape[1], 1, 1)
+    tokens = torch.cat([tok.batch(captions), tok.batch([""] * B)])
+    ctx = model.text(tokens)
+    cmask = (tokens != 0).float()
+    cond2, cm2 = torch.cat([cond, cond]), torch.cat([cond_mask, cond_mask])
+    for i in range(steps):
+        t, t_next = 1 - i / steps, 1 - (i + 1) / steps
+        v = model.dit(torch.cat([x, x]), torch.full((2 * B,), t), ctx, cmask, cond2, cm2)
+        vc, vu = v.chunk(2)
+        x = x + (t_next - t) * (vu + guidance * (vc - vu))
+    return x
+
+
+@torch.no_grad()
+def generate_video(model, tok, captions, given_video=None, given=None, **kw):
+    """uint8 [B,T,H,W,3] videos; given_video [B,3,T,H,W] in [-1,1] with given [B,T] bool frames."""
+    cond = cond_mask = None
+    if given is not None and given.any():
+        cond, cond_mask = model.build_cond(given_video, given)
+    x0 = sample(model, tok, captions, cond, cond_mask, **kw)
+    return to_uint8(model.from_model_space(x0))
+
+
+def to_uint8(video):
+    """[B,3,T,H,W] in [-1,1] -> uint8 [B,T,H,W,3]."""
+    return ((video.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 4, 1).numpy()
+
+
+def grid(videos, cols, scale=4):
+    """uint8 [N,T,H,W,3] -> [T, rows*H*scale, cols*W*scale, 3] with 2-px gutters."""
+    N, T, H, W, _ = videos.shape
+    rows = (N + cols - 1) // cols
+    out = np.full((T, rows * (H + 2), cols * (W + 2), 3), 255, np.uint8)
+    for i in range(N):
+        r, c = divmod(i, cols)
+        out[:, r * (H + 2):r * (H + 2) + H, c * (W + 2):c * (W + 2) + W] = videos[i]
+    return out.repeat(scale, axis=1).repeat(scale, axis=2)
+
+
+def write_mp4(frames, path, fps):
+    T, H, W, _ = frames.shape
+    H2, W2 = H - H % 2, W - W % 2
+    proc = subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{W2}x{H2}",
+                           "-r", str(fps), "-i", "-", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-crf", "18", path],
+                          input=np.ascontiguousarray(frames[:, :H2, :W2]).tobytes(), capture_output=True)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr.decode()[-500:])
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="trainer.sample")
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--prompt", action="append", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--guidance", type=float, default=3.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--real", help="dataset folder: put its first val clips beside the generations")
+    a = ap.parse_args()
+    model, tok, ck = load(a.model)
+    p = model.preset
+    vids = generate_video(model, tok, a.prompt, steps=a.steps, guidance=a.guidance,
+                          generator=torch.Generator().manual_seed(a.seed))
+    if a.real:
+        from .data import Snapshot, whole_clip
+        recs = Snapshot(a.real).records("val")[: len(a.prompt)]
+        real = to_uint8(torch.stack([whole_clip(r, p) for r in recs]))
+        vids = np.concatenate([vids, real])
+    write_mp4(grid(vids, cols=len(a.prompt)), a.out, fps=max(1, 12 // p.frame_stride))
+    print(json.dumps({"out": os.path.abspath(a.out), "prompts": a.prompt}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""Flow-matching (rectified flow) training of the studio's video model on a dataset snapshot.
+
+    python3 -m trainer.train --data DATASET_DIR --run-dir RUN --preset tiny [--steps N] [--minutes M]
+        [--resume] [--init-from MODEL.pt [--lora RANK]] [--ckpt-every N] [--threads 2]
+    torchrun --nproc_per_node 2 -m trainer.train ...        (DDP: gloo on CPU, nccl on CUDA)
+
+Progress is JSON lines on stdout ({"event": "start" | "step" | "checkpoint" | "done" | "error", ...}).
+Every random draw of step s is derived from (seed, s), so --resume after a kill reproduces an
+uninterrupted run exactly. The run writes RUN/checkpoint.pt (atomic) and, when it finishes, RUN/model.pt
+(EMA weights, LoRA merged) and RUN/summary.json."""
+import argparse
+import contextlib
+import copy
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+
+from .data import ClipStream, Snapshot, SnapshotError
+from .model import PRESETS, Tokenizer, VideoModel, apply_lora, merge_lora, preset_from_dict
+
+MIN_TORCH = (1, 13)
+CPU_WATTS_PER_CORE = 12.0   # energy estimate: a server core under load; GPUs use their board power
+GPU_WATTS = 700.0
+
+
+def emit(event, **kw):
+    if int(os.environ.get("RANK", "0")) == 0:
+        sys.stdout.write(json.dumps({"event": event, **kw}) + "\n")
+        sys.stdout.flush()
+
+
+def atomic_save(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+# ----------------------------------------------------------------------------- per-step randomness
+
+def step_draws(seed, step, B, T, p):
+    """Global-batch draws for one step: timesteps, which pixel frames are given, caption dropout."""
+    g = torch.Generator().manual_seed(seed * 1000003 + step)
+    t = torch.rand(B, generator=g)
+    mode = torch.rand(B, generator=g)
+    drop = torch.rand(B, generator=g) < p.caption_dropout
+    given = torch.zeros(B, T, dtype=torch.bool)
+    E = min(p.extend_frames, T - 1)
+    for b in range(B):
+        m = mode[b].item()
+        if m < 0.40:
+            pass                          # t2v
+        elif m < 0.60:
+            given[b, 0] = True            # i2v
+        elif m < 0.75:
+            given[b, :E] = True           # extend
+        elif m < 0.90:
+            given[b, 0] = given[b, -1] = True  # interpolate
+        else:
+            given[b, -1] = True           # end frame only
+    return g, t, given, drop
+
+
+class X0Head(torch.nn.Module):
+    """What DDP wraps: text encoder + DiT forward to x0_hat (one module so gradients are all-reduced)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.text = model.text
+        self.dit = model.dit
+
+    def forward(self, xt, t, tokens, _unused, cond, cond_mask):
+        ctx = self.text(tokens)
+        return self.dit.predict_x0(xt, t, ctx, (tokens != 0).float(), cond, cond_mask)
+
+
+# ----------------------------------------------------------------------------- main
+
+def parse(argv=None):
+    ap = argparse.ArgumentParser(prog="trainer.train")
+    ap.add_argument("--data", required=True, help="dataset snapshot folder (snapshot.json, shards/)")
+    ap.add_argument("--run-dir", required=True)
+    ap.add_argument("--preset", default="tiny", choices=sorted(PRESETS))
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--minutes", type=float, help="stop (and finish normally) after this wall time")
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.pt")
+    ap.add_argument("--init-from", help="model.pt / checkpoint.pt of a registered model")
+    ap.add_argument("--lora", type=int, default=0, help="LoRA rank with --init-from (0 = full fine-tune)")
+    ap.add_argument("--lineage", help="JSON file with the lineage to record in model.pt")
+    ap.add_argument("--ckpt-every", type=int, default=200)
+    ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
+    ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ap.add_argument("--no-verify", action="store_true", help="skip the shard sha256 check")
+    ap.add_argument("--set", action="append", default=[], help="override a preset field, e.g. --set depth=4")
+    return ap.parse_args(argv)
+
+
+def build_preset(name, overrides):
+    p = copy.deepcopy(PRESETS[name])
+    for kv in overrides:
+        k, v = kv.split("=", 1)
+        cur = getattr(p, k)
+        setattr(p, k, tuple(int(x) for x in v.split(",")) if isinstance(cur, tuple) else type(cur)(
+            v in ("1", "true", "True") if isinstance(cur, bool) else v))
+    return p
+
+
+def load_model_file(path):
+    try:
+        ck = torch.load(path, map_location="cpu")
+    except FileNotFoundError:
+        raise SnapshotError("model_missing", f"{path}: model weights not found")
+    if "state" not in ck and "ema" in ck:      # a training checkpoint
+        ck = {"preset": ck["preset"], "vocab": ck["vocab"], "state": ck["ema"], "lineage": ck.get("lineage")}
+    return ck
+
+
+def main(argv=None):
+    a = parse(argv)
+    if tuple(int(x) for x in torch.__version__.split(".")[:2]) < MIN_TORCH:
+        emit("error", code="torch_too_old", message=f"torch {torch.__version__} is older than 1.13")
+        return 2
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    cuda = a.device == "cuda" or (a.device == "auto" and torch.cuda.is_available())
+    device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0"))) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+        torch.backends.cuda.matmul.allow_tf32 = True
+    else:
+        torch.set_num_threads(max(1, a.threads // world))
+    if world > 1:
+        dist.init_process_group("nccl" if cuda else "gloo")
+
+    os.makedirs(a.run_dir, exist_ok=True)
+    ckpt_path = os.path.join(a.run_dir, "checkpoint.pt")
+    try:
+        snap = Snapshot(a.data)
+        if not a.no_verify and rank == 0:
+            snap.verify()
+        resume = torch.load(ckpt_path, map_location="cpu") if a.resume and os.path.exists(ckpt_path) else None
+        if a.resume and resume is None:
+            raise SnapshotError("no_checkpoint", f"{ckpt_path}: nothing to resume from")
+        base = load_model_file(a.init_from) if a.init_from and resume is None else None
+    except SnapshotError as e:
+        emit("error", code=e.code, message=str(e))
+        return 3
+
+    if resume is not None:
+        p = preset_from_dict(resume["preset"])
+        cfg = resume["config"]
+        tok = Tokenizer(resume["vocab"], p.text_max_len)
+    else:
+        if base is not None:
+            p = preset_from_dict(base["preset"])
+            for kv in a.set:
+                k, v = kv.split("=", 1)
+                if k in ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "vae_steps"):
+                    setattr(p, k, type(getattr(p, k))(v))
+        else:
+            p = build_preset(a.preset, a.set)
+        if a.batch:
+            p.batch = a.batch
+        if a.lr:
+            p.lr = a.lr
+        if a.steps:
+            p.steps = a.steps
+        tok = Tokenizer.build(snap.captions("train"), p.text_max_len, base_vocab=base["vocab"] if base else None)
+        cfg = {"seed": a.seed, "lora": a.lora if base else 0, "initFrom": a.init_from, "data": os.path.abspath(a.data),
+               "datasetId": snap.id, "datasetRoot": snap.merkle_root, "world": world}
+    if a.steps and resume is not None:
+        p.steps = a.steps
+    if p.batch % world:
+        emit("error", code="bad_batch", message=f"batch {p.batch} does not split over {world} processes")
+        return 2
+
+    torch.manual_seed(cfg["seed"])  # same initial weights on every rank
+    model = VideoModel(p, len(tok.vocab))
+    if base is not None:
+        state = base["state"]
+        model.text.resize_vocab(state["text.tok.weight"].shape[0])
+        model.load_state_dict(state)
+        model.text.resize_vocab(len(tok.vocab))
+    if cfg["lora"]:
+        apply_lora(model, rank=cfg["lora"])
+    model.to(device)
+    ema = copy.deepcopy(model).eval()
+    for q in ema.parameters():
+        q.requires_grad_(False)
+
+    dit_params = [q for n, q in model.named_parameters() if q.requires_grad and not n.startswith("vae.")]
+    opt = torch.optim.AdamW(dit_params, lr=p.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    opt_vae = torch.optim.AdamW(model.vae.parameters(), lr=p.vae_lr) if model.vae is not None else None
+    step, curves, wall_before, samples_before = 0, [], 0.0, 0
+    if resume is not None:
+        model.load_state_dict(resume["model"])
+        ema.load_state_dict(resume["ema"])
+        opt.load_state_dict(resume["opt"])
+        if opt_vae is not None and resume.get("opt_vae"):
+            opt_vae.load_state_dict(resume["opt_vae"])
+        step, curves = resume["step"], resume["curves"]
+        wall_before, samples_before = resume.get("wall", 0.0), resume.get("samples", 0)
+
+    head = X0Head(model)
+    if world > 1:
+        head = torch.nn.parallel.DistributedDataParallel(head, device_ids=[device.index] if cuda else None)
+    try:
+        stream = ClipStream(snap, "train", p, cfg["seed"], p.batch)
+    except SnapshotError as e:
+        emit("error", code=e.code, message=str(e))
+        return 3
+    counts = model.param_counts()
+    emit("start", preset=p.name, params=counts, tokens=p.tokens(), latentShape=list(p.latent_shape()),
+         vocab=len(tok.vocab), trainClips=len(stream.recs), step=step, total=p.steps, device=str(device),
+         world=world, resumed=resume is not None)
+
+    vae_steps = p.vae_steps if model.vae is not None and not cfg["lora"] else 0
+    per = p.batch // world
+    sl = slice(rank * per, (rank + 1) * per)
+    t0 = time.time()
+    seen = 0
+    acc, acc_n = 0.0, 0
+    # torch 1.13 CPU builds fail inside autocast("cuda") even when disabled: only build it on CUDA
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if cuda and p.bf16 else contextlib.nullcontext()
+
+    def save(path_step):
+        state = {"preset": p.to_dict(), "config": cfg, "vocab": tok.vocab, "model": model.state_dict(),
+                 "ema": ema.state_dict(), "opt": opt.state_dict(),
+                 "opt_vae": opt_vae.state_dict() if opt_vae else None, "step": path_step, "curves": curves,
+                 "wall": wall_before + time.time() - t0, "samples": samples_before + seen * world}
+        atomic_save(state, ckpt_path)
+        emit("checkpoint", step=path_step, path=ckpt_path)
+
+    while step < p.steps:
+        if a.minutes and time.time() - t0 > a.minutes * 60:
+            break
+        video, caps, _ = stream.batch(step, rank, world)
+        video = video.to(device)
+        model.train()
+        if step < vae_steps:
+            g = torch.Generator().manual_seed(cfg["seed"] * 1000003 + step)
+            loss, parts = model.vae.loss(video, generator=None if cuda else g)
+            opt_vae.zero_grad(set_to_none=True)
+            loss.backward()
+            if world > 1:
+                for q in model.vae.parameters():
+                    dist.all_reduce(q.grad)
+                    q.grad /= world
+            opt_vae.step()
+            with torch.no_grad():
+                for pe, pm in zip(ema.vae.parameters(), model.vae.parameters()):
+                    pe.copy_(pm)
+            phase = "vae"
+        else:
+            if model.vae is not None and step == vae_steps and not cfg["lora"] and resume_scale_needed(model):
+                calibrate_latent_scale(model, stream, step, rank, world, device)
+            g, t, given, drop = step_draws(cfg["seed"], step, p.batch, p.frames, p)
+            caps = ["" if d else c for d, c in zip(drop[sl].tolist(), caps)]
+            tokens = tok.batch(caps).to(device)
+            with torch.no_grad():
+                x0 = model.to_model_space(video)
+                cond, cond_mask = model.build_cond(video, given[sl].to(device))
+            noise = torch.randn((p.batch,) + tuple(x0.shape[1:]), generator=g)[sl].to(device)
+            t = t[sl].to(device)
+            lr = p.lr * min(1.0, (step + 1) / max(1, p.warmup))
+            for gr in opt.param_groups:
+                gr["lr"] = lr
+            with amp:
+                tb = t[:, None, None, None, None]
+                xt = (1 - tb) * x0 + tb * noise
+                x0_hat = head(xt, t, tokens, None, cond, cond_mask)
+            w = 1.0 / t.clamp(min=0.2) ** 2
+            loss = (w * ((x0_hat.float() - x0) ** 2 * (1 - cond_mask)).flatten(1).mean(1)).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(dit_params, 1.0)
+            opt.step()
+            d = min(p.ema, (1 + step) / (10 + step))
+            with torch.no_grad():
+                for (n, pe), pm in zip(ema.named_parameters(), model.parameters()):
+                    if n.startswith("vae."):
+                        pe.copy_(pm)  # frozen by now: the autoencoder is not averaged
+                    else:
+                        pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+                for be, bm in zip(ema.buffers(), model.buffers()):
+                    be.copy_(bm)
+            phase = "dit"
+        lval = loss.item()
+        if world > 1:
+            lt = torch.tensor([lval], device=device)
+            dist.all_reduce(lt)
+            lval = lt.item() / world
+        acc += lval
+        acc_n += 1
+        step += 1
+        seen += per
+        if step % a.log_every == 0 or step == p.steps:
+            el = time.time() - t0
+            sps = seen * world / el
+            remaining = (p.steps - step) * p.batch / max(sps, 1e-9)
+            if a.minutes:
+                remaining = min(remaining, max(0.0, a.minutes * 60 - el))
+            curves.append({"step": step, "loss": acc / acc_n, "phase": phase})
+            emit("step", step=step, total=p.steps, phase=phase, loss=acc / acc_n,
+                 lr=opt.param_groups[0]["lr"] if phase == "dit" else p.vae_lr, samplesPerSec=sps,
+                 etaSeconds=remaining, elapsed=wall_before + el)
+            acc, acc_n = 0.0, 0
+        if step % a.ckpt_every == 0 and rank == 0:
+            save(step)
+    if rank == 0:
+        if step % a.ckpt_every:
+            save(step)
+        wall = wall_before + time.time() - t0
+        final = copy.deepcopy(ema).cpu()
+        if cfg["lora"]:
+            merge_lora(final)
+        lineage = json.load(open(a.lineage)) if a.lineage else None
+        atomic_save({"format": "backlot-model-v1", "preset": p.to_dict(), "vocab": tok.vocab,
+                     "state": final.state_dict(), "config": cfg, "lineage": lineage,
+                     "datasetId": cfg["datasetId"], "datasetRoot": cfg["datasetRoot"]},
+                    os.path.join(a.run_dir, "model.pt"))
+        samples = samples_before + seen * world
+        watts = (GPU_WATTS * world) if cuda else (CPU_WATTS_PER_CORE * a.threads)
+        summary = {"preset": p.name, "steps": step, "params": counts, "curves": curves, "config": cfg,
+                   "compute": {"device": torch.cuda.get_device_name(device) if cuda else f"cpu x{a.threads} threads",
+                               "processes": world, "wallSeconds": wall, "samplesSeen": samples,
+                               "energyKwh": watts * wall / 3.6e6, "energyAssumption": f"{watts:.0f} W while training"}}
+        with open(os.path.join(a.run_dir, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=1)
+        emit("done", step=step, model=os.path.join(a.run_dir, "model.pt"), **{k: summary[k] for k in ("params", "compute")})
+    if world > 1:
+        dist.destroy_process_group()
+    return 0
+
+
+def resume_scale_needed(model):
+    return float(model.vae.scale) == 1.0
+
+
+@torch.no_grad()
+def calibrate_latent_scale(model, stream, step, rank, world, device):
+    """Once, when the autoencoder freezes: scale latents to unit std (deterministic batches)."""
+    model.vae.eval()
+    vals = [model.vae.posterior(stream.batch(step + k, rank, world)[0].to(device))[0] for k in range(4)]
+    std = torch.cat([v.flatten() for v in vals]).std()
+    if world > 1:
+        dist.all_reduce(std)
+        std /= world
+    model.vae.scale.fill_(1.0 / float(std.clamp(min=1e-4)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
