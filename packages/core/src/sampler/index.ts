@@ -3,3 +3,5 @@ export * from './prng.js';
 export * from './schedule.js';
 export * from './sampler.js';
 export * from './conditioning.js';
+export * from './tokenizer.js';
+export * from './attribution.js';
