@@ -1,0 +1,120 @@
+// ONNX Runtime sessions for one exported model: text encoder, denoiser, and for latent presets the
+// autoencoder. CPU here; the CUDA execution provider where the runtime has it (falls back to CPU,
+// and says which device ran).
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { GenerateError, NotFoundError } from '@backlot/core';
+import { ClipIndexSchema, ModelConfigSchema, SUPPORTED_FORMAT_VERSIONS, type ClipIndexMeta, type ModelConfig } from './model-config.js';
+
+export type Device = 'cpu' | 'cuda';
+
+export interface LoadOptions {
+  /** 'auto' (default): CUDA when BACKLOT_ONNX_DEVICE=cuda or the runtime bundles it, else CPU. */
+  device?: Device | 'auto';
+  /** Threads per operator on CPU; default min(available cores, 4) or BACKLOT_ONNX_THREADS. */
+  threads?: number;
+}
+
+export interface ClipIndex {
+  meta: ClipIndexMeta;
+  /** count × dim, row-major, rows L2-normalised. */
+  rows: Float32Array;
+}
+
+export interface LoadedModel {
+  dir: string;
+  config: ModelConfig;
+  device: Device;
+  /** Why the device is what it is, when CUDA was wanted and not used. */
+  deviceNote?: string;
+  textEncoder: ort.InferenceSession;
+  denoiser: ort.InferenceSession;
+  vaeEncoder: ort.InferenceSession | null;
+  vaeDecoder: ort.InferenceSession | null;
+  close(): Promise<void>;
+}
+
+/** Reads and checks model.json; refuses format versions this reader does not know. */
+export async function readModelConfig(onnxDir: string): Promise<ModelConfig> {
+  const path = join(onnxDir, 'model.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('model_not_exported', `no exported model at ${onnxDir} (model.json missing): run \`backlot models export\``, path);
+    throw new GenerateError('model_json_invalid', `${path} is not valid JSON: ${(e as Error).message}`, path);
+  }
+  const parsed = ModelConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new GenerateError('model_json_invalid', `${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, path);
+  }
+  if (!(SUPPORTED_FORMAT_VERSIONS as readonly number[]).includes(parsed.data.formatVersion)) {
+    throw new GenerateError('model_format_unsupported', `${path}: formatVersion ${parsed.data.formatVersion} is not supported (this Backlot reads ${SUPPORTED_FORMAT_VERSIONS.join(', ')})`, path);
+  }
+  return parsed.data;
+}
+
+function wantCuda(device: LoadOptions['device']): boolean {
+  if (device === 'cuda') return true;
+  if (device === 'cpu') return false;
+  if (process.env.BACKLOT_ONNX_DEVICE) return process.env.BACKLOT_ONNX_DEVICE === 'cuda';
+  return ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
+}
+
+async function openSession(path: string, device: Device, threads: number): Promise<ort.InferenceSession> {
+  if (!existsSync(path)) throw new GenerateError('model_file_missing', `exported model file missing: ${path}`, path);
+  return ort.InferenceSession.create(path, {
+    executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+}
+
+export async function loadModel(onnxDir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  const config = await readModelConfig(onnxDir);
+  const threads = opts.threads ?? (Number(process.env.BACKLOT_ONNX_THREADS) || Math.min(availableParallelism(), 4));
+  let device: Device = wantCuda(opts.device) ? 'cuda' : 'cpu';
+  let deviceNote: string | undefined;
+  const f = config.files;
+  const open = async (d: Device) => ({
+    textEncoder: await openSession(join(onnxDir, f.textEncoder), d, threads),
+    denoiser: await openSession(join(onnxDir, f.denoiser), d, threads),
+    vaeEncoder: config.space === 'latent' && f.vaeEncoder ? await openSession(join(onnxDir, f.vaeEncoder), d, threads) : null,
+    vaeDecoder: config.space === 'latent' && f.vaeDecoder ? await openSession(join(onnxDir, f.vaeDecoder), d, threads) : null,
+  });
+  let sessions;
+  try {
+    sessions = await open(device);
+  } catch (e) {
+    if (device !== 'cuda' || e instanceof GenerateError) throw e;
+    deviceNote = `CUDA execution provider unavailable (${(e as Error).message.split('\n')[0]}); ran on CPU`;
+    device = 'cpu';
+    sessions = await open(device);
+  }
+  if (config.space === 'latent' && (!sessions.vaeDecoder || !sessions.vaeEncoder)) {
+    throw new GenerateError('model_file_missing', `${onnxDir}: a latent model needs vae_encoder and vae_decoder files`, onnxDir);
+  }
+  const all = Object.values(sessions).filter((s): s is ort.InferenceSession => !!s);
+  return { dir: onnxDir, config, device, deviceNote, ...sessions, close: async () => { await Promise.all(all.map((s) => s.release())); } };
+}
+
+/** Node pools small Buffers: copy out exactly this buffer's bytes before viewing them as floats. */
+export async function readFloat32File(path: string): Promise<Float32Array> {
+  const buf = await readFile(path);
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+export async function readClipIndex(onnxDir: string, config: ModelConfig): Promise<ClipIndex | null> {
+  if (!config.files.clipIndex) return null;
+  const metaPath = join(onnxDir, config.files.clipIndex);
+  if (!existsSync(metaPath)) return null;
+  const meta = ClipIndexSchema.parse(JSON.parse(await readFile(metaPath, 'utf8')));
+  const rows = await readFloat32File(metaPath.replace(/\.json$/, '.f32'));
+  if (rows.length !== meta.count * meta.dim) throw new GenerateError('clip_index_invalid', `${metaPath}: ${rows.length} floats for ${meta.count} × ${meta.dim}`, metaPath);
+  return { meta, rows };
+}
