@@ -9,3 +9,4 @@ export * from './guardrails/index.js';
 export * from './merkle/index.js';
 export * from './dataset/index.js';
 export * from './rights/index.js';
+export * from './demo-world/index.js';
