@@ -1,0 +1,283 @@
+// `backlot dataset build`: every shot in the library goes through the rights policy and the dataset's
+// rules; admitted shots are captioned, decoded to RGB and written to shards; everything left out is
+// written with its reasons. Written to a temporary folder and renamed into place, then recorded in the
+// database (datasets, dataset_clips) with an audit entry in the same transaction.
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Workspace } from '@backlot/adapters/workspace';
+import { ffmpeg, FfmpegFailure } from '@backlot/adapters/ffmpeg';
+import {
+  buildCaption,
+  DATASET_FORMAT,
+  DatasetAdmission,
+  DatasetError,
+  datasetRootOf,
+  DEFAULT_SHARD_SPEC,
+  denyReasons,
+  exclusionLine,
+  InputError,
+  manifestLine,
+  SortedLeafTree,
+  splitByTitle,
+  type DatasetParams,
+  type DatasetPurpose,
+  type DatasetSnapshot,
+  type ManifestEntry,
+  type ProgressSink,
+  type ShardSpec,
+} from '@backlot/core';
+import { appendAudit } from '../audit/index.js';
+import { countShots, shotsInIdOrder, TitleTextCache, type CatalogueShot } from './catalogue.js';
+import { loadRightsPolicy } from './policy.js';
+import { ShardWriter } from './shards.js';
+
+export interface BuildDatasetInput {
+  name: string;
+  purpose?: DatasetPurpose;
+  minSeconds?: number;
+  maxPerTitle?: number | null;
+  valFraction?: number;
+  /** Records per shard file. */
+  shardSize?: number;
+  shardSpec?: Partial<ShardSpec>;
+  /** Judge rights as of this day (YYYY-MM-DD); default today (UTC). */
+  asOf?: string;
+}
+
+export interface BuildOptions {
+  actor: string;
+  onProgress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A candidate clip between the two passes: the manifest entry before the split and the shards. */
+type Candidate = Omit<ManifestEntry, 'split' | 'shard' | 'record' | 'frames' | 'clipSha256'>;
+
+function checkInput(input: BuildDatasetInput): { params: DatasetParams; spec: ShardSpec } {
+  if (!DATASET_NAME.test(input.name)) throw new InputError('bad_dataset_name', `dataset name "${input.name}" must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit`, 'NAME');
+  const spec = { ...DEFAULT_SHARD_SPEC, ...input.shardSpec };
+  for (const k of ['width', 'height', 'fps', 'maxFrames'] as const) {
+    if (!Number.isInteger(spec[k]) || spec[k] < 1 || spec[k] > 4096) throw new InputError('bad_shard_spec', `shard ${k} must be a whole number from 1 to 4096 (got ${spec[k]})`, `--shard-${k}`);
+  }
+  const params: DatasetParams = {
+    purpose: input.purpose ?? 'video',
+    minSeconds: input.minSeconds ?? 0,
+    maxPerTitle: input.maxPerTitle ?? null,
+    valFraction: input.valFraction ?? 0.1,
+    shardSize: input.shardSize ?? 64,
+    asOf: input.asOf ?? new Date().toISOString().slice(0, 10),
+  };
+  if (!(params.minSeconds >= 0)) throw new InputError('bad_min_seconds', `--min-seconds must be 0 or more (got ${params.minSeconds})`, '--min-seconds');
+  if (params.maxPerTitle !== null && !(Number.isInteger(params.maxPerTitle) && params.maxPerTitle >= 1)) throw new InputError('bad_max_per_title', `--max-per-title must be a whole number of at least 1 (got ${params.maxPerTitle})`, '--max-per-title');
+  if (!(params.valFraction >= 0 && params.valFraction < 1)) throw new InputError('bad_val_fraction', `--val-fraction must be from 0 up to (not including) 1 (got ${params.valFraction})`, '--val-fraction');
+  if (!(Number.isInteger(params.shardSize) && params.shardSize >= 1)) throw new InputError('bad_shard_size', `--shard-size must be a whole number of at least 1 (got ${params.shardSize})`, '--shard-size');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(params.asOf)) throw new InputError('bad_as_of', `--as-of must be a day like 2026-11-25 (got ${params.asOf})`, '--as-of');
+  return { params, spec };
+}
+
+/** Buffered line writer: a million small writes would dominate the build otherwise. */
+class LineFile {
+  private chunks: string[] = [];
+  private size = 0;
+  private constructor(private readonly fh: FileHandle) {}
+  static async create(path: string): Promise<LineFile> {
+    return new LineFile(await open(path, 'wx'));
+  }
+  async write(line: string): Promise<void> {
+    this.chunks.push(line, '\n');
+    this.size += line.length + 1;
+    if (this.size >= 1 << 20) await this.flush();
+  }
+  private async flush(): Promise<void> {
+    if (!this.chunks.length) return;
+    await this.fh.write(this.chunks.join(''));
+    this.chunks = [];
+    this.size = 0;
+  }
+  async close(): Promise<void> {
+    await this.flush();
+    await this.fh.sync();
+    await this.fh.close();
+  }
+}
+
+async function* readLines(path: string): AsyncGenerator<string> {
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of rl) if (line) yield line;
+}
+
+/**
+ * The clip taken from a shot: from the shot's first frame, at most maxFrames at the shard rate.
+ * Frames are source frames, end inclusive.
+ */
+function clipSpan(shot: CatalogueShot, spec: ShardSpec): { startFrame: number; endFrame: number; start: number; end: number } {
+  const seconds = Math.min(shot.end - shot.start, spec.maxFrames / spec.fps);
+  const frames = Math.max(1, Math.round(seconds * shot.fps));
+  return { startFrame: shot.startFrame, endFrame: Math.min(shot.endFrame, shot.startFrame + frames - 1), start: shot.start, end: shot.start + seconds };
+}
+
+/** Decodes a proxy to spec.width x spec.height RGB at spec.fps: short side scaled, centre crop. */
+async function decodeClip(ws: Workspace, c: Candidate, spec: ShardSpec, signal?: AbortSignal): Promise<{ payload: Buffer; frames: number }> {
+  const path = ws.store.pathOf(c.proxySha256);
+  await stat(path).catch(() => {
+    throw new DatasetError('proxy_missing', `shot ${c.shotId}: its training proxy ${c.proxySha256} is not in the content store (${path}); re-run ingest`, c.shotId);
+  });
+  const vf = `fps=${spec.fps},scale=${spec.width}:${spec.height}:force_original_aspect_ratio=increase:flags=area,crop=${spec.width}:${spec.height}`;
+  let out: Buffer;
+  try {
+    ({ stdout: out } = await ffmpeg(['-v', 'error', '-i', path, '-an', '-t', (c.end - c.start).toFixed(6), '-vf', vf, '-frames:v', String(spec.maxFrames), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], { signal }));
+  } catch (e) {
+    if (e instanceof FfmpegFailure) throw new DatasetError('proxy_unreadable', `shot ${c.shotId}: ffmpeg cannot decode its proxy ${path}: ${e.reason}`, c.shotId);
+    throw e;
+  }
+  const frameBytes = spec.width * spec.height * 3;
+  const frames = Math.floor(out.length / frameBytes);
+  if (frames < 1) throw new DatasetError('proxy_empty', `shot ${c.shotId}: its proxy ${path} decoded to no frames`, c.shotId);
+  return { payload: out.subarray(0, frames * frameBytes), frames };
+}
+
+export interface BuildResult {
+  snapshot: DatasetSnapshot;
+  path: string;
+  exclusionsByRule: Record<string, number>;
+}
+
+export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts: BuildOptions): Promise<BuildResult> {
+  const { params, spec } = checkInput(input);
+  const progress = opts.onProgress ?? (() => {});
+  const policy = await loadRightsPolicy(ws.db, params.purpose, params.asOf);
+  const total = await countShots(ws.db);
+
+  await mkdir(ws.datasetsDir, { recursive: true });
+  const tmp = join(ws.datasetsDir, `.building-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(join(tmp, 'shards'), { recursive: true });
+  try {
+    // Pass 1: decide every shot; exclusions are final here, candidates wait for the split.
+    const exclusions = await LineFile.create(join(tmp, 'exclusions.jsonl'));
+    const candidates = await LineFile.create(join(tmp, 'candidates.tmp'));
+    const exclusionTree = new SortedLeafTree('exclusions.jsonl');
+    const admission = new DatasetAdmission({ minSeconds: params.minSeconds, maxPerTitle: params.maxPerTitle });
+    const texts = new TitleTextCache(ws.db);
+    const byRule: Record<string, number> = {};
+    let seen = 0;
+    let admitted = 0;
+    for await (const shot of shotsInIdOrder(ws.db)) {
+      if (opts.signal?.aborted) throw new DatasetError('cancelled', `dataset build ${input.name} was cancelled`);
+      const decision = policy.decide({ id: shot.id, titleId: shot.titleId, mediaFileId: shot.mediaFileId, start: shot.start, end: shot.end });
+      const verdict = { allowed: decision.allowed, reasons: decision.allowed ? [] : denyReasons(decision) };
+      const out = admission.admit({ ...shot, shotId: shot.id }, verdict);
+      if (!out.included) {
+        const line = exclusionLine(out.exclusion);
+        exclusionTree.push(shot.id, line);
+        await exclusions.write(line);
+        for (const r of new Set(out.exclusion.reasons.map((x) => x.rule))) byRule[r] = (byRule[r] ?? 0) + 1;
+      } else {
+        const { alignment, subtitles } = await texts.get(shot.titleId);
+        const span = clipSpan(shot, spec);
+        const caption = buildCaption({ title: { name: shot.title, year: shot.year }, shot: { start: span.start, end: span.end, meanLuma: shot.meanLuma, motion: shot.motion }, alignment, subtitles });
+        const c: Candidate = {
+          clipId: `${shot.id}:${span.startFrame}-${span.endFrame}`, shotId: shot.id, titleId: shot.titleId, title: shot.title,
+          sourceSha256: shot.sourceSha256, proxySha256: shot.proxySha256!, ...span, caption,
+          attributes: { meanLuma: round3(shot.meanLuma), motion: round3(shot.motion), seconds: round3(shot.end - shot.start) },
+        };
+        await candidates.write(JSON.stringify(c));
+        admitted++;
+      }
+      seen++;
+      if (seen % 250 === 0 || seen === total) progress({ task: 'dataset:policy', label: `${input.name}: rights`, done: seen, total, unit: 'shots', message: `${admitted} admitted` });
+    }
+    progress({ task: 'dataset:policy', label: `${input.name}: rights`, done: seen, total: seen, unit: 'shots', message: `${admitted} admitted, ${seen - admitted} excluded`, finished: true });
+    await exclusions.close();
+    await candidates.close();
+
+    // Pass 2: split by title, decode each clip into its shard, write the manifest.
+    const split = splitByTitle(admission.titlesAdmitted(), params.valFraction);
+    const shardsDir = join(tmp, 'shards');
+    const writers = { train: new ShardWriter(shardsDir, 'train', params.shardSize), val: new ShardWriter(shardsDir, 'val', params.shardSize) };
+    const manifest = await LineFile.create(join(tmp, 'manifest.jsonl'));
+    const clipTree = new SortedLeafTree('manifest.jsonl');
+    const counts = { train: 0, val: 0, excluded: seen - admitted };
+    let sharded = 0;
+    for await (const line of readLines(join(tmp, 'candidates.tmp'))) {
+      if (opts.signal?.aborted) throw new DatasetError('cancelled', `dataset build ${input.name} was cancelled`);
+      const c = JSON.parse(line) as Candidate;
+      const side = split.get(c.titleId) ?? 'train';
+      const { payload, frames } = await decodeClip(ws, c, spec, opts.signal);
+      const at = await writers[side].write({ clipId: c.clipId, titleId: c.titleId, caption: c.caption, frames, height: spec.height, width: spec.width, channels: 3, fps: spec.fps }, payload);
+      const entry: ManifestEntry = { ...c, split: side, shard: at.shard, record: at.record, frames, clipSha256: at.clipSha256 };
+      const text = manifestLine(entry);
+      clipTree.push(entry.shotId, text);
+      await manifest.write(text);
+      counts[side]++;
+      sharded++;
+      progress({ task: 'dataset:shards', label: `${input.name}: shards`, done: sharded, total: admitted, unit: 'clips', message: c.shotId });
+    }
+    progress({ task: 'dataset:shards', label: `${input.name}: shards`, done: sharded, total: admitted, unit: 'clips', finished: true });
+    await manifest.close();
+    const shards = [...(await writers.train.close()), ...(await writers.val.close())];
+    await rm(join(tmp, 'candidates.tmp'));
+
+    const clipsRoot = clipTree.rootHex();
+    const exclusionsRoot = exclusionTree.rootHex();
+    const merkleRoot = datasetRootOf({ policyVersion: policy.version, purpose: params.purpose, shardSpec: spec, clipsRoot, exclusionsRoot });
+    const createdAt = new Date().toISOString();
+    const id = `${input.name}-${merkleRoot.slice(0, 12)}`;
+    const titles = { train: [...split].filter(([, s]) => s === 'train').map(([t]) => t).sort(), val: [...split].filter(([, s]) => s === 'val').map(([t]) => t).sort() };
+    const snapshot: DatasetSnapshot = {
+      format: DATASET_FORMAT, id, name: input.name, createdAt, createdBy: opts.actor, purpose: params.purpose, policyVersion: policy.version,
+      merkleRoot, clipsRoot, exclusionsRoot, counts, titles, params, shardSpec: spec, shards,
+    };
+    await writeFile(join(tmp, 'snapshot.json'), `${JSON.stringify(snapshot, null, 2)}\n`, { flag: 'wx', flush: true });
+
+    const existing = await ws.db.query<{ id: string }>('SELECT id FROM datasets WHERE id = $1', [id]);
+    if (existing.length) throw new InputError('dataset_exists', `dataset ${input.name} already exists with exactly these contents (${id}); nothing to build`, input.name);
+    const path = join(ws.datasetsDir, id);
+    await rename(tmp, path);
+    try {
+      await record(ws, snapshot, path, opts.actor, byRule);
+    } catch (e) {
+      await rm(path, { recursive: true, force: true });
+      throw e;
+    }
+    return { snapshot, path, exclusionsByRule: byRule };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The datasets row, its dataset_clips (for revocation) and the audit entry, all or nothing. */
+async function record(ws: Workspace, s: DatasetSnapshot, path: string, actor: string, byRule: Record<string, number>): Promise<void> {
+  await ws.db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO datasets (id, name, purpose, policy_version, merkle_root, path, counts, params, created_by, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [s.id, s.name, s.purpose, s.policyVersion, s.merkleRoot, path, JSON.stringify(s.counts), JSON.stringify({ ...s.params, shardSpec: s.shardSpec }), actor, s.createdAt],
+    );
+    let batch: string[][] = [];
+    const flush = async () => {
+      if (!batch.length) return;
+      const values = batch.map((_, i) => `($1, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}, $${i * 4 + 5})`).join(', ');
+      await tx.query(`INSERT INTO dataset_clips (dataset_id, clip_id, shot_id, title_id, split) VALUES ${values}`, [s.id, ...batch.flat()]);
+      batch = [];
+    };
+    for await (const line of readLines(join(path, 'manifest.jsonl'))) {
+      const e = JSON.parse(line) as ManifestEntry;
+      batch.push([e.clipId, e.shotId, e.titleId, e.split]);
+      if (batch.length >= 500) await flush();
+    }
+    await flush();
+    await appendAudit(tx, {
+      actor,
+      action: 'dataset.build',
+      subject: `dataset:${s.id}`,
+      details: { name: s.name, merkleRoot: s.merkleRoot, policyVersion: s.policyVersion, purpose: s.purpose, counts: s.counts, excludedByRule: byRule, params: s.params },
+    });
+  });
+}
