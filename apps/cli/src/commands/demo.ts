@@ -1,0 +1,120 @@
+// `backlot demo`: from nothing to a working studio in one command. It is a list of steps run in
+// order (generate the demo films, ingest them, ...); later stages of Backlot append their own step
+// to DEMO_STEPS and a line to the summary, so the demo always exercises the whole pipeline.
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { DEMO_MAX_FILMS, HELD_OUT, InputError } from '@backlot/core';
+import { resolveHome, openWorkspace, type Workspace } from '@backlot/adapters/workspace';
+import { generateDemoLibrary, type DemoLibraryResult } from '@backlot/workflows/demo';
+import { globals, printJson } from '../context.js';
+import { createProgress, type ProgressRenderer } from '../progress.js';
+
+const DemoFlags = z.object({
+  out: z.string().min(1).optional(),
+  films: z.coerce.number().int().min(1).max(DEMO_MAX_FILMS).default(DEMO_MAX_FILMS),
+  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
+  json: z.boolean().optional(),
+});
+type DemoFlags = z.infer<typeof DemoFlags>;
+
+/** What the steps share: the flags, where things go, results so far, and the summary being built. */
+export interface DemoContext {
+  readonly cmd: Command;
+  readonly flags: DemoFlags;
+  readonly actor: string;
+  readonly workspaceHome: string;
+  readonly libraryDir: string;
+  readonly progress: ProgressRenderer;
+  /** Opens the workspace on first use; the command closes it at the end. */
+  workspace(): Promise<Workspace>;
+  library?: DemoLibraryResult;
+  /** Step results by step id, printed with --json. */
+  readonly results: Record<string, unknown>;
+  /** Human summary lines, printed at the end. */
+  readonly summary: string[];
+}
+
+export interface DemoStep {
+  id: string;
+  title: string;
+  run(ctx: DemoContext): Promise<void>;
+}
+
+const generateStep: DemoStep = {
+  id: 'library',
+  title: 'generate the demo films',
+  async run(ctx) {
+    const lib = await generateDemoLibrary(ctx.libraryDir, { films: ctx.flags.films, seed: ctx.flags.seed, onProgress: ctx.progress.sink });
+    ctx.library = lib;
+    const minutes = lib.films.reduce((s, f) => s + f.seconds, 0) / 60;
+    const reused = lib.films.filter((f) => f.upToDate).length;
+    ctx.results.library = {
+      dir: lib.outDir,
+      seed: lib.seed,
+      films: lib.films.map(({ files: _files, ...f }) => f),
+      shots: lib.shots,
+      combos: lib.combos,
+      trainingCombos: lib.trainingCombos,
+      heldOut: HELD_OUT.length,
+      seconds: lib.seconds,
+      files: lib.files,
+    };
+    ctx.summary.push(
+      `demo library  ${lib.films.length} films, ${lib.shots} shots, ${minutes.toFixed(1)} min of video in ${lib.outDir}` +
+        `${reused ? ` (${reused} already up to date)` : ''} — ${lib.seconds.toFixed(1)} s`,
+      `demo world    ${lib.combos} of ${lib.trainingCombos} training combinations shown, ${HELD_OUT.length} held out for evaluation (world.json)`,
+    );
+  },
+};
+
+/** The demo, in order. Later issues append their steps here (rights import, dataset, training, ...). */
+export const DEMO_STEPS: DemoStep[] = [generateStep];
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('generate the demo library (a small synthetic film world with screenplays, subtitles, cast lists, cue sheets and exact ground truth) and run every demo step on it')
+    .option('--out <dir>', 'where to write the demo films (default: <workspace>/demo-library)')
+    .option('--films <n>', `how many films, 1 to ${DEMO_MAX_FILMS}`, String(DEMO_MAX_FILMS))
+    .option('--seed <n>', 'seed of the generated world (same seed, same films)', '1')
+    .option('--json', 'print what was made as JSON')
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const parsed = DemoFlags.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new InputError('bad_flag', `--${String(issue.path[0])}: ${issue.message} (got ${String(raw[String(issue.path[0])])})`, `--${String(issue.path[0])}`);
+      }
+      const flags = parsed.data;
+      const g = globals(cmd);
+      const workspaceHome = resolveHome(g.workspace);
+      let ws: Workspace | undefined;
+      const progress = createProgress({ json: flags.json });
+      const ctx: DemoContext = {
+        cmd,
+        flags,
+        actor: `cli:${userInfo().username}`,
+        workspaceHome,
+        libraryDir: flags.out ? resolve(flags.out) : join(workspaceHome, 'demo-library'),
+        progress,
+        workspace: async () => (ws ??= await openWorkspace({ home: g.workspace, databaseUrl: g.db, command: 'backlot demo' })),
+        results: {},
+        summary: [],
+      };
+      const t0 = Date.now();
+      try {
+        for (const step of DEMO_STEPS) await step.run(ctx);
+      } finally {
+        progress.stop();
+        await ws?.close();
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      if (flags.json) {
+        printJson({ workspace: workspaceHome, steps: DEMO_STEPS.map((s) => s.id), ...ctx.results, seconds });
+        return;
+      }
+      process.stdout.write(`${ctx.summary.join('\n')}\n`);
+      process.stdout.write(`demo done in ${seconds.toFixed(1)} s\n`);
+    });
+}
