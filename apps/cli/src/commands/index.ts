@@ -6,3 +6,4 @@ export type RegisterCommand = (program: Command) => void;
 export const COMMANDS: RegisterCommand[] = [];
 import { register as registerDemo } from './demo.js'; COMMANDS.push(registerDemo);
 import { register as dataset } from './dataset.js'; COMMANDS.push(dataset);
+import { register as dataset } from './dataset.js'; COMMANDS.push(dataset);
