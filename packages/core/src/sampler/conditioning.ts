@@ -93,3 +93,38 @@ export function holdKnownFrames(shape: VideoShape, c: FrameConditioning, noise: 
     }
   };
 }
+
+/**
+ * Pixel frames covered by latent frame j of a causal video autoencoder that downsamples time by k:
+ * G(0) = {0}, G(j) = {k(j-1)+1, …, kj} (docs/model-format.md).
+ */
+export function latentFrameGroup(j: number, k: number): number[] {
+  if (j === 0) return [0];
+  return Array.from({ length: k }, (_, i) => k * (j - 1) + 1 + i);
+}
+
+/**
+ * For latent models: the pixel video to encode into `cond`, and which latent frames are given.
+ * A latent frame is given iff a pixel frame in its group is; every pixel frame of a given group is
+ * filled with the given frame nearest to it inside the group (ties: the earlier).
+ */
+export function latentConditioningVideo(given: KnownFrame[], pixelFrames: number, height: number, width: number, k: number): { video: Float32Array; givenLatent: number[] } {
+  const plane = height * width;
+  const video = new Float32Array(3 * pixelFrames * plane);
+  const latentFrames = 1 + Math.floor((pixelFrames - 1) / k);
+  const byIndex = new Map(given.map((g) => [g.index, g.data]));
+  const givenLatent: number[] = [];
+  for (let j = 0; j < latentFrames; j++) {
+    const group = latentFrameGroup(j, k).filter((i) => i < pixelFrames);
+    const inGroup = group.filter((i) => byIndex.has(i));
+    if (!inGroup.length) continue;
+    givenLatent.push(j);
+    for (const i of group) {
+      let best = inGroup[0]!;
+      for (const g of inGroup) if (Math.abs(g - i) < Math.abs(best - i)) best = g;
+      const frame = byIndex.get(best)!;
+      for (let c = 0; c < 3; c++) video.set(frame.subarray(c * plane, (c + 1) * plane), (c * pixelFrames + i) * plane);
+    }
+  }
+  return { video, givenLatent };
+}

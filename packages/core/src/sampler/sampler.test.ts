@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   classifierFreeGuidance, extendFrom, flowSchedule, gaussianNoise, holdKnownFrames, knownFrames, noiseTo,
-  sample, sampleEuler, sampleHeun, sizeOf, type VelocityModel, type VideoShape,
+  latentConditioningVideo, latentFrameGroup, sample, sampleEuler, sampleHeun, sizeOf, type VelocityModel, type VideoShape,
 } from './index.js';
 
 // Data x0 ~ N(mu, s²) element-wise. Under x_t = (1-t)x0 + t·n the marginal is N((1-t)mu, σ_t²) with
@@ -220,5 +220,20 @@ describe('masked-frame conditioning', () => {
     const run = (seed: number) => sampleHeun(model, gaussianNoise(seed, N), flowSchedule(10));
     expect(await run(11)).toEqual(await run(11));
     expect(maxError(await run(11), await run(12))).toBeGreaterThan(0.1);
+  });
+});
+
+describe('latent conditioning (causal autoencoder groups)', () => {
+  it('groups pixel frames as G(0) = {0}, G(j) = {4j-3..4j}', () => {
+    expect(latentFrameGroup(0, 4)).toEqual([0]);
+    expect(latentFrameGroup(1, 4)).toEqual([1, 2, 3, 4]);
+    expect(latentFrameGroup(3, 4)).toEqual([9, 10, 11, 12]);
+  });
+  it('fills a given group with the nearest given frame and marks that latent frame', () => {
+    const f = (v: number) => new Float32Array(3 * 2 * 2).fill(v);
+    const { video, givenLatent } = latentConditioningVideo([{ index: 0, data: f(1) }, { index: 12, data: f(-1) }, { index: 10, data: f(0.5) }], 13, 2, 2, 4);
+    expect(givenLatent).toEqual([0, 3]);
+    const frame = (i: number) => video[(0 * 13 + i) * 4];
+    expect([frame(0), frame(1), frame(9), frame(10), frame(11), frame(12)]).toEqual([1, 0, 0.5, 0.5, 0.5, -1]);
   });
 });
