@@ -4,6 +4,4 @@ import type { Command } from 'commander';
 export type RegisterCommand = (program: Command) => void;
 
 export const COMMANDS: RegisterCommand[] = [];
-import { register as registerDemo } from './demo.js'; COMMANDS.push(registerDemo);
-import { register as dataset } from './dataset.js'; COMMANDS.push(dataset);
 import { register as dataset } from './dataset.js'; COMMANDS.push(dataset);
