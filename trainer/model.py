@@ -264,12 +264,21 @@ class CausalConv3d(nn.Module):
         return self.conv(x)
 
 
+class FrameNorm(nn.GroupNorm):
+    """GroupNorm per frame: statistics over the whole clip would let later frames leak into earlier ones."""
+
+    def forward(self, x):
+        B, C, T, H, W = x.shape
+        y = super().forward(x.transpose(1, 2).reshape(B * T, C, H, W))
+        return y.reshape(B, T, C, H, W).transpose(1, 2)
+
+
 class ResBlock3d(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.n1 = nn.GroupNorm(8, c)
+        self.n1 = FrameNorm(8, c)
         self.c1 = CausalConv3d(c, c)
-        self.n2 = nn.GroupNorm(8, c)
+        self.n2 = FrameNorm(8, c)
         self.c2 = CausalConv3d(c, c)
 
     def forward(self, x):
@@ -315,10 +324,10 @@ class VideoAutoencoder(nn.Module):
         c = base
         self.enc = nn.Sequential(
             CausalConv3d(3, c), ResBlock3d(c), Down(c, 2 * c), ResBlock3d(2 * c), Down(2 * c, 2 * c),
-            ResBlock3d(2 * c), nn.GroupNorm(8, 2 * c), nn.SiLU(), CausalConv3d(2 * c, 2 * latent_channels))
+            ResBlock3d(2 * c), FrameNorm(8, 2 * c), nn.SiLU(), CausalConv3d(2 * c, 2 * latent_channels))
         self.dec = nn.Sequential(
             CausalConv3d(latent_channels, 2 * c), ResBlock3d(2 * c), Up(2 * c, 2 * c), ResBlock3d(2 * c),
-            Up(2 * c, c), ResBlock3d(c), nn.GroupNorm(8, c), nn.SiLU(), CausalConv3d(c, 3))
+            Up(2 * c, c), ResBlock3d(c), FrameNorm(8, c), nn.SiLU(), CausalConv3d(c, 3))
         self.register_buffer("scale", torch.tensor(1.0))
 
     def posterior(self, video):

@@ -1,0 +1,328 @@
+"""Fast trainer tests (a few steps on tiny tensors): shapes, masking, tokenizer, loss going down on an
+overfit batch, checkpoint/resume equality, DDP with gloo on 2 processes, init-from (full and LoRA) with
+lineage, corrupt shards, and ONNX export parity through onnxruntime-node.
+
+    python3 -m unittest discover -s trainer/tests -t .
+"""
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+from trainer import train  # noqa: E402
+from trainer.data import ClipStream, Snapshot, SnapshotError  # noqa: E402
+from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
+from trainer.model import PRESETS, Tokenizer, VideoModel, apply_lora, latent_groups, merge_lora  # noqa: E402
+from trainer.sample import generate_video, load, sample  # noqa: E402
+
+# A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
+SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=8", "height=16",
+             "width=16", "patch=2,8,8", "batch=4", "warmup=2", "extend_frames=2"]
+LATENT_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=5", "height=16",
+              "width=16", "patch=1,2,2", "batch=2", "warmup=2", "latent_channels=4", "vae_base=8", "vae_steps=2",
+              "extend_frames=2"]
+ENV = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", PYTHONPATH=ROOT)
+
+
+def small(preset, overrides):
+    return train.build_preset(preset, overrides)
+
+
+def fixture_snapshot(root, n=12, frames=20, size=32):
+    combos = [("red", "ball", "left", "night"), ("blue", "box", "up", "day"), ("green", "star", "right", "snow"),
+              ("yellow", "ball", "down", "desert")]
+    rng = np.random.RandomState(0)
+    clips = []
+    for k in range(n):
+        c = combos[k % len(combos)]
+        clips.append({"clipId": f"c{k}", "titleId": f"t{k % 3}", "caption": caption(*c), "split": "train" if k % 4 else "val",
+                      "frames": render(*c, frames=frames, size=size, rng=rng)})
+    return write_snapshot(root, clips, snap_id="ds_fixture", shard_records=5)
+
+
+def run_train(args, world=1):
+    """One process, or `world` processes with the environment torchrun sets (--standalone). Debian's
+    torchrun 1.13 cannot start under Python 3.11 (its Std.from_str("0") returns None), so the test
+    launches the ranks itself; on current PyTorch `torchrun --nproc_per_node N -m trainer.train` works."""
+    cmd = [sys.executable, "-m", "trainer.train"] + args
+    if world == 1:
+        proc = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+        return proc, [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=dict(ENV, RANK=str(r), LOCAL_RANK=str(r), WORLD_SIZE=str(world),
+                                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)))
+             for r in range(world)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    rc = max(p.returncode for p in procs)
+    proc = subprocess.CompletedProcess(cmd, rc, outs[0][0], "".join(o[1] for o in outs))
+    return proc, [json.loads(l) for l in outs[0][0].splitlines() if l.startswith("{")]
+
+
+class Fixture(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        torch.set_num_threads(1)
+        cls.tmp = tempfile.mkdtemp(prefix="trainer-test-")
+        cls.data = os.path.join(cls.tmp, "ds")
+        fixture_snapshot(cls.data)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+
+class ModelTests(unittest.TestCase):
+    def test_tokenizer_lowercases_pads_and_marks_unknown_words(self):
+        tok = Tokenizer.build(["A red ball moving left.", "a blue box"], max_len=6)
+        self.assertEqual(tok.vocab[:4], ["<pad>", "<bos>", "<unk>", "a"])
+        ids = tok.encode("A RED zebra, left!")
+        self.assertEqual(ids[0], 1)
+        self.assertEqual(ids[1:5], [tok.index["a"], tok.index["red"], 2, tok.index["left"]])
+        self.assertEqual(ids[5], 0)
+        self.assertEqual(tok.encode(""), [1, 0, 0, 0, 0, 0])
+        self.assertEqual(len(tok.encode("a " * 20)), 6)
+
+    def test_shapes_of_every_preset_family(self):
+        for name, over in (("tiny", SMALL_SET), ("small", LATENT_SET)):
+            p = small(name, over)
+            m = VideoModel(p, 20).eval()
+            B = 2
+            video = torch.rand(B, 3, p.frames, p.height, p.width) * 2 - 1
+            x0 = m.to_model_space(video)
+            self.assertEqual(tuple(x0.shape[1:]), p.latent_shape())
+            tokens = torch.tensor([[1, 5, 6, 0, 0] + [0] * (p.text_max_len - 5)] * B)
+            ctx = m.text(tokens)
+            self.assertEqual(tuple(ctx.shape), (B, p.text_max_len, p.text_dim))
+            cond, cm = m.build_cond(video, torch.zeros(B, p.frames, dtype=torch.bool))
+            v = m.dit(x0, torch.rand(B), ctx, (tokens != 0).float(), cond, cm)
+            self.assertEqual(v.shape, x0.shape)
+            self.assertEqual(tuple(m.from_model_space(x0).shape), tuple(video.shape))
+        self.assertEqual(PRESETS["tiny"].tokens(), 128)
+        self.assertEqual(PRESETS["small"].latent_shape(), (8, 5, 16, 16))
+        self.assertEqual(PRESETS["base"].latent_shape(), (16, 13, 64, 64))
+
+    def test_autoencoder_is_causal_in_time(self):
+        p = small("small", LATENT_SET)
+        m = VideoModel(p, 10).eval()
+        a = torch.rand(1, 3, 5, 16, 16)
+        b = a.clone()
+        b[:, :, 1:] = torch.rand(1, 3, 4, 16, 16)   # change every frame after the first
+        with torch.no_grad():
+            za, zb = m.vae.encode(a), m.vae.encode(b)
+        self.assertTrue(torch.equal(za[:, :, 0], zb[:, :, 0]))
+        self.assertFalse(torch.equal(za[:, :, 1], zb[:, :, 1]))
+        self.assertEqual(latent_groups(9), [[0], [1, 2, 3, 4], [5, 6, 7, 8]])
+
+    def test_given_frames_come_out_exactly_as_given(self):
+        p = small("tiny", SMALL_SET)
+        m = VideoModel(p, 20).eval()
+        tok = Tokenizer.build(["a red ball"], p.text_max_len)
+        video = torch.rand(2, 3, p.frames, p.height, p.width) * 2 - 1
+        given = torch.zeros(2, p.frames, dtype=torch.bool)
+        given[0, 0] = True
+        given[1, 0] = given[1, -1] = True
+        cond, cm = m.build_cond(video, given)
+        self.assertEqual(cm[:, 0, :, 0, 0].bool().tolist(), given.tolist())
+        x = sample(m, tok, ["a red ball", "a red ball"], cond, cm, steps=4, generator=torch.Generator().manual_seed(0))
+        self.assertTrue(torch.allclose(x[0, :, 0], video[0, :, 0], atol=1e-5))
+        self.assertTrue(torch.allclose(x[1, :, -1], video[1, :, -1], atol=1e-5))
+        self.assertFalse(torch.allclose(x[0, :, 1], video[0, :, 1], atol=1e-2))
+
+    def test_latent_conditioning_marks_whole_groups(self):
+        p = small("small", LATENT_SET)
+        m = VideoModel(p, 10).eval()
+        video = torch.rand(1, 3, 5, 16, 16) * 2 - 1
+        given = torch.tensor([[True, False, False, False, True]])
+        with torch.no_grad():
+            cond, cm = m.build_cond(video, given)
+        self.assertEqual(cm[0, 0, :, 0, 0].tolist(), [1.0, 1.0])
+        # the last group is filled with its one given frame (hold), exactly as the runtime must do
+        P = video.clone()
+        P[:, :, 1:4] = video[:, :, 4:5]
+        with torch.no_grad():
+            self.assertTrue(torch.allclose(cond, m.vae.encode(P), atol=1e-6))
+
+    def test_loss_goes_down_on_an_overfit_batch(self):
+        torch.manual_seed(0)
+        p = small("tiny", SMALL_SET + ["width_dit=64"])
+        m = VideoModel(p, 10)
+        tok = Tokenizer.build(["a red ball", "a blue box"], p.text_max_len)
+        x0 = torch.rand(2, 3, p.frames, p.height, p.width) * 2 - 1
+        tokens = tok.batch(["a red ball", "a blue box"])
+        opt = torch.optim.AdamW(m.parameters(), lr=2e-3)
+        g = torch.Generator().manual_seed(0)
+        noise = torch.randn(x0.shape, generator=g)
+        t = torch.tensor([0.3, 0.7])
+        zeros, zm = torch.zeros_like(x0), torch.zeros(2, 1, p.frames, 1, 1)
+        losses = []
+        for _ in range(60):
+            tb = t[:, None, None, None, None]
+            x0_hat = m.dit.predict_x0((1 - tb) * x0 + tb * noise, t, m.text(tokens), (tokens != 0).float(), zeros, zm)
+            loss = ((x0_hat - x0) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        self.assertLess(losses[-1], 0.5 * losses[0])
+
+    def test_lora_merge_equals_unmerged_forward(self):
+        p = small("tiny", SMALL_SET)
+        m = VideoModel(p, 10).eval()
+        apply_lora(m, rank=2)
+        for n, q in m.named_parameters():
+            if n.endswith("lora_b"):
+                q.data.normal_(0, 0.1)
+        trainable = [n for n, q in m.named_parameters() if q.requires_grad]
+        self.assertTrue(trainable and all("lora_" in n for n in trainable))
+        tokens = torch.tensor([[1, 4, 5] + [0] * (p.text_max_len - 3)])
+        args = (torch.randn(1, *p.latent_shape()), torch.tensor([0.5]))
+        with torch.no_grad():
+            ctx = m.text(tokens)
+            cond, cm = torch.zeros(1, *p.latent_shape()), torch.zeros(1, 1, p.frames, 1, 1)
+            before = m.dit(*args, ctx, (tokens != 0).float(), cond, cm)
+            merged = merge_lora(copy.deepcopy(m))
+            after = merged.dit(*args, merged.text(tokens), (tokens != 0).float(), cond, cm)
+        self.assertTrue(torch.allclose(before, after, atol=1e-5))
+
+
+class DataTests(Fixture):
+    def test_batches_are_a_function_of_seed_and_step(self):
+        snap = Snapshot(self.data)
+        p = small("tiny", SMALL_SET)
+        a = ClipStream(snap, "train", p, seed=3, global_batch=4)
+        b = ClipStream(Snapshot(self.data), "train", p, seed=3, global_batch=4)
+        va, ca, ia = a.batch(5)
+        b.batch(0)
+        vb, cb, ib = b.batch(5)
+        self.assertTrue(torch.equal(va, vb))
+        self.assertEqual(ia, ib)
+        self.assertEqual(tuple(va.shape), (4, 3, p.frames, p.height, p.width))
+        halves = [a.batch(5, rank=r, world=2) for r in range(2)]
+        self.assertEqual(halves[0][2] + halves[1][2], ia)
+
+    def test_a_corrupted_shard_is_refused(self):
+        bad = os.path.join(self.tmp, "bad")
+        shutil.copytree(self.data, bad)
+        shard = os.path.join(bad, "shards", sorted(os.listdir(os.path.join(bad, "shards")))[0])
+        with open(shard, "r+b") as f:
+            f.seek(200)
+            byte = f.read(1)
+            f.seek(200)
+            f.write(bytes([byte[0] ^ 0xFF]))
+        with self.assertRaises(SnapshotError) as e:
+            Snapshot(bad).verify()
+        self.assertEqual(e.exception.code, "shard_corrupt")
+        proc, events = run_train(["--data", bad, "--run-dir", os.path.join(self.tmp, "badrun"), "--steps", "1",
+                                  *sum([["--set", s] for s in SMALL_SET], [])])
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(events[-1]["event"], "error")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "badrun", "model.pt")))
+
+
+class TrainTests(Fixture):
+    def args(self, run, steps, *extra, preset="tiny", sets=SMALL_SET):
+        return ["--data", self.data, "--run-dir", os.path.join(self.tmp, run), "--preset", preset, "--steps", str(steps),
+                "--ckpt-every", "2", "--log-every", "1", "--threads", "1", *sum([["--set", s] for s in sets], []), *extra]
+
+    def state(self, run, name="model.pt"):
+        return torch.load(os.path.join(self.tmp, run, name), map_location="cpu")
+
+    def test_resume_after_a_stop_gives_the_uninterrupted_result(self):
+        proc, ev = run_train(self.args("full", 6))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual([e["step"] for e in ev if e["event"] == "step"], [1, 2, 3, 4, 5, 6])
+        proc, _ = run_train(self.args("part", 3))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        proc, ev = run_train(self.args("part", 6, "--resume"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertTrue(ev[0]["resumed"])
+        a, b = self.state("full", "checkpoint.pt"), self.state("part", "checkpoint.pt")
+        for k in a["model"]:
+            self.assertTrue(torch.equal(a["model"][k], b["model"][k]), k)
+        for k in a["ema"]:
+            self.assertTrue(torch.equal(a["ema"][k], b["ema"][k]), k)
+
+    def test_latent_preset_trains_autoencoder_then_denoiser(self):
+        proc, ev = run_train(self.args("latent", 4, preset="small", sets=LATENT_SET))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual([e["phase"] for e in ev if e["event"] == "step"], ["vae", "vae", "dit", "dit"])
+        m, tok, _ = load(os.path.join(self.tmp, "latent", "model.pt"))
+        self.assertNotEqual(float(m.vae.scale), 1.0)
+        vid = generate_video(m, tok, ["a red ball"], steps=2)
+        self.assertEqual(vid.shape, (1, 5, 16, 16, 3))
+
+    def test_ddp_with_gloo_on_two_processes_matches_one_process(self):
+        proc, _ = run_train(self.args("one", 2))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        proc, ev = run_train(self.args("two", 2), world=2)
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        self.assertEqual(ev[0]["world"], 2)
+        a, b = self.state("one", "checkpoint.pt")["model"], self.state("two", "checkpoint.pt")["model"]
+        for k in a:
+            self.assertTrue(torch.allclose(a[k], b[k], atol=1e-5), k)
+
+    def test_init_from_full_and_lora_keep_vocab_and_record_lineage(self):
+        proc, _ = run_train(self.args("base", 2))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        base = os.path.join(self.tmp, "base", "model.pt")
+        lineage = os.path.join(self.tmp, "lineage.json")
+        with open(lineage, "w") as f:
+            json.dump({"datasets": [{"id": "ds_fixture", "merkleRoot": "r"}], "bases": [{"modelId": "m0", "card": {}}]}, f)
+        for mode, extra in (("ft", []), ("lora", ["--lora", "4"])):
+            proc, ev = run_train(self.args(mode, 2, "--init-from", base, "--lineage", lineage, *extra))
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            st = self.state(mode)
+            self.assertEqual(st["vocab"][: len(self.state("base")["vocab"])], self.state("base")["vocab"])
+            self.assertEqual(st["lineage"]["bases"][0]["modelId"], "m0")
+            self.assertFalse(any("lora_" in k for k in st["state"]))
+            m, tok, _ = load(os.path.join(self.tmp, mode, "model.pt"))
+        b = self.state("base")["state"]
+        lo = self.state("lora")["state"]
+        # LoRA leaves the embedding (not adapted) untouched and changes adapted linears only a little
+        self.assertTrue(torch.equal(b["text.tok.weight"], lo["text.tok.weight"]))
+
+
+class ExportTests(Fixture):
+    def test_onnx_runtime_matches_pytorch(self):
+        for name, sets in (("tiny", SMALL_SET), ("small", LATENT_SET)):
+            run = os.path.join(self.tmp, f"exp-{name}")
+            proc, _ = run_train(["--data", self.data, "--run-dir", run, "--preset", name, "--steps", "3",
+                                 "--threads", "1", *sum([["--set", s] for s in sets], [])])
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            out, par = os.path.join(run, "onnx"), os.path.join(run, "parity")
+            proc = subprocess.run([sys.executable, "-m", "trainer.export", "--model", os.path.join(run, "model.pt"),
+                                   "--out", out, "--data", self.data, "--parity", par], cwd=ROOT, env=ENV,
+                                  capture_output=True, text=True)
+            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+            meta = json.load(open(os.path.join(out, "model.json")))
+            self.assertEqual(meta["formatVersion"], 1)
+            idx = json.load(open(os.path.join(out, "clip_index.json")))
+            mat = np.fromfile(os.path.join(out, "clip_index.f32"), dtype="<f4").reshape(idx["count"], idx["dim"])
+            self.assertTrue(np.allclose(np.linalg.norm(mat, axis=1), 1, atol=1e-5))
+            node = subprocess.run(["node", os.path.join(ROOT, "trainer", "tests", "onnx_parity.mjs"), out, par],
+                                  cwd=ROOT, capture_output=True, text=True)
+            self.assertEqual(node.returncode, 0, node.stderr)
+            res = json.loads(node.stdout)
+            graphs = {"text_encoder", "denoiser"} | ({"vae_encoder", "vae_decoder"} if name == "small" else set())
+            self.assertEqual(set(res), graphs)
+            for g, r in res.items():
+                # stated tolerance: 1e-4 absolute (measured ~2e-6 on the tiny denoiser)
+                self.assertLess(r["maxAbs"], 1e-4, f"{name}/{g}: {r}")
+
+
+if __name__ == "__main__":
+    unittest.main()
