@@ -1,0 +1,284 @@
+// Generate: prompt and options, optional first/last frame or a clip to extend or restyle; a queue
+// with live progress and cancel; a gallery with playback; for each result its provenance and
+// attribution; refusals explained in plain words.
+import { useEffect, useState, type FormEvent } from 'react';
+import { ApiError, post } from '../api';
+import { useSession } from '../session';
+import { JobProgress, useJob } from '../components/jobs';
+import { Badge, ErrorBox, Loading, Notice, messageOf, useResource } from '../components/ui';
+
+type Mode = 't2v' | 'i2v' | 'interpolate' | 'extend' | 'restyle';
+
+interface Output {
+  id: string;
+  prompt: string;
+  modelId: string;
+  mode: Mode;
+  createdAt: string;
+  seconds: number;
+  videoUrl: string;
+  status: string;
+}
+interface Provenance {
+  state: 'Trusted' | 'Valid' | 'Invalid' | 'none';
+  signer: string | null;
+  modelId: string;
+  datasetRoot: string;
+  lineage: { datasets: Array<{ id: string; merkleRoot: string }>; bases: Array<{ modelId: string }> };
+  promptSha256: string;
+  actions: string[];
+}
+interface Attribution {
+  titles: Array<{ title: string; share: number }>;
+  clips: Array<{ clipId: string; title: string; similarity: number; share: number }>;
+}
+interface Refusal {
+  reason: string;
+  names: Array<{ matched: string; person: string; consent: string | null }>;
+}
+
+const MODE_LABEL: Record<Mode, string> = {
+  t2v: 'From text',
+  i2v: 'From a first frame',
+  interpolate: 'Between two frames',
+  extend: 'Extend a clip',
+  restyle: 'Restyle a clip',
+};
+
+async function upload(file: File): Promise<string> {
+  const form = new FormData();
+  form.append('file', file);
+  const r = await post<{ id: string }>('/api/uploads', form);
+  return r.id;
+}
+
+export function Generate() {
+  const { can } = useSession();
+  const models = useResource<{ models: Array<{ id: string; preset: string; tainted?: string[] }> }>('/api/models');
+  const outputs = useResource<{ outputs: Output[] }>('/api/generations?limit=60');
+  const [prompt, setPrompt] = useState('');
+  const [model, setModel] = useState('');
+  const [mode, setMode] = useState<Mode>('t2v');
+  const [first, setFirst] = useState<File | null>(null);
+  const [last, setLast] = useState<File | null>(null);
+  const [clip, setClip] = useState<File | null>(null);
+  const [seed, setSeed] = useState('');
+  const [steps, setSteps] = useState('20');
+  const [guidance, setGuidance] = useState('3');
+  const [strength, setStrength] = useState('0.6');
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [selected, setSelected] = useState<Output | null>(null);
+  const job = useJob(jobId);
+
+  useEffect(() => {
+    if (!model && models.data?.models[0]) setModel(models.data.models[0].id);
+  }, [models.data, model]);
+  useEffect(() => {
+    if (job?.state === 'completed' || job?.state === 'failed') outputs.reload();
+  }, [job?.state, outputs.reload]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setErr(null);
+    setRefusal(null);
+    setBusy(true);
+    try {
+      const body: Record<string, unknown> = { prompt, model, mode, steps: Number(steps), guidance: Number(guidance) };
+      if (seed.trim()) body.seed = Number(seed);
+      if ((mode === 'i2v' || mode === 'interpolate') && first) body.firstFrame = await upload(first);
+      if (mode === 'interpolate' && last) body.lastFrame = await upload(last);
+      if ((mode === 'extend' || mode === 'restyle') && clip) body.clip = await upload(clip);
+      if (mode === 'restyle') body.strength = Number(strength);
+      const r = await post<{ jobId: string }>('/api/generations', body);
+      setJobId(r.jobId);
+    } catch (e2) {
+      if (e2 instanceof ApiError && e2.code === 'likeness_refused') setRefusal((e2.details as Refusal) ?? { reason: e2.message, names: [] });
+      else setErr(messageOf(e2));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <h1>Generate</h1>
+      {can('POST /api/generations') && (
+        <form className="card" onSubmit={submit} aria-labelledby="gen-title">
+          <h2 id="gen-title" style={{ marginTop: 0 }}>
+            New clip
+          </h2>
+          <div className="field">
+            <label htmlFor="gen-prompt">Prompt</label>
+            <textarea id="gen-prompt" value={prompt} onChange={(e) => setPrompt(e.target.value)} required maxLength={500} placeholder="a red ball moving left at night" />
+          </div>
+          <div className="row">
+            <div className="grow field">
+              <label htmlFor="gen-model">Model</label>
+              <select id="gen-model" value={model} onChange={(e) => setModel(e.target.value)} required>
+                {models.data?.models.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.id} ({m.preset})
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="gen-mode">Mode</label>
+              <select id="gen-mode" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
+                {(Object.keys(MODE_LABEL) as Mode[]).map((m) => (
+                  <option key={m} value={m}>
+                    {MODE_LABEL[m]}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+          <div className="row">
+            {(mode === 'i2v' || mode === 'interpolate') && (
+              <div className="field grow">
+                <label htmlFor="gen-first">First frame (PNG or JPEG)</label>
+                <input id="gen-first" type="file" accept="image/png,image/jpeg" required onChange={(e) => setFirst(e.target.files?.[0] ?? null)} />
+              </div>
+            )}
+            {mode === 'interpolate' && (
+              <div className="field grow">
+                <label htmlFor="gen-last">Last frame (PNG or JPEG)</label>
+                <input id="gen-last" type="file" accept="image/png,image/jpeg" required onChange={(e) => setLast(e.target.files?.[0] ?? null)} />
+              </div>
+            )}
+            {(mode === 'extend' || mode === 'restyle') && (
+              <div className="field grow">
+                <label htmlFor="gen-clip">Clip (MP4)</label>
+                <input id="gen-clip" type="file" accept="video/mp4,video/quicktime,video/webm" required onChange={(e) => setClip(e.target.files?.[0] ?? null)} />
+              </div>
+            )}
+            {mode === 'restyle' && (
+              <div className="field">
+                <label htmlFor="gen-strength">Strength</label>
+                <input id="gen-strength" type="number" min="0.05" max="1" step="0.05" value={strength} onChange={(e) => setStrength(e.target.value)} />
+              </div>
+            )}
+          </div>
+          <div className="row">
+            <div className="field">
+              <label htmlFor="gen-seed">Seed (blank for random)</label>
+              <input id="gen-seed" type="number" min="0" step="1" value={seed} onChange={(e) => setSeed(e.target.value)} />
+            </div>
+            <div className="field">
+              <label htmlFor="gen-steps">Steps</label>
+              <input id="gen-steps" type="number" min="1" max="200" value={steps} onChange={(e) => setSteps(e.target.value)} />
+            </div>
+            <div className="field">
+              <label htmlFor="gen-guidance">Guidance</label>
+              <input id="gen-guidance" type="number" min="0" max="20" step="0.5" value={guidance} onChange={(e) => setGuidance(e.target.value)} />
+            </div>
+          </div>
+          <button type="submit" disabled={busy || !prompt.trim() || !model}>
+            {busy ? 'Sending…' : 'Generate'}
+          </button>
+          {refusal && (
+            <Notice kind="error">
+              <strong>This prompt cannot be generated.</strong> {refusal.reason}
+              {refusal.names.length > 0 && (
+                <ul>
+                  {refusal.names.map((n, i) => (
+                    <li key={i}>
+                      “{n.matched}” refers to {n.person}, {n.consent ? `whose consent (${n.consent}) does not cover this use` : 'who has not consented to generating their likeness'}.
+                    </li>
+                  ))}
+                </ul>
+              )}
+              Remove the name or describe a character without naming a real person.
+            </Notice>
+          )}
+          <ErrorBox error={err} />
+          {jobId && <JobProgress job={job} label="Generating" />}
+        </form>
+      )}
+
+      <h2>Results</h2>
+      <ErrorBox error={outputs.error} />
+      {outputs.loading && !outputs.data && <Loading what="results" />}
+      {outputs.data?.outputs.length === 0 && <p className="muted">Nothing generated yet.</p>}
+      <div className="split">
+        <div className="shots" aria-label="Gallery">
+          {outputs.data?.outputs.map((o) => (
+            <button key={o.id} className="shot" onClick={() => setSelected(o)} aria-pressed={selected?.id === o.id} aria-label={`Open result: ${o.prompt}`}>
+              <video src={o.videoUrl} muted loop autoPlay playsInline aria-hidden="true" style={{ borderRadius: 0 }} />
+              <div className="meta">
+                {o.prompt.slice(0, 60)}
+                <div className="muted">{MODE_LABEL[o.mode] ?? o.mode}</div>
+              </div>
+            </button>
+          ))}
+        </div>
+        {selected && <ResultPanel output={selected} />}
+      </div>
+    </>
+  );
+}
+
+function ResultPanel({ output }: { output: Output }) {
+  const prov = useResource<Provenance>(`/api/generations/${encodeURIComponent(output.id)}/credentials`);
+  const attr = useResource<Attribution>(`/api/generations/${encodeURIComponent(output.id)}/attribution`);
+  return (
+    <section className="card" aria-label="Selected result">
+      <video src={output.videoUrl} controls loop autoPlay muted aria-label={`Result: ${output.prompt}`} />
+      <p>{output.prompt}</p>
+      <h3>Content credentials</h3>
+      <ErrorBox error={prov.error} />
+      {prov.data && (
+        <table>
+          <tbody>
+            <tr>
+              <th scope="row">Signature</th>
+              <td>
+                {prov.data.state === 'Trusted' || prov.data.state === 'Valid' ? <Badge kind="ok">{prov.data.state}</Badge> : <Badge kind="bad">{prov.data.state === 'none' ? 'no credentials' : 'altered after signing'}</Badge>}{' '}
+                {prov.data.signer}
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Model</th>
+              <td className="mono">{prov.data.modelId}</td>
+            </tr>
+            <tr>
+              <th scope="row">Dataset root</th>
+              <td className="mono">{prov.data.datasetRoot}</td>
+            </tr>
+            <tr>
+              <th scope="row">Lineage</th>
+              <td>{prov.data.lineage.datasets.map((d) => d.id).concat(prov.data.lineage.bases.map((b) => `base ${b.modelId}`)).join(' ← ')}</td>
+            </tr>
+            <tr>
+              <th scope="row">Prompt hash</th>
+              <td className="mono">{prov.data.promptSha256}</td>
+            </tr>
+          </tbody>
+        </table>
+      )}
+      <h3>Draws on</h3>
+      <ErrorBox error={attr.error} />
+      {attr.data && (
+        <table>
+          <thead>
+            <tr>
+              <th>Title</th>
+              <th>Share</th>
+            </tr>
+          </thead>
+          <tbody>
+            {attr.data.titles.map((t) => (
+              <tr key={t.title}>
+                <td>{t.title}</td>
+                <td>{(100 * t.share).toFixed(1)}%</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
