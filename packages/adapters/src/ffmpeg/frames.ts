@@ -12,28 +12,39 @@ import { ffmpeg } from './run.js';
 /** Thumbnail width in pixels (height follows the display aspect). */
 export const KEYFRAME_WIDTH = 320;
 
+export interface Keyframe {
+  /** The JPEG thumbnail in the content store. */
+  sha256: string;
+  /** 4x4 RGB cell means of the frame, 96 hex characters (colour check for near-duplicates). */
+  colourSig: string;
+}
+
 /**
- * Extracts frame `frame` (0-based, presentation order) of a constant-rate source as a JPEG into the
- * store. Seeks to half a frame before it so that rounding of timestamps cannot land on a neighbour.
+ * Extracts the frame shown at `time` seconds (from the first frame) as a JPEG into the store, and its
+ * 4x4 colour signature from the same decode. Seeks to half a frame before it so that rounding of
+ * timestamps cannot land on the neighbour.
  */
 export async function extractKeyframe(
   store: ContentStore,
   source: string,
-  frame: number,
+  time: number,
   fps: number,
   opts: { signal?: AbortSignal; width?: number } = {},
-): Promise<string> {
+): Promise<Keyframe> {
   const tmp = await store.tempPath('.jpg');
-  const t = Math.max(0, (frame - 0.5) / fps);
+  const t = Math.max(0, time - 0.5 / fps);
   const width = opts.width ?? KEYFRAME_WIDTH;
   try {
-    await ffmpeg(
-      ['-v', 'error', '-ss', t.toFixed(6), '-i', source, '-map', '0:v:0', '-frames:v', '1',
-        '-vf', `scale='trunc(iw*sar/2)*2':ih,setsar=1,scale=${width}:-2:flags=area`,
-        '-q:v', '3', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-f', 'image2', '-c:v', 'mjpeg', tmp],
+    const { stdout } = await ffmpeg(
+      ['-v', 'error', '-ss', t.toFixed(6), '-i', source,
+        '-filter_complex', `[0:v:0]scale='trunc(iw*sar/2)*2':ih,setsar=1,scale=${width}:-2:flags=area,split=2[thumb][s];[s]scale=4:4:flags=area,format=rgb24[sig]`,
+        '-map', '[thumb]', '-frames:v', '1', '-q:v', '3', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-f', 'image2', '-c:v', 'mjpeg', tmp,
+        '-map', '[sig]', '-frames:v', '1', '-f', 'rawvideo', 'pipe:1'],
       { signal: opts.signal },
     );
-    return await store.commitTemp(tmp);
+    if (stdout.length < 48) throw new Error(`keyframe of ${source}: no frame decoded at ${t.toFixed(3)} s`);
+    const sha256 = await store.commitTemp(tmp);
+    return { sha256, colourSig: stdout.subarray(0, 48).toString('hex') };
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;

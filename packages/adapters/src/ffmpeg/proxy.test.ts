@@ -51,16 +51,17 @@ function readdirTmp(): string[] {
 describe('keyframes and contact sheet', () => {
   test('extracts the exact frame asked for', async () => {
     // testsrc2 prints a running frame counter; frame 45 must differ from frames 44 and 46.
-    const sha = await extractKeyframe(store, film, 45, 30000 / 1001);
-    const again = await extractKeyframe(store, film, 45, 30000 / 1001);
-    const other = await extractKeyframe(store, film, 46, 30000 / 1001);
-    expect(again).toBe(sha);
-    expect(other).not.toBe(sha);
+    const { sha256: sha, colourSig } = await extractKeyframe(store, film, 45 * 1001 / 30000, 30000 / 1001);
+    const again = await extractKeyframe(store, film, 45 * 1001 / 30000, 30000 / 1001);
+    const other = await extractKeyframe(store, film, 46 * 1001 / 30000, 30000 / 1001);
+    expect(again).toEqual({ sha256: sha, colourSig });
+    expect(colourSig).toMatch(/^[0-9a-f]{96}$/);
+    expect(other.sha256).not.toBe(sha);
     expect(readFileSync(store.pathOf(sha)).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
   });
 
   test('draws a labelled grid of keyframes', async () => {
-    const shas = await Promise.all([10, 40, 70, 100].map((f) => extractKeyframe(store, film, f, 30000 / 1001)));
+    const shas = (await Promise.all([10, 40, 70, 100].map((f) => extractKeyframe(store, film, (f * 1001) / 30000, 30000 / 1001)))).map((k) => k.sha256);
     const out = join(dir, 'sheet.jpg');
     const grid = await renderContactSheet(
       shas.map((s, i) => ({ image: store.pathOf(s), label: `#${i}  ${timecode(i * 1.5, 30000 / 1001)}`, transitionIn: (['none', 'cut', 'dissolve', 'fade'] as const)[i]! })),

@@ -29,10 +29,15 @@ CREATE TABLE media_files (
   rotation      integer NOT NULL DEFAULT 0,
   probe         jsonb NOT NULL,     -- the whole MediaProbe, audio streams and tags included
   opt_out       jsonb NOT NULL DEFAULT '[]', -- training opt-out signals found in the file
+  -- Ingest moves a file probed -> analysed (all its shots written in one transaction) -> ready (every
+  -- usable shot has its proxy). A rerun of ingest resumes a file from the status it stopped at.
   status        text NOT NULL DEFAULT 'probed' CHECK (status IN ('probed', 'analysed', 'ready', 'failed')),
   error         text,
+  proxy_short_side integer,
+  proxy_fps     double precision,
   ingested_at   timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX media_files_title ON media_files (title_id);
 
 CREATE TABLE shots (
   id              text PRIMARY KEY,   -- <media sha256 prefix>-<index>
@@ -54,6 +59,8 @@ CREATE TABLE shots (
   phash           text NOT NULL,
   dup_group       text,               -- shots that are the same picture share a group id
   proxy_sha256    text,
+  proxy_skip      text CHECK (proxy_skip IN ('black', 'too_short')), -- why a shot has no proxy on purpose
+  colour_sig      text,               -- 4x4 RGB means of the keyframe (hex), for near-duplicate checks
   UNIQUE (media_file_id, idx)
 );
 CREATE INDEX shots_title ON shots (title_id, start_s);

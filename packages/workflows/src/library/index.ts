@@ -1,0 +1,3 @@
+// Library workflows: list and show titles and shots, contact sheets, and the workspace doctor.
+export * from './library.js';
+export * from './doctor.js';
