@@ -9,3 +9,5 @@ import { register as dataset } from './dataset.js'; COMMANDS.push(dataset);
 import { register as library } from './library.js'; COMMANDS.push(library);
 import { register as contactSheet } from './contact-sheet.js'; COMMANDS.push(contactSheet);
 import { register as doctor } from './doctor.js'; COMMANDS.push(doctor);
+import { register as rights } from './rights.js'; COMMANDS.push(rights);
+import { register as audit } from './audit.js'; COMMANDS.push(audit);
