@@ -191,13 +191,26 @@ const FLASH_SHAPES: readonly (readonly number[])[] = [
   [0.95, 0.4],
 ];
 
-/** Hands out combinations so that every non-held-out one is used once before any is used twice. */
+/**
+ * Hands out combinations so that every non-held-out one is used once before any is used twice.
+ * Consecutive shots never share a backdrop: a cut between two night skies that differ only in a
+ * small object is one a shot detector rightly misses, and a missed boundary would give a training
+ * clip two objects under one caption.
+ */
 class ComboDeck {
   private deck: Combo[] = [];
   constructor(private readonly rng: DemoRandom) {}
-  draw(): Combo {
+  draw(notBackground?: Combo['background']): Combo {
     if (this.deck.length === 0) this.deck = this.rng.shuffle(trainingCombos());
-    return this.deck.pop()!;
+    for (let k = this.deck.length - 1; k >= 0; k--) {
+      if (this.deck[k]!.background !== notBackground) return this.deck.splice(k, 1)[0]!;
+    }
+    // Only combinations on that backdrop are left in this pass: start the next pass early.
+    const rest = this.deck;
+    this.deck = this.rng.shuffle(trainingCombos());
+    const next = this.draw(notBackground);
+    this.deck.push(...rest);
+    return next;
   }
 }
 
@@ -261,7 +274,7 @@ function planFilm(rng: DemoRandom, deck: ComboDeck, filmIndex: number, seconds: 
     const clean = Math.min(rng.int(CLEAN_MIN, CLEAN_MAX), Math.max(CLEAN_MIN, target - visible));
     const t = transitionIn;
     visible += clean + (t.kind === 'dissolve' || t.kind === 'wipe' ? t.frames : t.kind === 'fade' ? t.out + t.black + t.in : 0);
-    drafts.push({ combo: deck.draw(), clean, transitionIn });
+    drafts.push({ combo: deck.draw(drafts.at(-1)?.combo.background), clean, transitionIn });
   }
 
   const cast = castFor(rng, filmIndex, rng.int(3, 4));

@@ -55,6 +55,14 @@ describe('demo film plans', () => {
     );
   });
 
+  it('never put two consecutive shots on the same backdrop, so every boundary is visible', () => {
+    for (const seed of [1, 2, 3]) {
+      for (const f of planDemoLibrary({ seed })) {
+        for (let i = 1; i < f.shots.length; i++) expect(f.shots[i]!.combo.background).not.toBe(f.shots[i - 1]!.combo.background);
+      }
+    }
+  });
+
   it('make shots 2 to 5 seconds long', () => {
     for (const shot of films.flatMap((f) => f.shots)) {
       expect(shot.frames).toBeGreaterThanOrEqual(2 * film.fps);
