@@ -25,9 +25,9 @@ export const scenes = {
   bars: (): Scene => `smptehdbars=s={s}:r={r}`,
   /** Game of life: every frame changes a little everywhere (grain-like activity). */
   life: (): Scene => `life=s={s}:r={r}:mold=10:ratio=0.1:death_color=#203050:life_color=#f0c040`,
-  /** A fast camera pan over a wide test pattern: large frame-to-frame change inside one shot. */
+  /** A fast camera pan back and forth over a wide test pattern: large frame-to-frame change inside one shot. */
   fastPan: (pixelsPerFrame = 40, hue = 0): Scene =>
-    `testsrc2=s={W3}:r={r}${hue ? `,hue=h=${hue}` : ''},crop={w}:{h}:x='mod(n*${pixelsPerFrame},{W2})':y=0`,
+    `testsrc2=s={W3}:r={r}${hue ? `,hue=h=${hue}` : ''},crop={w}:{h}:x='abs(mod(n*${pixelsPerFrame},2*{W2})-{W2})':y=0`,
   /** A coloured square moving across a flat background. */
   ball: (background = 'navy', colour = 'red', speedPxPerFrame = 6): Scene =>
     `color=c=${background}:s={s}:r={r}[bg{i}];color=c=${colour}:s=40x40:r={r}[fg{i}];[bg{i}][fg{i}]overlay=x='mod(n*${speedPxPerFrame},W)':y='H/2-20':shortest=1`,
@@ -104,9 +104,13 @@ function fpsValue(fps: string): number {
   return (n ?? 24) / (d ?? 1);
 }
 
-/** Seconds for `frames` frames, exact enough that xfade lands on the intended frame. */
+/**
+ * Seconds for `frames` frames, a hair short: xfade then starts exactly at that frame (a hair long and it
+ * emits one extra frame). Measured on ffmpeg 5.1: the frame at the offset is still all A, the next
+ * `frames - 1` are mixes, and the frame after them is all B.
+ */
 function seconds(frames: number, fps: string): string {
-  return (frames / fpsValue(fps) + 1e-6).toFixed(6);
+  return (frames / fpsValue(fps) - 1e-6).toFixed(6);
 }
 
 /** Renders the edit to `path` and returns its ground truth. */
@@ -165,15 +169,17 @@ export async function makeEdit(path: string, spec: EditSpec): Promise<MadeEdit> 
       // Outgoing fade (already applied to the previous shot), a black hold, the incoming fade.
       graph.push(`color=c=black:s=${w}x${h}:r=${fps},trim=end_frame=${t.blackFrames},setpts=PTS-STARTPTS,format=yuv420p,settb=AVTB[k${i}]`);
       graph.push(`[${current}][k${i}][s${i}]concat=n=3:v=1:a=0,settb=AVTB[${out}]`);
-      truth.transitions.push({ kind: 'fade', start: length - t.outFrames, end: length });
-      truth.transitions.push({ kind: 'fade', start: length + t.blackFrames, end: length + t.blackFrames + t.inFrames });
+      // ffmpeg's fade leaves its first frame untouched (fade out) or black (fade in): the transition
+      // proper starts one frame later.
+      truth.transitions.push({ kind: 'fade', start: length - t.outFrames + 1, end: length });
+      truth.transitions.push({ kind: 'fade', start: length + t.blackFrames + 1, end: length + t.blackFrames + t.inFrames });
       flashTruth(i, length + t.blackFrames);
       length += t.blackFrames + next.frames;
     } else {
       const transition = t.kind === 'dissolve' ? 'fade' : t.kind === 'fadeblack' ? 'fadeblack' : (t.direction ?? 'wipeleft');
       const offset = length - t.frames;
       graph.push(`[${current}][s${i}]xfade=transition=${transition}:duration=${seconds(t.frames, fps)}:offset=${seconds(offset, fps)},settb=AVTB[${out}]`);
-      truth.transitions.push({ kind: t.kind === 'fadeblack' ? 'fade' : t.kind, start: offset, end: length });
+      truth.transitions.push({ kind: t.kind === 'fadeblack' ? 'fade' : t.kind, start: offset + 1, end: length });
       flashTruth(i, offset);
       length += next.frames - t.frames;
     }

@@ -3,3 +3,4 @@ export * from './run.js';
 export * from './probe.js';
 export * from './proxy.js';
 export * from './frames.js';
+export * from './analyze.js';

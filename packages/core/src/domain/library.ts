@@ -17,8 +17,10 @@ export interface ShotSpan {
 
 /** What single-pass analysis measures for each shot. */
 export interface ShotMeasures {
-  /** Frame used for the keyframe thumbnail. */
+  /** Frame used for the keyframe thumbnail (0-based, presentation order). */
   keyframe: number;
+  /** Presentation time of the keyframe in seconds from the first frame (use it to extract the thumbnail). */
+  keyframeTime: number;
   /** Mean luma 0..255 over the shot. */
   meanLuma: number;
   /** Mean gradient energy (Laplacian variance) at analysis resolution. */

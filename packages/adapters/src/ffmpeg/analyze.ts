@@ -1,0 +1,139 @@
+// Single-pass shot analysis of a video file: ffmpeg decodes once, scaled down to a small analysis
+// size, and streams raw YUV frames through a pipe into the pure ShotAnalyser (@backlot/core).
+// Presentation times come from ffmpeg's showinfo lines, so variable frame rates keep their real times.
+import { basename } from 'node:path';
+import { IngestError, ShotAnalyser, type BoundaryParams, type ProgressSink, type ShotAnalysis, type MediaProbe } from '@backlot/core';
+import { probeMedia } from './probe.js';
+import { FfmpegFailure, spawnFfmpeg } from './run.js';
+
+export interface AnalyzeShotsOptions {
+  onProgress?: ProgressSink;
+  signal?: AbortSignal;
+  /** Width of the analysis frames in pixels, a multiple of 64 (default 128). */
+  analysisWidth?: number;
+  /** Overrides for the boundary decision's thresholds (tuning, tests). */
+  params?: Partial<BoundaryParams>;
+  /** A probe already made for this file (ingest probes first); saves one ffprobe run. */
+  probe?: MediaProbe;
+}
+
+export const DEFAULT_ANALYSIS_WIDTH = 128;
+
+/** Analysis frame size: the display shape (sample aspect ratio and rotation applied) at `width` wide. */
+export function analysisSize(probe: MediaProbe, width = DEFAULT_ANALYSIS_WIDTH): { width: number; height: number } {
+  const w = Math.max(64, Math.round(width / 64) * 64);
+  const [sn, sd] = (probe.video.sampleAspectRatio ?? '1:1').split(':').map(Number);
+  const sar = sn && sd ? sn / sd : 1;
+  let dw = probe.video.width * sar;
+  let dh = probe.video.height;
+  if (probe.video.rotation === 90 || probe.video.rotation === 270) [dw, dh] = [dh, dw];
+  const h = Math.max(w / 16, 2 * Math.round((w * dh) / dw / 2));
+  return { width: w, height: h };
+}
+
+/** ffmpeg arguments for the analysis decode (also used by the bench for its bare-decode baseline). */
+export function analysisDecodeArgs(path: string, size: { width: number; height: number }, pixFmt: 'yuv420p' | 'gray', withTimes: boolean): string[] {
+  // area scaling averages every source pixel into the small frame: less aliasing on fine detail,
+  // which would otherwise read as frame-to-frame change. Autorotation stays on (ffmpeg's default).
+  const vf = `scale=${size.width}:${size.height}:flags=area,format=${pixFmt}${withTimes ? ',showinfo' : ''}`;
+  return ['-v', withTimes ? 'info' : 'error', '-nostats', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', vf, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1'];
+}
+
+const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)/;
+
+/** Decodes `path` once and returns its shots with their measures. Bad files throw a one-line IngestError. */
+export async function analyzeShots(path: string, opts: AnalyzeShotsOptions = {}): Promise<ShotAnalysis> {
+  const probe = opts.probe ?? (await probeMedia(path, { signal: opts.signal, decodeCheck: false }));
+  const size = analysisSize(probe, opts.analysisWidth);
+  const fps = probe.video.fpsNum / probe.video.fpsDen;
+  const frameDuration = 1 / fps;
+  const expected = probe.video.frameCount ?? Math.round(probe.durationSeconds * fps);
+  const analyser = new ShotAnalyser(size.width, size.height, frameDuration, opts.params);
+  const task = `shots:${basename(path)}`;
+  const progress = (done: number, finished = false) =>
+    opts.onProgress?.({ task, label: basename(path), done, total: Math.max(expected, done), unit: 'frames', message: 'analysing shots', finished });
+
+  const child = spawnFfmpeg(analysisDecodeArgs(path, size, 'yuv420p', true), { signal: opts.signal });
+  const ySize = size.width * size.height;
+  const cSize = ySize / 4;
+  const frameBytes = ySize + 2 * cSize;
+
+  // Frames and their times arrive on different pipes; pair them in order.
+  const times: number[] = [];
+  const waiting: Buffer[] = [];
+  let paired = 0;
+  let lastTime = -frameDuration;
+  const feed = (buf: Buffer, time: number) => {
+    analyser.push({ width: size.width, height: size.height, y: buf.subarray(0, ySize), u: buf.subarray(ySize, ySize + cSize), v: buf.subarray(ySize + cSize) }, time);
+    paired++;
+    if (paired % 250 === 0) progress(paired);
+  };
+  const drain = (final: boolean) => {
+    while (waiting.length && (times.length || final)) {
+      let t = times.shift();
+      if (t === undefined || !Number.isFinite(t)) t = lastTime + frameDuration;
+      lastTime = t;
+      feed(waiting.shift()!, t);
+    }
+  };
+
+  let partial = '';
+  child.stderr.on('data', (b: Buffer) => {
+    partial += b.toString('latin1');
+    let nl: number;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      const line = partial.slice(0, nl);
+      partial = partial.slice(nl + 1);
+      const m = SHOWINFO.exec(line);
+      if (m) times.push(m[3] === 'NOPTS' ? Number.NaN : Number(m[3]));
+    }
+    drain(false);
+  });
+
+  let frame = Buffer.allocUnsafe(frameBytes);
+  let filled = 0;
+  let failure: unknown = null;
+  child.stdout.on('data', (chunk: Buffer) => {
+    try {
+      let off = 0;
+      while (off < chunk.length) {
+        const n = Math.min(frameBytes - filled, chunk.length - off);
+        chunk.copy(frame, filled, off, off + n);
+        filled += n;
+        off += n;
+        if (filled === frameBytes) {
+          waiting.push(frame);
+          frame = Buffer.allocUnsafe(frameBytes);
+          filled = 0;
+        }
+      }
+      drain(false);
+    } catch (e) {
+      failure = e;
+      child.kill('SIGKILL');
+    }
+  });
+
+  try {
+    await child.done;
+  } catch (e) {
+    if (failure) throw failure;
+    if (e instanceof FfmpegFailure) throw new IngestError('undecodable', `${path}: video cannot be decoded (${e.reason.replace(`${path}: `, '')})`, path);
+    throw e;
+  }
+  if (failure) throw failure;
+  drain(true);
+  if (paired === 0) throw new IngestError('undecodable', `${path}: no video frame could be decoded`, path);
+  if (probe.video.frameCount && paired < 0.9 * probe.video.frameCount - 2) {
+    throw new IngestError('truncated', `${path}: truncated or damaged: only ${paired} of ${probe.video.frameCount} frames decode`, path);
+  }
+  const shots = analyser.finish();
+  progress(paired, true);
+  return {
+    fps: Math.round(fps * 1000) / 1000,
+    frameCount: paired,
+    width: size.width,
+    height: size.height,
+    shots,
+  };
+}

@@ -1,0 +1,179 @@
+// Single-pass shot analysis over a stream of decoded frames: features -> boundary decision -> shots
+// with their measures. Pure: the caller decodes (ffmpeg adapter) and pushes frames with their
+// presentation times. Holds only the frames whose boundaries are not yet final (BOUNDARY_DELAY).
+import type { AnalysedShot, TransitionKind } from '../domain/library.js';
+import { ShotBoundaryDetector, type Boundary, type BoundaryParams } from './boundaries.js';
+import { FrameFeatureExtractor, type AnalysisFrame, type FrameFeatures } from './features.js';
+import { perceptualHash } from './phash.js';
+
+interface Held {
+  features: FrameFeatures;
+  y: Uint8Array;
+  time: number;
+}
+
+interface OpenShot {
+  startFrame: number;
+  start: number;
+  transitionIn: TransitionKind;
+  /** First frame after the incoming transition: keyframes are chosen from here on. */
+  settledFrom: number;
+  frames: number;
+  lumaSum: number;
+  sharpSum: number;
+  motionSum: number;
+  motionFrames: number;
+  blackFrames: number;
+  rowLuma: Float64Array;
+  colLuma: Float64Array;
+  key: { frame: number; time: number; score: number; y: Uint8Array; black: boolean } | null;
+}
+
+export function isBlackFrame(f: Pick<FrameFeatures, 'meanLuma' | 'brightFraction'>): boolean {
+  return f.meanLuma < 40 && f.brightFraction < 0.03;
+}
+
+/** Top and bottom (or left and right) bands darker than black level while the middle is not. */
+export function hasBars(profile: Float64Array): boolean {
+  const n = profile.length;
+  const band = Math.max(1, Math.floor(n * 0.06));
+  const dark = (i: number) => profile[i]! < 28;
+  let lead = 0;
+  while (lead < n && dark(lead)) lead++;
+  let trail = 0;
+  while (trail < n && dark(n - 1 - trail)) trail++;
+  if (lead < band || trail < band || lead + trail >= n * 0.8) return false;
+  let mid = 0;
+  for (let i = lead; i < n - trail; i++) mid += profile[i]!;
+  return mid / (n - lead - trail) > 40;
+}
+
+export class ShotAnalyser {
+  private readonly extractor: FrameFeatureExtractor;
+  private readonly detector: ShotBoundaryDetector;
+  private readonly held: Held[] = [];
+  private readonly boundaries: Boundary[] = [];
+  private shot: OpenShot | null = null;
+  private readonly shots: AnalysedShot[] = [];
+  private lastTime = 0;
+  private lastDuration = 0;
+  private firstTime: number | null = null;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    /** Nominal frame duration in seconds, used for the last frame's end. */
+    private readonly frameDuration: number,
+    params: Partial<BoundaryParams> = {},
+  ) {
+    this.extractor = new FrameFeatureExtractor(width, height);
+    this.detector = new ShotBoundaryDetector(params);
+  }
+
+  get framesSeen(): number {
+    return this.extractor.frameCount;
+  }
+
+  /** Adds the next frame in presentation order; `time` is its presentation time in seconds. */
+  push(frame: AnalysisFrame, time: number): void {
+    if (this.firstTime === null) this.firstTime = time;
+    const features = this.extractor.push(frame);
+    // The frame planes may be views into a reused buffer: keep our own copy of Y while held.
+    this.held.push({ features, y: frame.y.slice(), time: time - this.firstTime });
+    this.boundaries.push(...this.detector.push(features));
+    this.commitBefore(this.detector.finalBefore);
+  }
+
+  /** Ends the stream and returns every shot. */
+  finish(): AnalysedShot[] {
+    this.boundaries.push(...this.detector.finish());
+    this.commitBefore(Number.POSITIVE_INFINITY);
+    this.closeShot(this.lastTime + (this.lastDuration || this.frameDuration));
+    return this.shots;
+  }
+
+  private commitBefore(limit: number): void {
+    while (this.held.length && this.held[0]!.features.index < limit) this.commit(this.held.shift()!);
+  }
+
+  private commit(h: Held): void {
+    const f = h.features;
+    while (this.boundaries.length && this.boundaries[0]!.frame < f.index) this.boundaries.shift(); // cannot happen: boundaries are final before their frame is committed
+    const b = this.boundaries[0]?.frame === f.index ? this.boundaries.shift()! : null;
+    if (!this.shot || b) {
+      if (this.shot) this.closeShot(h.time);
+      this.shot = {
+        startFrame: f.index,
+        start: h.time,
+        transitionIn: b ? b.kind : 'none',
+        settledFrom: b ? b.end : f.index,
+        frames: 0,
+        lumaSum: 0,
+        sharpSum: 0,
+        motionSum: 0,
+        motionFrames: 0,
+        blackFrames: 0,
+        rowLuma: new Float64Array(this.height),
+        colLuma: new Float64Array(this.width),
+        key: null,
+      };
+    }
+    const s = this.shot;
+    s.frames++;
+    s.lumaSum += f.meanLuma;
+    s.sharpSum += f.sharpness;
+    if (f.index > s.startFrame) {
+      s.motionSum += f.motion;
+      s.motionFrames++;
+    }
+    const black = isBlackFrame(f);
+    if (black) s.blackFrames++;
+    // Row and column luma profiles for letterbox/pillarbox bars (every 4th frame is plenty).
+    if ((f.index - s.startFrame) % 4 === 0) {
+      const w = this.width;
+      for (let y = 0; y < this.height; y++) {
+        let r = 0;
+        for (let x = 0; x < w; x++) {
+          const p = h.y[y * w + x]!;
+          r += p;
+          s.colLuma[x]! += p / this.height;
+        }
+        s.rowLuma[y]! += r / w;
+      }
+    }
+    // Keyframe: the sharpest, stillest frame once the incoming transition is over; a flash (a jump
+    // in change) scores low through its motion.
+    const settled = f.index >= s.settledFrom;
+    const score = (settled ? 1e6 : 0) + (black ? 0 : 1e5) + f.sharpness / (1 + f.motion) / (1 + 0.1 * Math.abs(f.meanLuma - 110) / 110);
+    if (!s.key || score > s.key.score) s.key = { frame: f.index, time: h.time, score, y: h.y, black };
+    this.lastDuration = h.time - this.lastTime > 0 ? h.time - this.lastTime : this.lastDuration;
+    this.lastTime = h.time;
+  }
+
+  private closeShot(end: number): void {
+    const s = this.shot;
+    if (!s) return;
+    this.shot = null;
+    const sampled = Math.ceil(s.frames / 4);
+    const rows = s.rowLuma.map((v) => v / sampled);
+    const cols = s.colLuma.map((v) => v / sampled);
+    const key = s.key!;
+    const round3 = (x: number) => Math.round(x * 1000) / 1000;
+    this.shots.push({
+      index: this.shots.length,
+      startFrame: s.startFrame,
+      endFrame: s.startFrame + s.frames - 1,
+      start: round3(s.start),
+      end: round3(end),
+      transitionIn: s.transitionIn,
+      keyframe: key.frame,
+      keyframeTime: round3(key.time),
+      meanLuma: round3(s.lumaSum / s.frames),
+      sharpness: round3(s.sharpSum / s.frames),
+      motion: round3(s.motionFrames ? s.motionSum / s.motionFrames : 0),
+      isBlack: s.blackFrames >= 0.9 * s.frames,
+      letterbox: hasBars(rows) || hasBars(cols),
+      phash: perceptualHash(key.y, this.width, this.height),
+    });
+  }
+}

@@ -1,0 +1,245 @@
+// Per-frame features for shot analysis, computed from one small decoded frame at a time (pure; the
+// ffmpeg adapter feeds frames). State is a ring of the last MAX_LAG tiny frames, so memory does not
+// grow with the film's length.
+
+/** One decoded frame at analysis resolution, planar YUV 4:2:0 (chroma planes are half size). */
+export interface AnalysisFrame {
+  width: number;
+  height: number;
+  y: Uint8Array;
+  u: Uint8Array;
+  v: Uint8Array;
+}
+
+/** Lags (in frames) at which each frame is compared with earlier frames. */
+export const SHORT_LAGS = [1, 2, 3, 4, 5, 6] as const;
+/** Windows over which gradual transitions (dissolves, fades, wipes) are looked for. Even, so a window has a middle frame. */
+export const LONG_LAGS = [6, 8, 12, 16, 24, 32, 48, 64] as const;
+export const MAX_LAG = 64;
+
+/** The tiny grid frames are compared on: 32 columns of square blocks, block means of Y, U and V. */
+export const GRID_COLUMNS = 32;
+
+export interface FrameFeatures {
+  index: number;
+  /** Mean Y, 0..255 (video range: black is about 16). */
+  meanLuma: number;
+  /** Fraction of pixels brighter than Y 48: near 0 on a black frame, whatever its noise. */
+  brightFraction: number;
+  /** Variance of the 4-neighbour Laplacian of Y: focus/detail. */
+  sharpness: number;
+  /** Mean |Y - previous Y| per pixel (0 on the first frame): motion energy. */
+  motion: number;
+  /** Half the L1 distance between this and the previous frame's Y/U/V histograms, 0..1. */
+  histDiff: number;
+  /**
+   * diff[k]: mean over grid blocks of |ΔY|+|ΔU|+|ΔV| between this frame and frame index-k, for k in
+   * SHORT_LAGS and LONG_LAGS (NaN where that frame does not exist or k is not a lag we compute).
+   */
+  diff: Float64Array;
+  /**
+   * mix[k] for k in LONG_LAGS: mean |M - (A+B)/2| where A = frame index-k, B = this frame and M the
+   * frame halfway between. Near 0 inside a dissolve or fade (frames are linear mixes), about half of
+   * diff[k] across a cut or a wipe. NaN where unavailable.
+   */
+  mix: Float64Array;
+  /**
+   * split[k] for k in LONG_LAGS: fraction of changed blocks whose middle frame is close to A or to B
+   * (not in between): high across a wipe, low across a dissolve.
+   */
+  split: Float64Array;
+}
+
+const HIST_Y_BINS = 32;
+const HIST_C_BINS = 16;
+const HIST_SIZE = HIST_Y_BINS + 2 * HIST_C_BINS;
+
+interface Tiny {
+  index: number;
+  /** Block means, Y then U then V, each gridCols*gridRows. */
+  blocks: Float32Array;
+  hist: Float32Array;
+}
+
+/** Turns a stream of frames into FrameFeatures. One instance per film; frames must all be one size. */
+export class FrameFeatureExtractor {
+  readonly gridCols = GRID_COLUMNS;
+  readonly gridRows: number;
+  private readonly block: number;
+  private readonly ring: Tiny[] = [];
+  private prevY: Uint8Array | null = null;
+  private count = 0;
+  private readonly colBlock: Int32Array;
+  private readonly ccolBlock: Int32Array;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    if (width % (2 * GRID_COLUMNS) !== 0) throw new Error(`analysis width must be a multiple of ${2 * GRID_COLUMNS}, got ${width}`);
+    this.block = width / GRID_COLUMNS;
+    this.gridRows = Math.max(1, Math.floor(height / this.block));
+    this.colBlock = new Int32Array(width);
+    for (let x = 0; x < width; x++) this.colBlock[x] = Math.floor(x / this.block);
+    this.ccolBlock = new Int32Array(width / 2);
+    for (let x = 0; x < width / 2; x++) this.ccolBlock[x] = Math.floor((2 * x) / this.block);
+  }
+
+  get frameCount(): number {
+    return this.count;
+  }
+
+  push(frame: AnalysisFrame): FrameFeatures {
+    const { width: w, height: h, y, u, v } = frame;
+    if (w !== this.width || h !== this.height) throw new Error(`frame is ${w}x${h}, expected ${this.width}x${this.height}`);
+    const cells = this.gridCols * this.gridRows;
+    const blocks = new Float32Array(cells * 3);
+    const hist = new Float32Array(HIST_SIZE);
+    const rowsUsed = this.gridRows * this.block;
+
+    // Y: mean, brightness, histogram, block sums, motion.
+    let sum = 0;
+    let bright = 0;
+    let motion = 0;
+    const prev = this.prevY;
+    for (let yy = 0; yy < h; yy++) {
+      const row = yy * w;
+      const brow = yy < rowsUsed ? Math.floor(yy / this.block) * this.gridCols : -1;
+      for (let x = 0; x < w; x++) {
+        const p = y[row + x]!;
+        sum += p;
+        if (p > 48) bright++;
+        hist[p >> 3]!++;
+        if (brow >= 0) blocks[brow + this.colBlock[x]!]! += p;
+        if (prev) motion += Math.abs(p - prev[row + x]!);
+      }
+    }
+    const n = w * h;
+    // U and V at half resolution.
+    const cw = w >> 1;
+    const ch = h >> 1;
+    const cblock = this.block >> 1;
+    const crowsUsed = this.gridRows * cblock;
+    for (let yy = 0; yy < ch; yy++) {
+      const row = yy * cw;
+      const brow = yy < crowsUsed ? Math.floor(yy / cblock) * this.gridCols : -1;
+      for (let x = 0; x < cw; x++) {
+        const pu = u[row + x]!;
+        const pv = v[row + x]!;
+        hist[HIST_Y_BINS + (pu >> 4)]!++;
+        hist[HIST_Y_BINS + HIST_C_BINS + (pv >> 4)]!++;
+        if (brow >= 0) {
+          const b = brow + this.ccolBlock[x]!;
+          blocks[cells + b]! += pu;
+          blocks[2 * cells + b]! += pv;
+        }
+      }
+    }
+    const ypb = this.block * this.block;
+    const cpb = cblock * cblock;
+    for (let i = 0; i < cells; i++) {
+      blocks[i]! /= ypb;
+      blocks[cells + i]! /= cpb;
+      blocks[2 * cells + i]! /= cpb;
+    }
+    for (let i = 0; i < HIST_Y_BINS; i++) hist[i]! /= n;
+    for (let i = HIST_Y_BINS; i < HIST_SIZE; i++) hist[i]! /= cw * ch;
+
+    const tiny: Tiny = { index: this.count, blocks, hist };
+    const diff = new Float64Array(MAX_LAG + 1).fill(NaN);
+    const mix = new Float64Array(MAX_LAG + 1).fill(NaN);
+    const split = new Float64Array(MAX_LAG + 1).fill(NaN);
+    let histDiff = 0;
+    const back = (k: number): Tiny | undefined => (k <= this.ring.length ? this.ring[this.ring.length - k] : undefined);
+    for (const k of SHORT_LAGS) {
+      const a = back(k);
+      if (a) diff[k] = blockDistance(a.blocks, blocks);
+    }
+    for (const k of LONG_LAGS) {
+      const a = back(k);
+      const m = back(k / 2);
+      if (!a || !m) continue;
+      diff[k] = blockDistance(a.blocks, blocks);
+      const r = mixAndSplit(a.blocks, m.blocks, blocks, cells);
+      mix[k] = r.mix;
+      split[k] = r.split;
+    }
+    const p1 = back(1);
+    if (p1) {
+      let d = 0;
+      for (let i = 0; i < HIST_SIZE; i++) d += Math.abs(hist[i]! - p1.hist[i]!);
+      histDiff = d / 6; // three histograms, each with L1 distance up to 2
+    }
+
+    this.ring.push(tiny);
+    if (this.ring.length > MAX_LAG) this.ring.shift();
+    const copy = this.prevY && this.prevY.length === y.length ? this.prevY : new Uint8Array(y.length);
+    copy.set(y);
+    this.prevY = copy;
+    const index = this.count++;
+    return {
+      index,
+      meanLuma: sum / n,
+      brightFraction: bright / n,
+      sharpness: laplacianVariance(y, w, h),
+      motion: prev ? motion / n : 0,
+      histDiff,
+      diff,
+      mix,
+      split,
+    };
+  }
+}
+
+/** Mean over blocks of |ΔY| + |ΔU| + |ΔV|: 0..765, a luma-only change of 30 levels reads 30. */
+function blockDistance(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d += Math.abs(a[i]! - b[i]!);
+  return d / (a.length / 3);
+}
+
+function mixAndSplit(a: Float32Array, m: Float32Array, b: Float32Array, cells: number): { mix: number; split: number } {
+  let resid = 0;
+  let changed = 0;
+  let near = 0;
+  for (let c = 0; c < cells; c++) {
+    let dab = 0;
+    let dam = 0;
+    let dbm = 0;
+    for (let ch = 0; ch < 3; ch++) {
+      const i = ch * cells + c;
+      const av = a[i]!;
+      const bv = b[i]!;
+      const mv = m[i]!;
+      resid += Math.abs(mv - (av + bv) / 2);
+      dab += Math.abs(av - bv);
+      dam += Math.abs(av - mv);
+      dbm += Math.abs(bv - mv);
+    }
+    if (dab > 24) {
+      changed++;
+      if (Math.min(dam, dbm) < 0.2 * dab) near++;
+    }
+  }
+  return { mix: resid / cells, split: changed ? near / changed : 0 };
+}
+
+/** Variance of the 4-neighbour Laplacian over the interior of the Y plane. */
+export function laplacianVariance(y: Uint8Array, w: number, h: number): number {
+  let s = 0;
+  let s2 = 0;
+  let n = 0;
+  for (let yy = 1; yy < h - 1; yy += 1) {
+    const row = yy * w;
+    for (let x = 1; x < w - 1; x++) {
+      const i = row + x;
+      const l = 4 * y[i]! - y[i - 1]! - y[i + 1]! - y[i - w]! - y[i + w]!;
+      s += l;
+      s2 += l * l;
+      n++;
+    }
+  }
+  if (!n) return 0;
+  const mean = s / n;
+  return s2 / n - mean * mean;
+}
