@@ -11,11 +11,9 @@ import { appendAudit } from '../audit/index.js';
 export const ROLES = ['admin', 'rights', 'ml', 'creative', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 export const RoleSchema = z.enum(ROLES);
-export const UsernameSchema = z
-  .string()
-  .min(2)
-  .max(64)
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash or underscore, starting with a letter or digit');
+export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+export const USERNAME_RULE = 'lower-case letters, digits, dot, dash or underscore, starting with a letter or digit';
+export const UsernameSchema = z.string().min(2).max(64).regex(USERNAME_PATTERN, USERNAME_RULE);
 export const PasswordSchema = z.string().min(10, 'at least 10 characters').max(256);
 
 /** Sessions last a working day; a person signs in again the next morning. */

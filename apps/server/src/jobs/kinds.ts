@@ -1,0 +1,82 @@
+// The kinds of long work the studio runs as jobs, how many of each one process takes at once, which
+// are retried after a crash, and the workflow each one calls. `backlot serve` and `backlot worker`
+// both run jobs from here, so a job runs the same wherever it lands.
+import type { Workspace } from '@backlot/adapters/workspace';
+import { JobQueue, type JobContext, type JobKindSpec } from '@backlot/adapters/queue';
+
+export const JOB_KINDS = ['ingest', 'dataset', 'train', 'eval', 'generate', 'ping'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/**
+ * Sized for a small box (2 cores): one CPU-heavy job of each kind at a time. Training is not retried
+ * (hours of work; a person decides to start again); the rest are safe to repeat: ingest is keyed by
+ * content hash, dataset snapshots are written to a temporary folder then renamed, evaluation and
+ * generation only add records.
+ */
+export const DEFAULT_KIND_SPECS: Record<JobKind, JobKindSpec> = {
+  ingest: { concurrency: 1, retryLimit: 2, expireInSeconds: 4 * 3600 },
+  dataset: { concurrency: 1, retryLimit: 2, expireInSeconds: 4 * 3600 },
+  train: { concurrency: 1, retryLimit: 0, expireInSeconds: 23 * 3600 },
+  eval: { concurrency: 1, retryLimit: 1, expireInSeconds: 3600 },
+  generate: { concurrency: 2, retryLimit: 2, expireInSeconds: 1800 },
+  ping: { concurrency: 4, retryLimit: 3, expireInSeconds: 60 },
+};
+
+export type JobRunner = (ws: Workspace, input: unknown, ctx: JobContext) => Promise<unknown>;
+
+/** A queue round trip with nothing heavy behind it: health checks of workers, the queue benchmark. */
+async function ping(_ws: Workspace, input: unknown, ctx: JobContext): Promise<unknown> {
+  const { ms = 0 } = (input ?? {}) as { ms?: number };
+  const steps = 10;
+  for (let i = 1; i <= steps; i++) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms / steps));
+    ctx.onProgress({ task: 'ping', label: 'ping', done: i, total: steps, unit: 'steps', finished: i === steps });
+  }
+  return { pong: true, worker: process.pid, attempt: ctx.attempt };
+}
+
+/** Each kind's workflow call. Areas add theirs as their workflows land. */
+export const JOB_RUNNERS: Partial<Record<JobKind, JobRunner>> = {
+  ping,
+};
+
+export function kindSpecs(overrides: Record<string, Partial<JobKindSpec>> = {}): Record<JobKind, JobKindSpec> {
+  const out = { ...DEFAULT_KIND_SPECS };
+  for (const k of JOB_KINDS) out[k] = { ...out[k], ...(overrides[k] ?? {}) };
+  return out;
+}
+
+export function parseKinds(list: 'all' | 'none' | string[]): JobKind[] {
+  if (list === 'none') return [];
+  if (list === 'all') return JOB_KINDS.filter((k) => JOB_RUNNERS[k]);
+  return list.map((k) => {
+    if (!(JOB_KINDS as readonly string[]).includes(k)) throw new Error(`unknown job kind ${k}`);
+    return k as JobKind;
+  });
+}
+
+/** Starts workers for the given kinds on a queue; kinds whose workflow has not landed are refused. */
+export async function startWorkers(ws: Workspace, queue: JobQueue, kinds: JobKind[]): Promise<JobKind[]> {
+  const started: JobKind[] = [];
+  for (const kind of kinds) {
+    const runner = JOB_RUNNERS[kind];
+    if (!runner) continue;
+    await queue.work(kind, (input, ctx) => runner(ws, input, ctx));
+    started.push(kind);
+  }
+  return started;
+}
+
+export interface WorkerHandle {
+  queue: JobQueue;
+  kinds: JobKind[];
+  stop(): Promise<void>;
+}
+
+/** `backlot worker`: takes jobs of some kinds from the workspace's queue until stopped. */
+export async function runWorker(ws: Workspace, opts: { kinds: JobKind[]; specs?: Record<string, Partial<JobKindSpec>> }): Promise<WorkerHandle> {
+  const queue = await JobQueue.open(ws.db, { kinds: kindSpecs(opts.specs), soleWorker: false });
+  const kinds = await startWorkers(ws, queue, opts.kinds);
+  return { queue, kinds, stop: () => queue.stop() };
+}
