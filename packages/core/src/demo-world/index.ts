@@ -3,6 +3,7 @@
 export * from './world.js';
 export * from './plan.js';
 export * from './render.js';
+export * from './world-document.js';
 export * from './audio.js';
 export * from './groundtruth.js';
 export * from './screenplay.js';

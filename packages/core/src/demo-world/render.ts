@@ -147,9 +147,9 @@ function paintBackdrop(name: BackgroundName): Uint8Array {
       break;
     }
     case 'forest': {
-      gradient([156, 168, 152], [112, 124, 110]);
+      gradient([150, 174, 140], [104, 126, 96]);
       // Far trunks first (lighter), then near ones: vertical stripes make every pan visible.
-      for (let x = 0; x < W; x += rng.int(14, 30)) rect(x, 0, rng.int(4, 9), H, [104, 104, 96]);
+      for (let x = 0; x < W; x += rng.int(14, 30)) rect(x, 0, rng.int(4, 9), H, [100, 110, 92]);
       for (let x = rng.int(0, 20); x < W; x += rng.int(40, 80)) {
         const v = rng.int(46, 66);
         rect(x, 0, rng.int(10, 24), H, [v + 6, v, v - 6]);
@@ -158,12 +158,12 @@ function paintBackdrop(name: BackgroundName): Uint8Array {
       break;
     }
     case 'city': {
-      gradient([118, 116, 138], [186, 176, 182]);
+      gradient([140, 124, 168], [214, 172, 156]);
       for (let x = 0; x < W; ) {
         const w = rng.int(28, 70);
         const h = rng.int(60, 150);
-        const v = rng.int(58, 104);
-        rect(x, H - h, w - 2, h, [v, v, v + 4]);
+        const v = rng.int(52, 92);
+        rect(x, H - h, w - 2, h, [v, v, v + 8]);
         for (let wy = H - h + 6; wy < H - 8; wy += 10) {
           for (let wx = x + 4; wx < x + w - 8; wx += 8) if (rng.next() < 0.55) rect(wx, wy, 4, 5, [196, 192, 172]);
         }
@@ -173,6 +173,26 @@ function paintBackdrop(name: BackgroundName): Uint8Array {
     }
   }
   return tex;
+}
+
+/**
+ * Average colours of a backdrop (whole frame, top third, bottom third) as rendered without an object:
+ * what plain image analysis compares against to tell which backdrop a generated clip shows.
+ */
+export function backdropStats(name: BackgroundName): { meanRgb: number[]; topRgb: number[]; bottomRgb: number[] } {
+  const tex = backdrop(name);
+  const H = DEMO_HEIGHT;
+  const band = (y0: number, y1: number) => {
+    const sum = [0, 0, 0];
+    for (let i = y0 * TEXTURE_WIDTH * 3; i < y1 * TEXTURE_WIDTH * 3; i += 3) {
+      sum[0]! += tex[i]!;
+      sum[1]! += tex[i + 1]!;
+      sum[2]! += tex[i + 2]!;
+    }
+    const n = (y1 - y0) * TEXTURE_WIDTH;
+    return sum.map((v) => Math.round(v / n));
+  };
+  return { meanRgb: band(0, H), topRgb: band(0, Math.floor(H / 3)), bottomRgb: band(H - Math.floor(H / 3), H) };
 }
 
 // ---- objects ---------------------------------------------------------------------------------

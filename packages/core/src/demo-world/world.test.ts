@@ -12,10 +12,10 @@ import {
   comboKey,
   isHeldOut,
   trainingCombos,
-  worldDocument,
   type Combo,
 } from './world.js';
 import { planDemoLibrary, DEMO_MAX_FILMS } from './plan.js';
+import { worldDocument } from './world-document.js';
 import { DEMO_DIALOGUE } from './people.js';
 
 const FIELDS = ['colour', 'shape', 'direction', 'background'] as const;
@@ -93,5 +93,9 @@ describe('demo world', () => {
     expect(doc.heldOut).toHaveLength(HELD_OUT.length);
     expect(doc.heldOut[0]!.caption).toBe(captionFor(HELD_OUT[0]!));
     expect(JSON.parse(JSON.stringify(doc)).colours[0].rgb).toEqual([...WORLD.colours[0]!.rgb]);
+    const night = doc.backgrounds.find((b) => b.name === 'night')!;
+    const day = doc.backgrounds.find((b) => b.name === 'day')!;
+    expect(Math.max(...night.meanRgb)).toBeLessThan(60);
+    expect(Math.min(...day.meanRgb)).toBeGreaterThan(150);
   });
 });

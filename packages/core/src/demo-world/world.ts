@@ -166,14 +166,3 @@ export function actionLineFor(c: Combo): string {
   const a = article(c.colour);
   return `${a.charAt(0).toUpperCase()}${a.slice(1)} ${c.colour} ${c.shape} moving ${c.direction}.`;
 }
-
-/** What `world.json` in the demo library holds, for eval and for people. */
-export function worldDocument() {
-  return {
-    version: 1,
-    ...WORLD,
-    captionTemplate: '{a|an} {colour} {shape} moving {direction} {backgroundPhrase}',
-    heldOut: HELD_OUT.map((c) => ({ ...c, caption: captionFor(c) })),
-    combos: { total: allCombos().length, heldOut: HELD_OUT.length },
-  };
-}
