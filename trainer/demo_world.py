@@ -11,26 +11,71 @@ import struct
 import numpy as np
 
 WORLD = {
-    "version": "trainer-demo-world-v1",
+    # Mirrors packages/core/src/demo-world/world.ts (colours, shapes, directions, backgrounds, phrases,
+    # held-out list); backgrounds are textured there and carry no RGB, so eval calibrates them from data.
+    "version": "trainer-demo-world-v2",
     "colours": [
-        {"name": "red", "rgb": [220, 40, 40]}, {"name": "orange", "rgb": [245, 140, 20]},
-        {"name": "yellow", "rgb": [240, 220, 40]}, {"name": "green", "rgb": [40, 190, 60]},
-        {"name": "blue", "rgb": [40, 90, 230]}, {"name": "purple", "rgb": [150, 50, 200]},
+        {"name": "red", "rgb": [222, 36, 36]}, {"name": "orange", "rgb": [250, 128, 16]},
+        {"name": "yellow", "rgb": [240, 228, 30]}, {"name": "green", "rgb": [36, 196, 64]},
+        {"name": "blue", "rgb": [40, 96, 240]}, {"name": "purple", "rgb": [158, 58, 216]},
     ],
     "shapes": ["ball", "box", "star"],
     "directions": ["left", "right", "up", "down"],
     "backgrounds": [
-        {"name": "night", "rgb": [15, 15, 40], "phrase": "at night"},
-        {"name": "day", "rgb": [150, 200, 245], "phrase": "in the day"},
-        {"name": "desert", "rgb": [205, 170, 110], "phrase": "in the desert"},
-        {"name": "snow", "rgb": [235, 238, 242], "phrase": "in the snow"},
+        {"name": "day", "phrase": "by day"}, {"name": "night", "phrase": "at night"},
+        {"name": "forest", "phrase": "in the forest"}, {"name": "city", "phrase": "in the city"},
     ],
 }
+HELD_OUT = [tuple(c.split("/")) for c in """red/ball/right/city red/ball/up/forest red/ball/down/forest red/star/right/city
+red/star/down/city orange/ball/left/night orange/ball/down/night orange/box/left/night orange/star/left/day
+orange/star/right/day yellow/ball/right/city yellow/ball/up/night yellow/box/down/day yellow/box/down/forest
+green/ball/left/city green/box/left/city green/box/up/city green/star/right/night green/star/up/forest
+blue/box/left/night blue/box/right/day blue/box/right/forest blue/star/up/day blue/star/down/night
+purple/ball/down/forest purple/box/right/day purple/box/down/night purple/star/left/city purple/star/up/forest""".split()]
+
+
+def backdrop(name, W, H, rng):
+    """A wide texture like the demo renderer's: gradient plus clouds / stars / trunks / buildings."""
+    top, bottom = {"day": ([140, 176, 216], [206, 224, 240]), "night": ([8, 10, 30], [28, 32, 62]),
+                   "forest": ([156, 168, 152], [112, 124, 110]), "city": ([118, 116, 138], [186, 176, 182])}[name]
+    k = np.linspace(0, 1, H, dtype=np.float32)[:, None, None]
+    tex = np.broadcast_to(np.array(top, np.float32) * (1 - k) + np.array(bottom, np.float32) * k, (H, W, 3)).copy()
+    if name == "day":
+        for _ in range(W // 12):
+            cx, cy, rx, ry = rng.randint(0, W), rng.randint(0, H * 2 // 3), rng.randint(3, 7), rng.randint(2, 4)
+            yy, xx = np.mgrid[0:H, 0:W]
+            tex[((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1] = [242, 245, 250]
+    elif name == "night":
+        for _ in range(W * H // 60):
+            v = rng.randint(140, 230)
+            tex[rng.randint(0, H), rng.randint(0, W)] = [v, v, min(255, v + 10)]
+    elif name == "forest":
+        x = 0
+        while x < W:
+            tex[:, x:x + rng.randint(1, 3)] = [104, 104, 96]
+            x += rng.randint(5, 10)
+        x = rng.randint(0, 7)
+        while x < W:
+            v = rng.randint(46, 66)
+            tex[:, x:x + rng.randint(3, 8)] = [v + 6, v, v - 6]
+            x += rng.randint(13, 27)
+        tex[H - H // 8:] = [72, 80, 64]
+    else:
+        x = 0
+        while x < W:
+            w, h, v = rng.randint(9, 23), rng.randint(H // 3, H * 5 // 6), rng.randint(58, 104)
+            tex[H - h:, x:x + w - 1] = [v, v, v + 4]
+            for wy in range(H - h + 2, H - 3, 4):
+                for wx in range(x + 1, x + w - 3, 3):
+                    if rng.rand() < 0.55:
+                        tex[wy:wy + 2, wx:wx + 1] = [196, 192, 172]
+            x += w
+    return tex
 
 
 def caption(colour, shape, direction, bg):
     phrase = next(b["phrase"] for b in WORLD["backgrounds"] if b["name"] == bg)
-    return f"a {colour} {shape} moving {direction} {phrase}"
+    return f"{'an' if colour == 'orange' else 'a'} {colour} {shape} moving {direction} {phrase}"
 
 
 def all_combos(world=WORLD):
@@ -38,11 +83,9 @@ def all_combos(world=WORLD):
             for d in world["directions"] for b in world["backgrounds"]]
 
 
-def held_out(n=40, seed=0, world=WORLD):
-    """Combinations never rendered into training: each attribute value still appears in training."""
-    combos = all_combos(world)
-    random.Random(seed).shuffle(combos)
-    return sorted(combos[:n])
+def held_out(world=WORLD):
+    """The demo world's frozen held-out combinations (never rendered into training)."""
+    return sorted(HELD_OUT)
 
 
 def shape_mask(shape, size, cy, cx, H, W):
@@ -52,30 +95,32 @@ def shape_mask(shape, size, cy, cx, H, W):
     if shape == "ball":
         return dx * dx + dy * dy <= r * r
     if shape == "box":
-        return (np.abs(dx) <= r * 0.85) & (np.abs(dy) <= r * 0.85)
-    # five-pointed star: radius oscillates with angle
-    ang = np.arctan2(dy, dx)
-    rad = np.sqrt(dx * dx + dy * dy)
-    edge = r * (0.45 + 0.55 * (0.5 + 0.5 * np.cos(5 * (ang + np.pi / 2))) ** 2)
-    return rad <= edge
+        return (np.abs(dx) <= r * 0.8) & (np.abs(dy) <= r * 0.8)
+    # five-pointed star, point up: radius between 0.45 r (inner) and r (tips)
+    ang = np.arctan2(dy, dx) + np.pi / 2
+    rad = np.sqrt(dx * dx + (dy - 0.1 * r) ** 2)
+    frac = np.abs(((ang / (2 * np.pi / 5)) % 1) - 0.5) * 2  # 1 at a tip, 0 between tips
+    return rad <= r * (0.45 + 0.55 * frac)
 
 
 def render(colour, shape, direction, bg, frames=48, size=64, rng=None):
-    """uint8 [frames, size, size, 3]: the object crosses the centre of the frame at ~0.8 px/frame."""
+    """uint8 [frames, size, size, 3]: a textured backdrop (slowly panning, like the demo's camera) and
+    the object crossing the frame in a straight line."""
     rng = rng or np.random.RandomState(0)
     col = np.array(next(c["rgb"] for c in WORLD["colours"] if c["name"] == colour), np.float32)
-    bgc = np.array(next(b["rgb"] for b in WORLD["backgrounds"] if b["name"] == bg), np.float32)
-    obj = size * rng.uniform(0.22, 0.3)
-    speed = size * rng.uniform(0.011, 0.014)
+    tex = backdrop(bg, size * 3, size, rng)
+    pan = rng.uniform(-0.3, 0.3) * (rng.rand() < 0.5)
+    obj = size * rng.uniform(0.22, 0.28)
+    travel = size * rng.uniform(0.45, 0.6)
     dx, dy = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}[direction]
-    jitter = rng.uniform(-0.08, 0.08, size=2) * size
-    c0 = np.array([size / 2 + jitter[0], size / 2 + jitter[1]])
+    across = rng.uniform(-0.12, 0.12) * size
     out = np.empty((frames, size, size, 3), np.uint8)
     for f in range(frames):
-        s = (f - frames / 2) * speed
-        cx, cy = c0[0] + dx * s, c0[1] + dy * s
-        img = np.broadcast_to(bgc, (size, size, 3)).copy()
-        img += rng.normal(0, 3, size=img.shape).astype(np.float32)  # film grain
+        s = (f / max(1, frames - 1) - 0.5) * travel
+        cx = size / 2 + dx * s + (across if dy else 0)
+        cy = size / 2 + dy * s + (across if dx else 0)
+        off = int(round(size + pan * f)) % (2 * size)
+        img = tex[:, off:off + size].copy()
         img[shape_mask(shape, obj, cy, cx, size, size)] = col
         out[f] = np.clip(img, 0, 255).astype(np.uint8)
     return out
@@ -134,9 +179,9 @@ def write_snapshot(root, clips, snap_id="ds_demo", shard_records=64, fps=12):
     return meta
 
 
-def demo_snapshot(root, per_combo=2, frames=48, size=64, n_held=40, seed=0, val_per_held=1, limit=None):
+def demo_snapshot(root, per_combo=2, frames=48, size=64, seed=0, val_per_held=1, limit=None):
     """Every non-held-out combination `per_combo` times in train; held-out combinations only in val."""
-    held = set(held_out(n_held, seed))
+    held = set(held_out())
     rng = np.random.RandomState(seed)
 
     def gen():

@@ -80,7 +80,7 @@ class World:
         self.colours = [(c["name"], np.array(c["rgb"], float)) for c in spec["colours"]]
         self.shapes = list(spec["shapes"])
         self.directions = list(spec["directions"])
-        self.backgrounds = [(b["name"], np.array(b["rgb"], float), b.get("phrase", b["name"])) for b in spec["backgrounds"]]
+        self.backgrounds = [(b["name"], b.get("phrase", b["name"])) for b in spec["backgrounds"]]
 
     def parse(self, caption):
         """Attributes named by a caption (word match), or None when it is not a demo-world caption."""
@@ -89,7 +89,7 @@ class World:
         col = next((n for n, _ in self.colours if n in words), None)
         shp = next((s for s in self.shapes if s in words), None)
         drn = next((d for d in self.directions if d in words), None)
-        bg = next((n for n, _, ph in self.backgrounds if ph.lower() in text or n.lower() in words), None)
+        bg = next((n for n, ph in self.backgrounds if ph.lower() in text or n.lower() in words), None)
         if None in (col, shp, drn, bg):
             return None
         return {"colour": col, "shape": shp, "direction": drn, "background": bg}
@@ -99,17 +99,32 @@ def nearest(rgb, table):
     return min(table, key=lambda e: float(((e[1] - rgb) ** 2).sum()))[0]
 
 
-def analyse(video, world, skip_frames=(), shape_protos=None, thresh=60.0):
-    """Plain image analysis of one uint8 [T,H,W,3] clip: background = per-channel median over the clip
-    (the object covers a small part), object = pixels far from it, colour = median object pixel,
-    direction = sign of the larger slope of a line fitted to the object centroid over time (given
-    frames left out), shape = fill ratio of the object in its bounding box vs calibrated prototypes."""
+def object_mask(v):
+    """The demo world's objects are the only saturated, bright pixels (world.ts: every backdrop is
+    desaturated or dark): HSV saturation > 0.45 and value > 0.35."""
+    mx, mn = v.max(-1), v.min(-1)
+    return ((mx - mn) > 0.45 * mx) & (mx > 0.35 * 255)
+
+
+def backdrop_feature(v, mask):
+    """Mean and std of the non-object pixels' RGB: enough to tell the world's backdrops apart."""
+    px = v[~mask]
+    if len(px) == 0:
+        px = v.reshape(-1, 3)
+    return np.concatenate([px.mean(0), px.std(0)])
+
+
+def analyse(video, world, skip_frames=(), protos=None):
+    """Plain image analysis of one uint8 [T,H,W,3] clip: object = saturated bright pixels; colour =
+    nearest world colour to their median; backdrop = nearest calibrated backdrop feature; direction =
+    sign of the larger slope of a line fitted to the object centroid over time (given frames left
+    out); shape = fill ratio of the object in its bounding box vs calibrated prototypes."""
     v = video.astype(float)
     T, H, W, _ = v.shape
-    bg_rgb = np.median(v.reshape(-1, 3), axis=0)
-    dist = np.sqrt(((v - bg_rgb) ** 2).sum(-1))
-    mask = dist > thresh
-    out = {"background": nearest(bg_rgb, [(n, c) for n, c, _ in world.backgrounds])}
+    mask = object_mask(v)
+    out = {"bgFeature": backdrop_feature(v, mask), "background": None, "shape": None}
+    if protos and protos.get("background"):
+        out["background"] = min(protos["background"], key=lambda n: float(((protos["background"][n] - out["bgFeature"]) ** 2).sum()))
     obj = v[mask]
     out["colour"] = nearest(np.median(obj, axis=0), world.colours) if len(obj) >= 3 else None
     ts, xs, ys, fills = [], [], [], []
@@ -132,10 +147,23 @@ def analyse(video, world, skip_frames=(), shape_protos=None, thresh=60.0):
         if max(abs(sx), abs(sy)) > 0.05:  # px/frame; below that the object is standing still
             out["direction"] = ("right" if sx > 0 else "left") if abs(sx) >= abs(sy) else ("down" if sy > 0 else "up")
     out["fill"] = float(np.median(fills)) if fills else None
-    out["shape"] = None
-    if shape_protos and out["fill"] is not None:
-        out["shape"] = min(shape_protos, key=lambda s: abs(shape_protos[s] - out["fill"]))
+    if protos and protos.get("shape") and out["fill"] is not None:
+        out["shape"] = min(protos["shape"], key=lambda s: abs(protos["shape"][s] - out["fill"]))
     return out
+
+
+def calibrate(clips, attrs_list, world):
+    """Backdrop features and shape fill ratios per name, measured on real training clips."""
+    bg, shp = {}, {}
+    for clip, attrs in zip(clips, attrs_list):
+        if not attrs:
+            continue
+        a = analyse(clip, world)
+        bg.setdefault(attrs["background"], []).append(a["bgFeature"])
+        if a["fill"] is not None:
+            shp.setdefault(attrs["shape"], []).append(a["fill"])
+    return {"background": {n: np.mean(f, axis=0) for n, f in bg.items()},
+            "shape": {n: float(np.median(f)) for n, f in shp.items()}}
 
 
 def given_frames(mode, T, extend):
@@ -209,22 +237,19 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     caps = [c for c, _, _, _ in prompts]
     E = min(p.extend_frames, p.frames - 1)
 
-    # Calibrate the shape analyser on the real held-out clips, then check it on them.
-    protos = {}
-    for (cap, attrs, _, _), clip in zip(prompts, real):
-        if attrs:
-            a = analyse(clip, world)
-            if a["fill"] is not None:
-                protos.setdefault(attrs["shape"], []).append(a["fill"])
-    protos = {s: float(np.median(f)) for s, f in protos.items()}
-    res["shapePrototypes"] = protos
+    # Calibrate backdrop and shape prototypes on training clips; check the analyser on held-out real clips.
+    train_recs = snap.records("train")
+    cal = train_recs[:: max(1, len(train_recs) // 160)]
+    cal_clips = to_uint8(torch.stack([whole_clip(r, p) for r in cal]))
+    protos = calibrate(cal_clips, [world.parse(r.header.get("caption", "")) for r in cal], world)
+    res["shapePrototypes"] = protos["shape"]
 
     def score(videos, skip):
         rows = []
         for (cap, attrs, _, novel), vid in zip(prompts, videos):
             if not attrs:
                 continue
-            a = analyse(vid, world, skip_frames=skip, shape_protos=protos)
+            a = analyse(vid, world, skip_frames=skip, protos=protos)
             ok = {k: a[k] == attrs[k] for k in ("colour", "shape", "direction", "background")}
             ok["colourDirectionBackground"] = ok["colour"] and ok["direction"] and ok["background"]
             rows.append((ok, novel))

@@ -1,0 +1,154 @@
+// The Python trainer as a subprocess: finds the interpreter (BACKLOT_PYTHON or /usr/bin/python3),
+// checks its torch, runs `python -m trainer.<module>` and turns its JSON-lines stdout into events.
+import { spawn, execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ToolError } from '@backlot/core';
+
+export const MIN_TORCH: readonly [number, number] = [1, 13];
+
+/** The repository folder that holds `trainer/` (BACKLOT_TRAINER_ROOT overrides). */
+export function trainerRoot(): string {
+  if (process.env.BACKLOT_TRAINER_ROOT) return resolve(process.env.BACKLOT_TRAINER_ROOT);
+  // packages/adapters/{src,dist}/trainer/index.{ts,js} -> repository root
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+}
+
+export function pythonPath(): string {
+  return process.env.BACKLOT_PYTHON ?? '/usr/bin/python3';
+}
+
+export interface TorchInfo {
+  python: string;
+  torch: string;
+  cuda: boolean;
+  devices: number;
+}
+
+let cached: Promise<TorchInfo> | undefined;
+
+/** Checks once per process that the interpreter runs and has torch >= 1.13; one clear line otherwise. */
+export function checkTorch(): Promise<TorchInfo> {
+  cached ??= new Promise<TorchInfo>((ok, fail) => {
+    const python = pythonPath();
+    if (python.includes('/') && !existsSync(python)) {
+      fail(new ToolError('python_missing', `python ${python} not found: install python3-torch (bash scripts/setup.sh) or set BACKLOT_PYTHON`, python));
+      return;
+    }
+    const probe = 'import json, torch; print(json.dumps({"torch": torch.__version__, "cuda": torch.cuda.is_available(), "devices": torch.cuda.device_count()}))';
+    execFile(python, ['-c', probe], { timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) {
+        const noTorch = /No module named 'torch'/.test(stderr);
+        fail(new ToolError(noTorch ? 'torch_missing' : 'python_failed', noTorch
+          ? `${python} has no torch: install python3-torch (bash scripts/setup.sh) or point BACKLOT_PYTHON at an interpreter with torch >= ${MIN_TORCH.join('.')}`
+          : `${python} does not run: ${stderr.trim().split('\n').pop() ?? err.message}`, python));
+        return;
+      }
+      const info = JSON.parse(stdout.trim().split('\n').pop()!) as Omit<TorchInfo, 'python'>;
+      const [maj, min] = info.torch.split('.').map((x) => parseInt(x, 10));
+      if ((maj ?? 0) < MIN_TORCH[0] || ((maj ?? 0) === MIN_TORCH[0] && (min ?? 0) < MIN_TORCH[1])) {
+        fail(new ToolError('torch_too_old', `${python} has torch ${info.torch}; Backlot's trainer needs torch >= ${MIN_TORCH.join('.')}`, python));
+        return;
+      }
+      ok({ python, ...info });
+    });
+  });
+  cached.catch(() => { cached = undefined; });
+  return cached;
+}
+
+/** One JSON line from the trainer. `event` is start | step | checkpoint | mode | done | error. */
+export interface TrainerEvent {
+  event: string;
+  [k: string]: unknown;
+}
+
+export interface TrainerRun {
+  /** Exit code; null when killed by a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  events: TrainerEvent[];
+  /** The error event the trainer reported, if any. */
+  error?: { code: string; message: string };
+  /** Last lines of stderr (tracebacks), for the run record. */
+  stderrTail: string;
+  aborted: boolean;
+}
+
+export interface RunTrainerOptions {
+  onEvent?: (e: TrainerEvent) => void;
+  signal?: AbortSignal;
+  /** CPU threads per process (default BACKLOT_THREADS or 2). */
+  threads?: number;
+  /** Processes on this machine; > 1 runs through torchrun (DDP). */
+  nproc?: number;
+  /** nice level for long CPU runs on a shared machine (default 10). */
+  nice?: number;
+}
+
+/**
+ * Runs `python -m trainer.<module> args...`. Resolves when the process exits (never rejects for a
+ * non-zero exit: the caller decides from code/error). Aborting sends SIGTERM, then SIGKILL after 5 s.
+ */
+export async function runTrainer(module: 'train' | 'export' | 'evaluate' | 'sample', args: string[], opts: RunTrainerOptions = {}): Promise<TrainerRun> {
+  const info = await checkTorch();
+  const threads = opts.threads ?? Number(process.env.BACKLOT_THREADS ?? 2);
+  const env = { ...process.env, PYTHONPATH: trainerRoot(), OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE', PYTHONUNBUFFERED: '1' };
+  let cmd = info.python;
+  let argv = ['-m', `trainer.${module}`, ...args, ...(module === 'train' || module === 'evaluate' ? ['--threads', String(threads)] : [])];
+  if ((opts.nproc ?? 1) > 1) argv = ['-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${opts.nproc}`, ...argv];
+  const niceLevel = opts.nice ?? 10;
+  if (niceLevel > 0 && existsSync('/usr/bin/nice')) {
+    argv = ['-n', String(niceLevel), cmd, ...argv];
+    cmd = '/usr/bin/nice';
+  }
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, argv, { cwd: trainerRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const events: TrainerEvent[] = [];
+    let error: TrainerRun['error'];
+    let buf = '';
+    let errTail = '';
+    let aborted = false;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        let e: TrainerEvent;
+        try {
+          e = JSON.parse(line) as TrainerEvent;
+        } catch {
+          continue; // a partial or foreign line; the trainer writes whole lines
+        }
+        if (e.event === 'error') error = { code: String(e.code ?? 'trainer_error'), message: String(e.message ?? 'trainer failed') };
+        events.push(e);
+        opts.onEvent?.(e);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => { errTail = (errTail + chunk).slice(-4000); });
+    const onAbort = () => {
+      aborted = true;
+      child.kill('SIGTERM');
+      setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, 5000).unref();
+    };
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('close', (code, signal) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolvePromise({ code, signal, events, error, stderrTail: errTail, aborted });
+    });
+  });
+}
+
+/** The last meaningful line of a Python traceback, for one-line error messages. */
+export function lastErrorLine(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter((l) => l.trim() && !/Warning|warnings\.warn|^\s/.test(l));
+  return lines.pop() ?? 'no output';
+}
+
+export const TRAINER_MODULE_DIR = (): string => join(trainerRoot(), 'trainer');
