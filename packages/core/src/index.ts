@@ -11,3 +11,4 @@ export * from './guardrails/index.js';
 export * from './rights/index.js';
 export * from './demo-world/index.js';
 export * from './shots/index.js';
+export * from './duplicates/index.js';

@@ -6,6 +6,7 @@ export type RegisterCommand = (program: Command) => void;
 export const COMMANDS: RegisterCommand[] = [];
 import { register as registerDemo } from './demo.js'; COMMANDS.push(registerDemo);
 import { register as dataset } from './dataset.js'; COMMANDS.push(dataset);
+import { register as ingest } from './ingest.js'; COMMANDS.push(ingest);
 import { register as library } from './library.js'; COMMANDS.push(library);
 import { register as contactSheet } from './contact-sheet.js'; COMMANDS.push(contactSheet);
 import { register as doctor } from './doctor.js'; COMMANDS.push(doctor);
