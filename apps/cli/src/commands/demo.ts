@@ -15,6 +15,7 @@ const DemoFlags = z.object({
   out: z.string().min(1).optional(),
   films: z.coerce.number().int().min(1).max(DEMO_MAX_FILMS).default(DEMO_MAX_FILMS),
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
+  filmSeconds: z.coerce.number().min(2).max(600).optional(),
   json: z.boolean().optional(),
 });
 type DemoFlags = z.infer<typeof DemoFlags>;
@@ -46,7 +47,8 @@ const generateStep: DemoStep = {
   id: 'library',
   title: 'generate the demo films',
   async run(ctx) {
-    const lib = await generateDemoLibrary(ctx.libraryDir, { films: ctx.flags.films, seed: ctx.flags.seed, onProgress: ctx.progress.sink });
+    const { films, seed, filmSeconds } = ctx.flags;
+    const lib = await generateDemoLibrary(ctx.libraryDir, { films, seed, ...(filmSeconds ? { filmSeconds } : {}), onProgress: ctx.progress.sink });
     ctx.library = lib;
     const minutes = lib.films.reduce((s, f) => s + f.seconds, 0) / 60;
     const reused = lib.films.filter((f) => f.upToDate).length;
@@ -62,12 +64,16 @@ const generateStep: DemoStep = {
       files: lib.files,
     };
     ctx.summary.push(
-      `demo library  ${lib.films.length} films, ${lib.shots} shots, ${minutes.toFixed(1)} min of video in ${lib.outDir}` +
+      `demo library  ${plural(lib.films.length, 'film')}, ${plural(lib.shots, 'shot')}, ${minutes.toFixed(1)} min of video in ${lib.outDir}` +
         `${reused ? ` (${reused} already up to date)` : ''} — ${lib.seconds.toFixed(1)} s`,
       `demo world    ${lib.combos} of ${lib.trainingCombos} training combinations shown, ${HELD_OUT.length} held out for evaluation (world.json)`,
     );
   },
 };
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
 
 /** The demo, in order. Later issues append their steps here (rights import, dataset, training, ...). */
 export const DEMO_STEPS: DemoStep[] = [generateStep];
@@ -79,12 +85,15 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where to write the demo films (default: <workspace>/demo-library)')
     .option('--films <n>', `how many films, 1 to ${DEMO_MAX_FILMS}`, String(DEMO_MAX_FILMS))
     .option('--seed <n>', 'seed of the generated world (same seed, same films)', '1')
+    .option('--film-seconds <s>', 'make every film about this long instead of 30-90 s (quick tries)')
     .option('--json', 'print what was made as JSON')
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const parsed = DemoFlags.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        throw new InputError('bad_flag', `--${String(issue.path[0])}: ${issue.message} (got ${String(raw[String(issue.path[0])])})`, `--${String(issue.path[0])}`);
+        const key = String(issue.path[0]);
+        const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+        throw new InputError('bad_flag', `${flag}: ${issue.message} (got ${String(raw[key])})`, flag);
       }
       const flags = parsed.data;
       const g = globals(cmd);

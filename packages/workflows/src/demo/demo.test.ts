@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELD_OUT, colourOf, type DemoGroundTruth } from '@backlot/core';
@@ -75,6 +75,18 @@ describe('generateDemoLibrary', () => {
     const again = await generateDemoLibrary(dir, { films: 2, seed: 5, filmSeconds: 5 });
     expect(again.films.every((f) => f.upToDate)).toBe(true);
     expect(again.files).toEqual(lib.files);
+  });
+
+  it('stops when cancelled and leaves no half-written film behind', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'backlot-demo-abort-'));
+    try {
+      const ac = new AbortController();
+      const run = generateDemoLibrary(other, { films: 1, seed: 9, filmSeconds: 20, signal: ac.signal, onProgress: (e) => e.unit === 'frames' && e.done >= 48 && ac.abort(new Error('cancelled by test')) });
+      await expect(run).rejects.toThrow(/cancelled by test/);
+      expect(await readdir(other)).toEqual([]);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('refuses a film count outside 1..8 with one line naming the flag', async () => {

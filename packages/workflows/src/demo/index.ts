@@ -87,8 +87,9 @@ async function encodeFilm(film: DemoFilmPlan, mp4Path: string, opts: GenerateDem
   await writeFile(wavPath, wavFile(renderDemoAudio(film), DEMO_SAMPLE_RATE));
   const task = `demo:${film.slug}`;
   const label = `${film.slug}.mp4`;
+  let ff: ReturnType<typeof spawnFfmpeg> | undefined;
   try {
-    const ff = spawnFfmpeg(
+    ff = spawnFfmpeg(
       [
         '-y',
         '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${film.width}x${film.height}`, '-framerate', String(film.fps), '-i', 'pipe:0',
@@ -101,6 +102,7 @@ async function encodeFilm(film: DemoFilmPlan, mp4Path: string, opts: GenerateDem
       ],
       { signal: opts.signal },
     );
+    const encoder = ff;
     const renderer = new DemoFilmRenderer(film);
     const fb = renderer.frameBytes;
     let writeError: unknown;
@@ -114,7 +116,7 @@ async function encodeFilm(film: DemoFilmPlan, mp4Path: string, opts: GenerateDem
       // A fresh buffer per write: the stream keeps a reference until ffmpeg has read it.
       const batch = Buffer.allocUnsafe(n * fb);
       for (let k = 0; k < n; k++) renderer.renderFrame(f + k, batch.subarray(k * fb, (k + 1) * fb));
-      if (!ff.stdin.write(batch)) await Promise.race([once(ff.stdin, 'drain'), failed]);
+      if (!encoder.stdin.write(batch)) await Promise.race([once(encoder.stdin, 'drain'), failed]);
       opts.onProgress?.({ task, label, done: f + n, total: film.frames, unit: 'frames', message: 'rendering' });
     }
     ff.stdin.end();
@@ -122,6 +124,11 @@ async function encodeFilm(film: DemoFilmPlan, mp4Path: string, opts: GenerateDem
     await rename(tmpMp4, mp4Path);
     opts.onProgress?.({ task, label, done: film.frames, total: film.frames, unit: 'frames', finished: true });
   } catch (e) {
+    // Wait for ffmpeg to be gone before removing its output, or a dying ffmpeg could write it again.
+    if (ff && ff.exitCode === null && ff.signalCode === null) {
+      ff.kill('SIGKILL');
+      await ff.done.catch(() => {});
+    }
     await rm(tmpMp4, { force: true });
     if (opts.signal?.aborted) throw abortError(opts.signal);
     if (e instanceof FfmpegFailure) throw new ToolError('ffmpeg_failed', `ffmpeg could not encode ${mp4Path}: ${e.reason}`, mp4Path);
