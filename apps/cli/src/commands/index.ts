@@ -12,3 +12,6 @@ import { register as contactSheet } from './contact-sheet.js'; COMMANDS.push(con
 import { register as doctor } from './doctor.js'; COMMANDS.push(doctor);
 import { register as rights } from './rights.js'; COMMANDS.push(rights);
 import { register as audit } from './audit.js'; COMMANDS.push(audit);
+import { register as train } from './train.js'; COMMANDS.push(train);
+import { register as models } from './models.js'; COMMANDS.push(models);
+import { register as evaluate } from './eval.js'; COMMANDS.push(evaluate);

@@ -1,0 +1,31 @@
+// `backlot eval MODEL`: validation loss, autoencoder PSNR, Fréchet distance, temporal consistency and
+// demo-world prompt adherence per mode; the figures are stored with the model.
+import os from 'node:os';
+import type { Command } from 'commander';
+import { evaluateModel } from '@backlot/workflows/training';
+import { globals, printJson, progressFor, withWorkspace } from '../context.js';
+
+const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(0)}%` : '-');
+
+export function register(program: Command): void {
+  program.command('eval <model>').description('evaluate a model on its dataset\'s held-out clips and store the figures')
+    .option('--steps <n>', 'sampler steps (default 20)')
+    .option('--max-prompts <n>', 'held-out prompts per mode (default 48)')
+    .option('--world <file>', 'world.json of the demo library (default: the dataset\'s or the built-in world)')
+    .option('--grid <file.mp4>', 'also write an MP4 grid: generations above real held-out clips')
+    .option('--json', 'print JSON')
+    .action(async (id: string, _o, cmd: Command) => {
+      const o = cmd.opts<{ steps?: string; maxPrompts?: string; world?: string; grid?: string }>();
+      const progress = progressFor(cmd);
+      const e = await withWorkspace(cmd, (ws) => evaluateModel(ws, { model: id, steps: o.steps ? Number(o.steps) : undefined, maxPrompts: o.maxPrompts ? Number(o.maxPrompts) : undefined, world: o.world, grid: o.grid },
+        { actor: `cli:${os.userInfo().username}`, onProgress: progress.sink }), { mustExist: true }).finally(() => progress.stop());
+      if (globals(cmd).json) return printJson(e);
+      const w = (s: string) => process.stdout.write(`${s}\n`);
+      w(`val loss ${Number(e.valLoss).toFixed(4)}   Fréchet ${Number(e.frechet).toFixed(3)} (real-vs-real ${Number(e.frechetRealHalves).toFixed(3)}, ${String(e.featuresVersion)})   AE PSNR ${e.aePsnr ? `${Number(e.aePsnr).toFixed(1)} dB` : '- (pixel space)'}`);
+      const chance = e.chance as Record<string, number>;
+      w(`adherence on held-out captions (chance: colour ${pct(chance.colour)}, shape ${pct(chance.shape)}, direction ${pct(chance.direction)}, background ${pct(chance.background)}, all three ${pct(chance.colourDirectionBackground)}):`);
+      for (const [mode, a] of Object.entries(e.adherence as Record<string, Record<string, number> | null>)) {
+        if (a) w(`  ${mode.padEnd(12)} colour ${pct(a.colour)}  shape ${pct(a.shape)}  direction ${pct(a.direction)}  background ${pct(a.background)}  all three ${pct(a.colourDirectionBackground)}  (n=${a.n})`);
+      }
+    });
+}

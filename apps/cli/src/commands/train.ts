@@ -1,0 +1,77 @@
+// `backlot train`: train the studio's model on a dataset snapshot (or resume a run), with a progress bar.
+import os from 'node:os';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { InputError } from '@backlot/core';
+import { PRESETS, resumeTraining, trainModel } from '@backlot/workflows/training';
+import { globals, printJson, progressFor, withWorkspace } from '../context.js';
+
+const actor = () => `cli:${os.userInfo().username}`;
+
+const positiveInt = (flag: string) => z.string().optional().transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    ctx.addIssue({ code: 'custom', message: `${flag} ${v}: must be a whole number >= 1` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const Flags = z.object({
+  dataset: z.string().min(1).optional(),
+  preset: z.enum(PRESETS).default('tiny'),
+  steps: positiveInt('--steps'),
+  minutes: z.string().optional().transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!(n > 0)) { ctx.addIssue({ code: 'custom', message: `--minutes ${v}: must be a number > 0` }); return z.NEVER; }
+    return n;
+  }),
+  resume: z.string().optional(),
+  initFrom: z.string().optional(),
+  lora: positiveInt('--lora'),
+  nproc: positiveInt('--nproc'),
+  seed: z.string().optional().transform((v) => (v === undefined ? undefined : Number(v))),
+  name: z.string().optional(),
+});
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train the studio\'s video model on a dataset snapshot; registers a model when the run finishes')
+    .option('--dataset <name>', 'dataset snapshot name or id')
+    .option('--preset <preset>', `model size: ${PRESETS.join(' | ')}`, 'tiny')
+    .option('--steps <n>', 'optimizer steps (default: the preset\'s)')
+    .option('--minutes <m>', 'stop after this many minutes and register what was reached')
+    .option('--resume <run>', 'continue a failed or killed run from its last checkpoint')
+    .option('--init-from <model>', 'start from a registered model (full fine-tune, or LoRA with --lora)')
+    .option('--lora <rank>', 'train LoRA adapters of this rank on top of --init-from')
+    .option('--nproc <n>', 'DDP processes on this machine (torchrun)')
+    .option('--seed <n>', 'random seed (data order, noise)')
+    .option('--name <name>', 'a name for the model')
+    .option('--json', 'print the registered model as JSON')
+    .action(async (_opts, cmd: Command) => {
+      const r = Flags.safeParse(cmd.opts());
+      if (!r.success) {
+        const i = r.error.issues[0]!;
+        const flag = `--${String(i.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+        throw new InputError('bad_flag', i.message.startsWith('--') ? i.message : `${flag}: ${i.message}`, flag);
+      }
+      const f = r.data;
+      if (!f.resume && !f.dataset) throw new InputError('missing_dataset', 'give --dataset NAME (or --resume RUN)', '--dataset');
+      const progress = progressFor(cmd);
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const result = await withWorkspace(cmd, (ws) => f.resume
+        ? resumeTraining(ws, f.resume, { steps: f.steps }, { actor: actor(), onProgress: progress.sink, signal: ac.signal })
+        : trainModel(ws, { dataset: f.dataset!, preset: f.preset, steps: f.steps, minutes: f.minutes, initFrom: f.initFrom, lora: f.lora, nproc: f.nproc, seed: f.seed, name: f.name },
+          { actor: actor(), onProgress: progress.sink, signal: ac.signal }), { mustExist: true })
+        .finally(() => { progress.stop(); process.off('SIGINT', stop); process.off('SIGTERM', stop); });
+      if (globals(cmd).json) return printJson(result);
+      const m = result.model;
+      process.stdout.write(`model ${m.id} registered (run ${result.runId})\n  preset ${m.preset}, dataset ${m.datasetId} (merkleRoot ${m.datasetRoot})\n  final loss ${m.finalLoss?.toFixed(4) ?? '-'}\n  next: backlot eval ${m.id}   backlot models export ${m.id}\n`);
+    });
+}
