@@ -3,3 +3,4 @@ export * from './model.js';
 export * from './policy.js';
 export * from './import-format.js';
 export * from './optout.js';
+export * from './appearances.js';
