@@ -57,25 +57,30 @@ export function normaliseText(text: string): string {
     .trim();
 }
 
-function bigrams(s: string): Map<string, number> {
-  const m = new Map<string, number>();
+/** Character bigrams of " text " as sorted 32-bit codes: a multiset that merges in linear time. */
+function bigrams(s: string): Uint32Array {
   const t = ` ${s} `;
-  for (let i = 0; i < t.length - 1; i++) {
-    const g = t.slice(i, i + 2);
-    m.set(g, (m.get(g) ?? 0) + 1);
-  }
-  return m;
+  const out = new Uint32Array(Math.max(0, t.length - 1));
+  for (let i = 0; i < t.length - 1; i++) out[i] = ((t.charCodeAt(i) << 16) | t.charCodeAt(i + 1)) >>> 0;
+  return out.sort();
 }
 
-function diceOf(a: Map<string, number>, b: Map<string, number>): number {
-  let na = 0;
-  let nb = 0;
-  let both = 0;
-  for (const v of a.values()) na += v;
-  for (const v of b.values()) nb += v;
-  if (na + nb === 0) return 0;
-  for (const [g, v] of a) both += Math.min(v, b.get(g) ?? 0);
-  return (2 * both) / (na + nb);
+/** Size of the multiset intersection of two sorted code arrays. */
+function sharedBigrams(a: Uint32Array, b: Uint32Array): number {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x === y) {
+      n++;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return n;
 }
 
 /**
@@ -90,24 +95,24 @@ export function textSimilarity(a: string, b: string): number {
 
 interface NormalisedLine {
   text: string;
-  grams: Map<string, number>;
+  grams: Uint32Array;
 }
 
 function similarityOfNormalised(a: NormalisedLine, b: NormalisedLine): number {
   if (!a.text || !b.text) return 0;
   if (a.text === b.text) return 1;
-  const dice = diceOf(a.grams, b.grams);
-  const [short, long] = a.text.length <= b.text.length ? [a.grams, b.grams] : [b.grams, a.grams];
-  let inShort = 0;
-  let shared = 0;
-  for (const [g, v] of short) {
-    inShort += v;
-    shared += Math.min(v, long.get(g) ?? 0);
-  }
+  const shared = sharedBigrams(a.grams, b.grams);
+  const dice = (2 * shared) / (a.grams.length + b.grams.length);
   // Containment only counts for lines of a few words, or one word would "contain" anything.
-  const contained = Math.min(a.text.length, b.text.length) >= 12 ? (shared / inShort) * 0.95 : 0;
+  const shorter = Math.min(a.grams.length, b.grams.length);
+  const contained = Math.min(a.text.length, b.text.length) >= 12 ? (shared / shorter) * 0.95 : 0;
   return Math.max(dice, contained);
 }
+
+/** Half-width of the comparison band around the diagonal: at least this many lines... */
+export const BAND_MIN = 60;
+/** ...or this share of the longer list, whichever is more (screenplays drop and add lines). */
+export const BAND_FRACTION = 0.15;
 
 /** Monotonic one-to-one matching of dialogue to subtitles maximising the summed similarity. */
 export function matchDialogue(dialogue: readonly ScreenplayElementInput[], subtitles: readonly SubtitleInput[]): DialogueMatch[] {
@@ -121,8 +126,14 @@ export function matchDialogue(dialogue: readonly ScreenplayElementInput[], subti
   const dg = dialogue.map((d) => norm(d.text));
   const sg = subtitles.map((s) => norm(s.text));
   const score = new Float64Array((n + 1) * (m + 1));
+  // Only pairs near the diagonal are compared: a film's dialogue and subtitles advance together, and a
+  // feature (1,000 lines x 1,500 subtitles) would otherwise cost 1.5 million comparisons per title.
+  const band = Math.max(BAND_MIN, Math.ceil(BAND_FRACTION * Math.max(n, m)));
   const sim = new Float32Array(n * m);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) sim[i * m + j] = similarityOfNormalised(dg[i]!, sg[j]!);
+  for (let i = 0; i < n; i++) {
+    const centre = Math.round(((i + 0.5) * m) / n);
+    for (let j = Math.max(0, centre - band); j < Math.min(m, centre + band); j++) sim[i * m + j] = similarityOfNormalised(dg[i]!, sg[j]!);
+  }
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
       const s = sim[i * m + j]!;
@@ -193,6 +204,8 @@ export function alignScreenplay(elements: readonly ScreenplayElementInput[], sub
     }
     i = j;
   }
+  // Make the spans tile the timeline in script order: neighbours meet halfway across a gap or an
+  // overlap (overlapping subtitles can anchor two scenes to the same seconds), never going backwards.
   if (spans.length) {
     spans[0]!.start = Math.min(0, spans[0]!.start);
     spans[spans.length - 1]!.end = Math.max(duration, spans[spans.length - 1]!.end);
@@ -200,11 +213,10 @@ export function alignScreenplay(elements: readonly ScreenplayElementInput[], sub
   for (let k = 0; k + 1 < spans.length; k++) {
     const a = spans[k]!;
     const b = spans[k + 1]!;
-    if (b.start > a.end) {
-      const mid = (a.end + b.start) / 2;
-      a.end = mid;
-      b.start = mid;
-    }
+    const meet = Math.max(a.start, (a.end + b.start) / 2);
+    a.end = meet;
+    b.start = meet;
+    if (b.end < meet) b.end = meet;
   }
 
   // Action lines: interpolate a time by element position between the scene's known points.
@@ -231,12 +243,27 @@ export function alignScreenplay(elements: readonly ScreenplayElementInput[], sub
 
 /** The scene that overlaps the shot most (earlier scene on a tie); null without a screenplay. */
 export function sceneForShot(alignment: ScreenplayAlignment, start: number, end: number): SceneSpan | null {
-  let best: SceneSpan | null = null;
-  let bestOverlap = -Infinity;
+  const scenes = alignment.scenes;
+  if (!scenes.length) return null;
   const mid = (start + end) / 2;
-  for (const s of alignment.scenes) {
-    // A zero-length shot still has a midpoint that lies in some scene.
-    const overlap = end > start ? Math.min(end, s.end) - Math.max(start, s.start) : mid >= s.start && mid < s.end ? 0 : -Math.min(Math.abs(mid - s.start), Math.abs(mid - s.end));
+  // Spans tile the timeline in order: binary search the last scene starting at or before the shot.
+  let lo = 0;
+  let hi = scenes.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (scenes[m]!.start <= start) lo = m + 1;
+    else hi = m;
+  }
+  let best = scenes[Math.max(0, lo - 1)]!;
+  if (end <= start) {
+    // A zero-length shot belongs to the scene its instant falls in.
+    for (let i = Math.max(0, lo - 1); i < scenes.length && scenes[i]!.start <= mid; i++) if (mid < scenes[i]!.end) return scenes[i]!;
+    return best;
+  }
+  let bestOverlap = Math.min(end, best.end) - Math.max(start, best.start);
+  for (let i = lo; i < scenes.length && scenes[i]!.start < end; i++) {
+    const s = scenes[i]!;
+    const overlap = Math.min(end, s.end) - Math.max(start, s.start);
     if (overlap > bestOverlap) {
       best = s;
       bestOverlap = overlap;
@@ -263,6 +290,18 @@ export function actionLinesForShot(alignment: ScreenplayAlignment, scene: SceneS
  * (the background and time of day are what a viewer sees) and spells out INT/EXT.
  */
 export function describeHeading(heading: string): string {
+  const hit = headingCache.get(heading);
+  if (hit !== undefined) return hit;
+  const out = describeHeadingUncached(heading);
+  // A film has a few hundred distinct headings; a bounded cache keeps a long build from growing.
+  if (headingCache.size >= 4096) headingCache.clear();
+  headingCache.set(heading, out);
+  return out;
+}
+
+const headingCache = new Map<string, string>();
+
+function describeHeadingUncached(heading: string): string {
   const h = heading.trim().replace(/^\./, '').replace(/^#\s*\d+\s*#?/, '');
   const m = /^(INT\.?\s*\/\s*EXT\.?|EXT\.?\s*\/\s*INT\.?|I\/E\.?|INT\.?|EXT\.?|EST\.?)\s+(.*)$/i.exec(h);
   const place = m ? m[1]!.toUpperCase().replace(/\s+/g, '') : '';
@@ -289,6 +328,36 @@ function sentence(s: string): string {
   return /[.!?…"”]$/.test(t) ? t : `${t}.`;
 }
 
+interface SubtitleIndex {
+  byStart: SubtitleInput[];
+  longest: number;
+}
+const subtitleIndexes = new WeakMap<readonly SubtitleInput[], SubtitleIndex>();
+
+/** Subtitles overlapping [start, end), in time order; indexed once per subtitle list, not per shot. */
+export function subtitlesOverlapping(subtitles: readonly SubtitleInput[], start: number, end: number): SubtitleInput[] {
+  let ix = subtitleIndexes.get(subtitles);
+  if (!ix) {
+    const byStart = [...subtitles].sort((a, b) => a.start - b.start || a.idx - b.idx);
+    ix = { byStart, longest: byStart.reduce((m, s) => Math.max(m, s.end - s.start), 0) };
+    subtitleIndexes.set(subtitles, ix);
+  }
+  const { byStart, longest } = ix;
+  let lo = 0;
+  let hi = byStart.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (byStart[m]!.start < start - longest) lo = m + 1;
+    else hi = m;
+  }
+  const out: SubtitleInput[] = [];
+  for (let i = lo; i < byStart.length && byStart[i]!.start < end; i++) {
+    const s = byStart[i]!;
+    if (Math.min(s.end, end) - Math.max(s.start, start) > 0) out.push(s);
+  }
+  return out;
+}
+
 export interface CaptionInput {
   title: { name: string; year: number | null };
   shot: { start: number; end: number; meanLuma: number; motion: number };
@@ -309,8 +378,7 @@ export function buildCaption(input: CaptionInput): string {
     for (const a of actionLinesForShot(input.alignment, scene, shot.start, shot.end)) parts.push(sentence(a));
     if (scene.heading) parts.push(describeHeading(scene.heading));
   }
-  const said = input.subtitles
-    .filter((s) => Math.min(s.end, shot.end) - Math.max(s.start, shot.start) > 0)
+  const said = subtitlesOverlapping(input.subtitles, shot.start, shot.end)
     .map((s) => s.text.replace(/<[^>]*>|\{[^}]*\}/g, '').replace(/\s+/g, ' ').trim())
     .filter(Boolean);
   if (said.length) parts.push(`Dialogue: "${said.join(' ')}"`);

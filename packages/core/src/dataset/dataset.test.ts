@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DatasetAdmission } from './admission.js';
-import { alignScreenplay, buildCaption, describeHeading, matchDialogue, textSimilarity, type ScreenplayElementInput, type SubtitleInput } from './captions.js';
+import { alignScreenplay, buildCaption, describeHeading, matchDialogue, sceneForShot, subtitlesOverlapping, textSimilarity, type ScreenplayElementInput, type SubtitleInput } from './captions.js';
 import { diffSnapshots, shotStates, type DatasetChange } from './diff.js';
 import { encodeRecordHeader, parseRecordHeader } from './shard-format.js';
 import { splitByTitle } from './split.js';
@@ -78,6 +78,40 @@ describe('captions from screenplay and subtitles', () => {
           expect(ms[k]!.subtitleIdx).toBeGreaterThan(ms[k - 1]!.subtitleIdx);
         }
       }),
+    );
+  });
+});
+
+describe('indexed lookups match a plain scan', () => {
+  it('sceneForShot picks the scene of largest overlap and subtitlesOverlapping finds exactly the overlapping lines', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.record({ start: fc.double({ min: 0, max: 50, noNaN: true }), len: fc.double({ min: 0.1, max: 8, noNaN: true }) }), { maxLength: 12 }),
+        fc.double({ min: 0, max: 60, noNaN: true }),
+        fc.double({ min: 0, max: 10, noNaN: true }),
+        (withDialogue, subs, start, len) => {
+          const els: ScreenplayElementInput[] = [];
+          withDialogue.forEach((d, k) => {
+            els.push({ idx: els.length, scene: k + 1, kind: 'scene_heading', text: `EXT. PLACE ${k} - DAY` });
+            if (d) els.push({ idx: els.length, scene: k + 1, kind: 'dialogue', text: `line number ${k} of the film` });
+          });
+          const subtitles = subs.map((x, i) => ({ idx: i + 1, start: x.start, end: x.start + x.len, text: `line number ${i} of the film` }));
+          const al = alignScreenplay(els, subtitles, 60);
+          const end = start + len;
+          let best = null;
+          let bo = -Infinity;
+          for (const sc of al.scenes) {
+            const o = Math.min(end, sc.end) - Math.max(start, sc.start);
+            if (o > bo) [best, bo] = [sc, o];
+          }
+          const got = sceneForShot(al, start, end);
+          if (len > 0) expect(Math.min(end, got!.end) - Math.max(start, got!.start)).toBeCloseTo(bo, 9);
+          else expect(got).not.toBeNull();
+          expect(subtitlesOverlapping(subtitles, start, end).map((x) => x.idx).sort()).toEqual(subtitles.filter((x) => Math.min(x.end, end) - Math.max(x.start, start) > 0).map((x) => x.idx).sort());
+          void best;
+        },
+      ),
     );
   });
 });

@@ -103,3 +103,17 @@ describe('dataset merkleRoot', () => {
     expect(line).not.toMatch(/": /);
   });
 });
+
+describe('canonicalLine', () => {
+  it('writes exactly the bytes canonicalJson writes, for any JSON value', async () => {
+    const { canonicalLine } = await import('./dataset-root.js');
+    const { canonicalJson } = await import('../audit/index.js');
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(canonicalLine(v)).toBe(canonicalJson(v));
+      }),
+      { numRuns: 500 },
+    );
+    expect(canonicalLine({ b: 1, a: [{ d: 'x', c: null }], 10: 'ten', 9: 'nine' })).toBe(canonicalJson({ b: 1, a: [{ d: 'x', c: null }], 10: 'ten', 9: 'nine' }));
+  });
+});

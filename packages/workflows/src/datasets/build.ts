@@ -1,6 +1,6 @@
-// `backlot dataset build`: every shot in the library goes through the rights policy and the dataset's
-// rules; admitted shots are captioned, decoded to RGB and written to shards; everything left out is
-// written with its reasons. Written to a temporary folder and renamed into place, then recorded in the
+// `backlot dataset build`: every shot in the library, in shotId order, goes through the rights policy
+// and the dataset's rules; admitted shots are captioned, decoded to RGB and appended to their shard;
+// everything left out is written with its reasons. One streaming pass. Written to a temporary folder and renamed into place, then recorded in the
 // database (datasets, dataset_clips) with an audit entry in the same transaction.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
@@ -22,6 +22,7 @@ import {
   manifestLine,
   SortedLeafTree,
   splitByTitle,
+  type CompiledRightsPolicy,
   type DatasetParams,
   type DatasetPurpose,
   type DatasetSnapshot,
@@ -54,9 +55,6 @@ export interface BuildOptions {
 }
 
 export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** A candidate clip between the two passes: the manifest entry before the split and the shards. */
-type Candidate = Omit<ManifestEntry, 'split' | 'shard' | 'record' | 'frames' | 'clipSha256'>;
 
 function checkInput(input: BuildDatasetInput): { params: DatasetParams; spec: ShardSpec } {
   if (!DATASET_NAME.test(input.name)) throw new InputError('bad_dataset_name', `dataset name "${input.name}" must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit`, 'NAME');
@@ -122,22 +120,22 @@ function clipSpan(shot: CatalogueShot, spec: ShardSpec): { startFrame: number; e
 }
 
 /** Decodes a proxy to spec.width x spec.height RGB at spec.fps: short side scaled, centre crop. */
-async function decodeClip(ws: Workspace, c: Candidate, spec: ShardSpec, signal?: AbortSignal): Promise<{ payload: Buffer; frames: number }> {
-  const path = ws.store.pathOf(c.proxySha256);
+async function decodeClip(ws: Workspace, shotId: string, proxySha256: string, seconds: number, spec: ShardSpec, signal?: AbortSignal): Promise<{ payload: Buffer; frames: number }> {
+  const path = ws.store.pathOf(proxySha256);
   await stat(path).catch(() => {
-    throw new DatasetError('proxy_missing', `shot ${c.shotId}: its training proxy ${c.proxySha256} is not in the content store (${path}); re-run ingest`, c.shotId);
+    throw new DatasetError('proxy_missing', `shot ${shotId}: its training proxy ${proxySha256} is not in the content store (${path}); re-run ingest`, shotId);
   });
   const vf = `fps=${spec.fps},scale=${spec.width}:${spec.height}:force_original_aspect_ratio=increase:flags=area,crop=${spec.width}:${spec.height}`;
   let out: Buffer;
   try {
-    ({ stdout: out } = await ffmpeg(['-v', 'error', '-i', path, '-an', '-t', (c.end - c.start).toFixed(6), '-vf', vf, '-frames:v', String(spec.maxFrames), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], { signal }));
+    ({ stdout: out } = await ffmpeg(['-v', 'error', '-i', path, '-an', '-t', seconds.toFixed(6), '-vf', vf, '-frames:v', String(spec.maxFrames), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], { signal }));
   } catch (e) {
-    if (e instanceof FfmpegFailure) throw new DatasetError('proxy_unreadable', `shot ${c.shotId}: ffmpeg cannot decode its proxy ${path}: ${e.reason}`, c.shotId);
+    if (e instanceof FfmpegFailure) throw new DatasetError('proxy_unreadable', `shot ${shotId}: ffmpeg cannot decode its proxy ${path}: ${e.reason}`, shotId);
     throw e;
   }
   const frameBytes = spec.width * spec.height * 3;
   const frames = Math.floor(out.length / frameBytes);
-  if (frames < 1) throw new DatasetError('proxy_empty', `shot ${c.shotId}: its proxy ${path} decoded to no frames`, c.shotId);
+  if (frames < 1) throw new DatasetError('proxy_empty', `shot ${shotId}: its proxy ${path} decoded to no frames`, shotId);
   return { payload: out.subarray(0, frames * frameBytes), frames };
 }
 
@@ -157,70 +155,58 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
   const tmp = join(ws.datasetsDir, `.building-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(join(tmp, 'shards'), { recursive: true });
   try {
-    // Pass 1: decide every shot; exclusions are final here, candidates wait for the split.
+    // The split is fixed before any shot is judged, over the titles whose grants allow the purpose,
+    // so the build is one streaming pass: each admitted shot goes straight to its shard.
+    const split = splitByTitle(await grantedTitles(ws, policy), params.valFraction);
     const exclusions = await LineFile.create(join(tmp, 'exclusions.jsonl'));
-    const candidates = await LineFile.create(join(tmp, 'candidates.tmp'));
+    const manifest = await LineFile.create(join(tmp, 'manifest.jsonl'));
     const exclusionTree = new SortedLeafTree('exclusions.jsonl');
+    const clipTree = new SortedLeafTree('manifest.jsonl');
+    const shardsDir = join(tmp, 'shards');
+    const writers = { train: new ShardWriter(shardsDir, 'train', params.shardSize), val: new ShardWriter(shardsDir, 'val', params.shardSize) };
     const admission = new DatasetAdmission({ minSeconds: params.minSeconds, maxPerTitle: params.maxPerTitle });
     const texts = new TitleTextCache(ws.db);
     const byRule: Record<string, number> = {};
+    const counts = { train: 0, val: 0, excluded: 0 };
     let seen = 0;
-    let admitted = 0;
     for await (const shot of shotsInIdOrder(ws.db)) {
       if (opts.signal?.aborted) throw new DatasetError('cancelled', `dataset build ${input.name} was cancelled`);
       const decision = policy.decide({ id: shot.id, titleId: shot.titleId, mediaFileId: shot.mediaFileId, start: shot.start, end: shot.end });
       const verdict = { allowed: decision.allowed, reasons: decision.allowed ? [] : denyReasons(decision) };
       const out = admission.admit({ ...shot, shotId: shot.id }, verdict);
+      seen++;
       if (!out.included) {
         const line = exclusionLine(out.exclusion);
         exclusionTree.push(shot.id, line);
         await exclusions.write(line);
+        counts.excluded++;
         for (const r of new Set(out.exclusion.reasons.map((x) => x.rule))) byRule[r] = (byRule[r] ?? 0) + 1;
       } else {
         const { alignment, subtitles } = await texts.get(shot.titleId);
         const span = clipSpan(shot, spec);
         const caption = buildCaption({ title: { name: shot.title, year: shot.year }, shot: { start: span.start, end: span.end, meanLuma: shot.meanLuma, motion: shot.motion }, alignment, subtitles });
-        const c: Candidate = {
-          clipId: `${shot.id}:${span.startFrame}-${span.endFrame}`, shotId: shot.id, titleId: shot.titleId, title: shot.title,
-          sourceSha256: shot.sourceSha256, proxySha256: shot.proxySha256!, ...span, caption,
+        const clipId = `${shot.id}:${span.startFrame}-${span.endFrame}`;
+        const side = split.get(shot.titleId) ?? 'train';
+        const { payload, frames } = await decodeClip(ws, shot.id, shot.proxySha256!, span.end - span.start, spec, opts.signal);
+        const at = await writers[side].write({ clipId, titleId: shot.titleId, caption, frames, height: spec.height, width: spec.width, channels: 3, fps: spec.fps }, payload);
+        const entry: ManifestEntry = {
+          clipId, shotId: shot.id, titleId: shot.titleId, title: shot.title, sourceSha256: shot.sourceSha256, proxySha256: shot.proxySha256!, ...span, caption,
+          split: side, shard: at.shard, record: at.record, frames, clipSha256: at.clipSha256,
           attributes: { meanLuma: round3(shot.meanLuma), motion: round3(shot.motion), seconds: round3(shot.end - shot.start) },
         };
-        await candidates.write(JSON.stringify(c));
-        admitted++;
+        const text = manifestLine(entry);
+        clipTree.push(entry.shotId, text);
+        await manifest.write(text);
+        counts[side]++;
+        progress({ task: 'dataset:shards', label: `${input.name}: clips`, done: counts.train + counts.val, unit: 'clips', message: shot.id });
       }
-      seen++;
-      if (seen % 250 === 0 || seen === total) progress({ task: 'dataset:policy', label: `${input.name}: rights`, done: seen, total, unit: 'shots', message: `${admitted} admitted` });
+      if (seen % 100 === 0 || seen === total) progress({ task: 'dataset:policy', label: `${input.name}: rights`, done: seen, total, unit: 'shots', message: `${counts.train + counts.val} admitted` });
     }
-    progress({ task: 'dataset:policy', label: `${input.name}: rights`, done: seen, total: seen, unit: 'shots', message: `${admitted} admitted, ${seen - admitted} excluded`, finished: true });
+    progress({ task: 'dataset:policy', label: `${input.name}: rights`, done: seen, total: seen, unit: 'shots', message: `${counts.train + counts.val} admitted, ${counts.excluded} excluded`, finished: true });
+    progress({ task: 'dataset:shards', label: `${input.name}: clips`, done: counts.train + counts.val, total: counts.train + counts.val, unit: 'clips', finished: true });
     await exclusions.close();
-    await candidates.close();
-
-    // Pass 2: split by title, decode each clip into its shard, write the manifest.
-    const split = splitByTitle(admission.titlesAdmitted(), params.valFraction);
-    const shardsDir = join(tmp, 'shards');
-    const writers = { train: new ShardWriter(shardsDir, 'train', params.shardSize), val: new ShardWriter(shardsDir, 'val', params.shardSize) };
-    const manifest = await LineFile.create(join(tmp, 'manifest.jsonl'));
-    const clipTree = new SortedLeafTree('manifest.jsonl');
-    const counts = { train: 0, val: 0, excluded: seen - admitted };
-    let sharded = 0;
-    for await (const line of readLines(join(tmp, 'candidates.tmp'))) {
-      if (opts.signal?.aborted) throw new DatasetError('cancelled', `dataset build ${input.name} was cancelled`);
-      const c = JSON.parse(line) as Candidate;
-      const side = split.get(c.titleId) ?? 'train';
-      const { payload, frames } = await decodeClip(ws, c, spec, opts.signal);
-      const at = await writers[side].write({ clipId: c.clipId, titleId: c.titleId, caption: c.caption, frames, height: spec.height, width: spec.width, channels: 3, fps: spec.fps }, payload);
-      const entry: ManifestEntry = { ...c, split: side, shard: at.shard, record: at.record, frames, clipSha256: at.clipSha256 };
-      const text = manifestLine(entry);
-      clipTree.push(entry.shotId, text);
-      await manifest.write(text);
-      counts[side]++;
-      sharded++;
-      progress({ task: 'dataset:shards', label: `${input.name}: shards`, done: sharded, total: admitted, unit: 'clips', message: c.shotId });
-    }
-    progress({ task: 'dataset:shards', label: `${input.name}: shards`, done: sharded, total: admitted, unit: 'clips', finished: true });
     await manifest.close();
     const shards = [...(await writers.train.close()), ...(await writers.val.close())];
-    await rm(join(tmp, 'candidates.tmp'));
 
     const clipsRoot = clipTree.rootHex();
     const exclusionsRoot = exclusionTree.rootHex();
@@ -251,6 +237,15 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * Titles with shots whose grants allow the purpose: the policy's verdict on an empty range at the
+ * title's start sees only title-wide rules (grants), not people, cues or ranged restrictions.
+ */
+async function grantedTitles(ws: Workspace, policy: CompiledRightsPolicy): Promise<string[]> {
+  const titles = await ws.db.query<{ title_id: string }>('SELECT DISTINCT title_id FROM shots');
+  return titles.map((t) => t.title_id).filter((titleId) => policy.decide({ id: `title:${titleId}`, titleId, mediaFileId: null, start: 0, end: 0 }).allowed);
+}
 
 /** The datasets row, its dataset_clips (for revocation) and the audit entry, all or nothing. */
 async function record(ws: Workspace, s: DatasetSnapshot, path: string, actor: string, byRule: Record<string, number>): Promise<void> {
