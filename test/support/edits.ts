@@ -31,6 +31,9 @@ export const scenes = {
   /** A coloured square moving across a flat background. */
   ball: (background = 'navy', colour = 'red', speedPxPerFrame = 6): Scene =>
     `color=c=${background}:s={s}:r={r}[bg{i}];color=c=${colour}:s=40x40:r={r}[fg{i}];[bg{i}][fg{i}]overlay=x='mod(n*${speedPxPerFrame},W)':y='H/2-20':shortest=1`,
+  /** A static shot that a large grey box slides into and stays in (like a person walking into a fixed camera's view). */
+  entrance: (framesToArrive = 30): Scene =>
+    `smptehdbars=s={s}:r={r}[bg{i}];color=c=gray:s={w}x{h}:r={r},scale=iw/3:ih*2/3[fg{i}];[bg{i}][fg{i}]overlay=x='max(W/3, W - (n*(2*W/3)/${framesToArrive}))':y='H/6':shortest=1`,
   /** Solid black (a black shot). */
   black: (): Scene => `color=c=black:s={s}:r={r}`,
 } as const;
@@ -42,6 +45,8 @@ export interface EditShot {
   flashes?: number[];
   /** Length of each flash in frames (default 2). */
   flashFrames?: number;
+  /** A title (large white text) fading in over the shot from frame `at` during `frames` frames. */
+  title?: { text: string; at: number; frames: number };
   /** Inclusive ranges (within this shot) turned to black, e.g. a dropout. */
   blackFrames?: Array<[number, number]>;
 }
@@ -81,8 +86,10 @@ export interface TruthTransition {
   end: number;
 }
 
+const TITLE_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+
 export interface TruthNonTransition {
-  kind: 'flash' | 'black-frames';
+  kind: 'flash' | 'black-frames' | 'text-overlay';
   approxStart: number;
   approxEnd: number;
 }
@@ -132,6 +139,10 @@ export async function makeEdit(path: string, spec: EditSpec): Promise<MadeEdit> 
       filters.push(`lutyuv=y='min(255,val*1.7+70)':enable='between(n,${f},${f + n - 1})'`);
     }
     for (const [a, b] of shot.blackFrames ?? []) filters.push(`lutyuv=y=16:u=128:v=128:enable='between(n,${a},${b})'`);
+    if (shot.title) {
+      const { text, at, frames: n } = shot.title;
+      filters.push(`drawtext=fontfile=${TITLE_FONT}:text='${text.replace(/[':\\]/g, '')}':fontsize=h/5:fontcolor=white:x=(w-tw)/2:y=(h-th)/2:alpha='clip((n-${at})/${n},0,1)'`);
+    }
     if (t?.kind === 'fade') filters.push(`fade=t=out:start_frame=${frames - t.outFrames}:nb_frames=${t.outFrames}`);
     const prev = spec.transitions[i - 1];
     if (prev?.kind === 'fade') filters.push(`fade=t=in:start_frame=0:nb_frames=${prev.inFrames}`);
@@ -154,6 +165,7 @@ export async function makeEdit(path: string, spec: EditSpec): Promise<MadeEdit> 
     const shot = spec.shots[shotIndex]!;
     for (const f of shot.flashes ?? []) truth.nonTransitions.push({ kind: 'flash', approxStart: shotStart + f, approxEnd: shotStart + f + (shot.flashFrames ?? 2) - 1 });
     for (const [a, b] of shot.blackFrames ?? []) truth.nonTransitions.push({ kind: 'black-frames', approxStart: shotStart + a, approxEnd: shotStart + b });
+    if (shot.title) truth.nonTransitions.push({ kind: 'text-overlay', approxStart: shotStart + shot.title.at, approxEnd: shotStart + shot.title.at + shot.title.frames });
   };
   flashTruth(0, 0);
   for (let i = 1; i < spec.shots.length; i++) {

@@ -32,6 +32,8 @@ export interface BoundaryParams {
   returnRatio: number;
   /** A gradual transition's total change must be at least this. */
   gradualMin: number;
+  /** Fraction of the picture's blocks a gradual transition must change (titles, people entering change less). */
+  gradualCoverMin: number;
   /** Sum of frame-to-frame steps (above noise) over the total change: near 1 when every block moves one way. */
   gradualPathMax: number;
   /** Mean step inside the window over the busier flank's median step must reach this. */
@@ -59,6 +61,7 @@ export const DEFAULT_BOUNDARY_PARAMS: BoundaryParams = {
   returnSpan: 4,
   returnRatio: 0.4,
   gradualMin: 16,
+  gradualCoverMin: 0.5,
   gradualPathMax: 1.5,
   gradualStepMax: 0.4,
   gradualElevation: 1.6,
@@ -180,7 +183,7 @@ export class ShotBoundaryDetector {
 
   private checkGradual(e: number): void {
     const fe = this.at(e)!;
-    const { gradualMin, gradualPathMax, gradualStepMax, gradualElevation, dissolveMixMax, wipeSplitMin, flank, flankStableMax } = this.p;
+    const { gradualMin, gradualCoverMin, gradualPathMax, gradualStepMax, gradualElevation, dissolveMixMax, wipeSplitMin, flank, flankStableMax } = this.p;
     for (const L of LONG_LAGS) {
       const s = e - L;
       if (s < 0) break;
@@ -202,6 +205,7 @@ export class ShotBoundaryDetector {
       const after = this.at(e + flank)?.diff[flank];
       if (before !== undefined && before > flankStableMax * total) continue;
       if (after !== undefined && after > flankStableMax * total) continue;
+      if (fe.cover[L]! < gradualCoverMin) continue;
       const mixRatio = fe.mix[L]! / total;
       const split = fe.split[L]!;
       let kind: GradualCandidate['kind'] | null = null;

@@ -48,6 +48,12 @@ export interface FrameFeatures {
    * (not in between): high across a wipe, low across a dissolve.
    */
   split: Float64Array;
+  /**
+   * cover[k] for k in LONG_LAGS: fraction of blocks that changed clearly between frame index-k and
+   * this one. A transition replaces (nearly) the whole picture; a title fading in or a person walking
+   * into a static shot changes a part of it.
+   */
+  cover: Float64Array;
 }
 
 const HIST_Y_BINS = 32;
@@ -149,6 +155,7 @@ export class FrameFeatureExtractor {
     const diff = new Float64Array(MAX_LAG + 1).fill(NaN);
     const mix = new Float64Array(MAX_LAG + 1).fill(NaN);
     const split = new Float64Array(MAX_LAG + 1).fill(NaN);
+    const cover = new Float64Array(MAX_LAG + 1).fill(NaN);
     let histDiff = 0;
     const back = (k: number): Tiny | undefined => (k <= this.ring.length ? this.ring[this.ring.length - k] : undefined);
     for (const k of SHORT_LAGS) {
@@ -163,6 +170,7 @@ export class FrameFeatureExtractor {
       const r = mixAndSplit(a.blocks, m.blocks, blocks, cells);
       mix[k] = r.mix;
       split[k] = r.split;
+      cover[k] = r.cover;
     }
     const p1 = back(1);
     if (p1) {
@@ -187,6 +195,7 @@ export class FrameFeatureExtractor {
       diff,
       mix,
       split,
+      cover,
     };
   }
 }
@@ -198,7 +207,7 @@ function blockDistance(a: Float32Array, b: Float32Array): number {
   return d / (a.length / 3);
 }
 
-function mixAndSplit(a: Float32Array, m: Float32Array, b: Float32Array, cells: number): { mix: number; split: number } {
+function mixAndSplit(a: Float32Array, m: Float32Array, b: Float32Array, cells: number): { mix: number; split: number; cover: number } {
   let resid = 0;
   let changed = 0;
   let near = 0;
@@ -221,7 +230,7 @@ function mixAndSplit(a: Float32Array, m: Float32Array, b: Float32Array, cells: n
       if (Math.min(dam, dbm) < 0.2 * dab) near++;
     }
   }
-  return { mix: resid / cells, split: changed ? near / changed : 0 };
+  return { mix: resid / cells, split: changed ? near / changed : 0, cover: changed / cells };
 }
 
 /** Variance of the 4-neighbour Laplacian over the interior of the Y plane. */
