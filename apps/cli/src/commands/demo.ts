@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DEMO_MAX_FILMS, HELD_OUT, InputError } from '@backlot/core';
 import { resolveHome, openWorkspace, type Workspace } from '@backlot/adapters/workspace';
 import { generateDemoLibrary, type DemoLibraryResult } from '@backlot/workflows/demo';
+import { ingestPaths } from '@backlot/workflows/ingest';
 import { globals, printJson } from '../context.js';
 import { createProgress, type ProgressRenderer } from '../progress.js';
 
@@ -71,12 +72,37 @@ const generateStep: DemoStep = {
   },
 };
 
+const ingestStep: DemoStep = {
+  id: 'ingest',
+  title: 'ingest the demo films',
+  async run(ctx) {
+    const ws = await ctx.workspace();
+    const report = await ingestPaths(ws, [ctx.libraryDir], { actor: ctx.actor, onProgress: ctx.progress.sink });
+    const sum = (k: 'shots' | 'proxies') => report.files.reduce((s, f) => s + (f[k] ?? 0), 0);
+    const fresh = report.files.filter((f) => f.status === 'ingested' || f.status === 'resumed' || f.status === 'updated').length;
+    ctx.results.ingest = {
+      ok: report.ok,
+      failed: report.failed,
+      shots: sum('shots'),
+      proxies: sum('proxies'),
+      seconds: report.seconds,
+      files: report.files.map((f) => ({ path: f.path, status: f.status, title: f.title, shots: f.shots, proxies: f.proxies, error: f.error })),
+    };
+    ctx.summary.push(
+      `ingest        ${plural(report.ok, 'film')} in the library (${fresh} new), ${plural(sum('shots'), 'shot')} detected, ${plural(sum('proxies'), 'training proxy')}` +
+        `${report.failed ? `, ${report.failed} FAILED` : ''} — ${report.seconds.toFixed(1)} s`,
+    );
+    for (const f of report.files.filter((x) => x.error)) ctx.summary.push(`  ${f.path}: ${f.error!.message}`);
+    if (report.failed) process.exitCode = 1;
+  },
+};
+
 function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return `${n} ${n === 1 ? noun : noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`}`;
 }
 
 /** The demo, in order. Later issues append their steps here (rights import, dataset, training, ...). */
-export const DEMO_STEPS: DemoStep[] = [generateStep];
+export const DEMO_STEPS: DemoStep[] = [generateStep, ingestStep];
 
 export function register(program: Command): void {
   program
