@@ -15,3 +15,5 @@ import { register as audit } from './audit.js'; COMMANDS.push(audit);
 import { register as train } from './train.js'; COMMANDS.push(train);
 import { register as models } from './models.js'; COMMANDS.push(models);
 import { register as evaluate } from './eval.js'; COMMANDS.push(evaluate);
+import { register as serve } from './serve.js'; COMMANDS.push(serve);
+import { register as users } from './users.js'; COMMANDS.push(users);
