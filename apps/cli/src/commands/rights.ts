@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CONSENT_SCOPES, InputError, RightsImportError, TRAINING_PURPOSES, type PolicyRule } from '@backlot/core';
-import { checkRights, expiringGrants, importRights, listRights, revokeConsent, revokeGrant, showRights, type TaintReport } from '@backlot/workflows/rights';
+import { checkRights, deriveTitleAppearances, expiringGrants, importRights, listRights, revokeConsent, revokeGrant, showRights, type TaintReport } from '@backlot/workflows/rights';
 import { globals, printJson, printTable, progressFor, withWorkspace } from '../context.js';
 
 const actor = () => `cli:${os.userInfo().username}`;
@@ -157,6 +157,21 @@ export function register(program: Command): void {
           for (const rule of s.rules) w(`    ${ruleLine(rule)}`);
           if (s.ranges.length > 1) w(`    ranges: ${s.ranges.map((x) => `${x.start.toFixed(2)}-${x.end.toFixed(2)} ${x.allowed ? 'ok' : 'no'}`).join(', ')}`);
         }
+      }
+    });
+
+  rights
+    .command('derive-appearances [title]')
+    .description("who appears when, from the title's cast list and the screenplay's character cues placed by its subtitles (whole title when a scene cannot be placed)")
+    .option('--json', 'print JSON')
+    .action(async (title: string | undefined, _opts, cmd: Command) => {
+      const progress = progressFor(cmd);
+      const r = await withWorkspace(cmd, (ws) => deriveTitleAppearances(ws, { title }, { actor: actor(), onProgress: progress.sink }), { mustExist: true }).finally(() => progress.stop());
+      if (globals(cmd).json) return printJson(r);
+      if (!r.length) return void w('no title has a cast list: attach one at ingest (cast.json) first');
+      for (const t of r) {
+        w(`${t.title}: ${t.appearances.length} appearance${t.appearances.length === 1 ? '' : 's'}${t.addedPeople.length ? `; added ${t.addedPeople.join(', ')} to the registry with no consent` : ''}`);
+        for (const a of t.appearances) w(`  ${a.person} as ${a.character}: ${a.start === null ? 'whole title' : `${a.start.toFixed(2)}-${a.end!.toFixed(2)} s`}  (${a.basis})`);
       }
     });
 

@@ -3,3 +3,4 @@ export * from './registry.js';
 export * from './import.js';
 export * from './revoke.js';
 export * from './check.js';
+export * from './appearances.js';

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { RightsImportError } from '@backlot/core';
 import { openWorkspace, type Workspace } from '@backlot/adapters/workspace';
 import { listAudit, verifyAudit } from '../audit/index.js';
-import { checkRights, expiringGrants, importRights, loadRightsRegistry, revokeConsent, revokeGrant } from './index.js';
+import { checkRights, deriveTitleAppearances, expiringGrants, importRights, loadRightsRegistry, revokeConsent, revokeGrant } from './index.js';
 
 const actor = 'test:rights';
 let ws: Workspace;
@@ -16,6 +16,7 @@ async function resetLibrary(): Promise<void> {
   await ws.db.exec(`
     DELETE FROM taints; DELETE FROM dataset_clips; DELETE FROM datasets; DELETE FROM appearances; DELETE FROM music_cues;
     DELETE FROM restrictions; DELETE FROM consents; DELETE FROM people; DELETE FROM rights_grants;
+    DELETE FROM title_credits; DELETE FROM screenplay_elements; DELETE FROM subtitle_lines;
     DELETE FROM shots; DELETE FROM media_files; DELETE FROM titles;
     DELETE FROM audit_log; UPDATE audit_head SET seq = 0, hash = '${'0'.repeat(64)}';`);
   if ((await ws.db.query("SELECT to_regclass('models')::text AS t"))[0]?.t) await ws.db.exec('DELETE FROM models');
@@ -218,6 +219,26 @@ describe('policy over the registry', () => {
     const later = await checkRights(ws, { title: 'harbour', purpose: 'video', asOf: '2027-01-01' }, { actor });
     expect(later.titles[0]).toMatchObject({ allowed: 0 });
     expect(later.titles[0]!.reasons[0]).toMatchObject({ rule: 'grant.expired', ref: 'grant:g-harbour', shots: 10 });
+  });
+});
+
+describe('derived appearances', () => {
+  it('places credited characters by their dialogue and adds unknown people with no consent', async () => {
+    await importJson({ people: [{ id: 'ann', name: 'Ann Lee', kind: 'actor', aliases: ['Annie'] }], grants: [goodFile.grants[0]] });
+    await ws.db.query("INSERT INTO title_credits (title_id, character, person) VALUES ('night', 'RED', 'Annie'), ('night', 'BLUE', 'Dee Novak')");
+    const script = [['scene_heading', 'INT. TRAIN - NIGHT'], ['character', 'RED'], ['dialogue', 'Tickets, please.'], ['scene_heading', 'EXT. PLATFORM - NIGHT'], ['character', 'BLUE (V.O.)'], ['dialogue', 'The last train has gone.']];
+    let scene = 0;
+    for (const [i, [kind, text]] of script.entries()) {
+      if (kind === 'scene_heading') scene++;
+      await ws.db.query('INSERT INTO screenplay_elements (title_id, idx, scene, kind, text) VALUES ($1, $2, $3, $4, $5)', ['night', i, scene, kind, text]);
+    }
+    await ws.db.query("INSERT INTO subtitle_lines (title_id, idx, start_s, end_s, text) VALUES ('night', 0, 7, 9, 'Tickets, please!'), ('night', 1, 31, 33, 'The last train has gone.')");
+    const [r] = await deriveTitleAppearances(ws, { title: 'Night Train' }, { actor });
+    expect(r!.addedPeople).toEqual(['dee-novak']);
+    expect(r!.appearances.map((a) => [a.personId, a.start, a.end])).toEqual([['dee-novak', 30, 36], ['ann', 6, 12]]);
+    const check = await checkRights(ws, { title: 'night', purpose: 'video', asOf: '2026-06-01' }, { actor });
+    expect(check.shots![5]!.rules.find((x) => x.outcome === 'deny')).toMatchObject({ rule: 'consent.missing', ref: 'person:dee-novak' });
+    expect((await listAudit(ws.db, { action: 'rights.derive-appearances' })).length).toBe(1);
   });
 });
 
