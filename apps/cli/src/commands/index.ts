@@ -17,3 +17,4 @@ import { register as models } from './models.js'; COMMANDS.push(models);
 import { register as evaluate } from './eval.js'; COMMANDS.push(evaluate);
 import { register as serve } from './serve.js'; COMMANDS.push(serve);
 import { register as users } from './users.js'; COMMANDS.push(users);
+import { register as generation } from './generate.js'; COMMANDS.push(generation);

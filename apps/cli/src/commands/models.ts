@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { exportModel, importModel, listModels, showModel } from '@backlot/workflows/training';
+import { describeGenerationCost, generationCost } from '@backlot/workflows/generation';
 import { globals, printJson, printTable, progressFor, withWorkspace } from '../context.js';
 
 const actor = () => `cli:${os.userInfo().username}`;
@@ -22,8 +23,8 @@ export function register(program: Command): void {
 
   models.command('show <model>').description('one model: lineage, config, compute, curves, evaluation').option('--json', 'print JSON')
     .action(async (id: string, _o, cmd: Command) => {
-      const m = await withWorkspace(cmd, (ws) => showModel(ws, id), { mustExist: true });
-      if (globals(cmd).json) return printJson(m);
+      const [m, cost] = await withWorkspace(cmd, async (ws) => [await showModel(ws, id), await generationCost(ws.db, id)] as const, { mustExist: true });
+      if (globals(cmd).json) return printJson({ ...m, generationCost: cost });
       const w = (s: string) => process.stdout.write(`${s}\n`);
       w(`model ${m.id}${m.name ? ` (${m.name})` : ''}  ${m.kind}, preset ${m.preset ?? '-'}`);
       if (m.tainted_reason) w(`  TAINTED: ${m.tainted_reason}`);
@@ -35,6 +36,7 @@ export function register(program: Command): void {
       if (c.device) w(`  compute: ${String(c.device)}, ${Number(c.wallSeconds).toFixed(0)} s, ${String(c.samplesSeen)} samples, ~${Number(c.energyKwh).toFixed(4)} kWh`);
       const last = m.curves.at(-1);
       if (last) w(`  curve: ${m.curves.length} points, last step ${last.step} loss ${last.loss.toFixed(4)}`);
+      w(`  ${describeGenerationCost(cost)}`);
       const e = m.eval as Record<string, unknown> | null;
       if (e) {
         w(`  eval: val loss ${Number(e.valLoss).toFixed(4)}, Fréchet ${Number(e.frechet).toFixed(3)} (${String(e.featuresVersion)})${e.aePsnr ? `, AE PSNR ${Number(e.aePsnr).toFixed(1)} dB` : ''}`);
