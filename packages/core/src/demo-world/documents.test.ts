@@ -71,6 +71,13 @@ describe('demo screenplay (Fountain)', () => {
 });
 
 describe('demo subtitles (SRT)', () => {
+  it('never repeat a line within a film, so each subtitle matches one screenplay line', () => {
+    for (const film of planDemoLibrary({ seed: 1 })) {
+      const lines = film.shots.flatMap((s) => s.dialogue.map((d) => d.text));
+      expect(new Set(lines).size).toBe(lines.length);
+    }
+  });
+
   it('time every dialogue line inside the clean frames of the shot where it is spoken', () => {
     for (const film of films) {
       const cues = parseSrt(demoSubtitles(film));

@@ -100,6 +100,26 @@ export const DEMO_DIALOGUE: readonly string[] = [
   'Not yet.',
   'Promise me you will remember this.',
   'I will. Always.',
-];
+  'Who else knows about this?',
+  'Only you and me.',
+  'Keep your voice low.',
+  'It was here yesterday, I swear.',
+  'Wait for it.',
+  'Now! Did you catch it?',
+  'Too quick for me.',
+  'Again tomorrow, then.',
+  'The old keeper said this would happen.',
+  'He also said the sea would freeze.',
+  'Are you cold?',
+  'A little. I do not care.',
+  'Look at the way it moves.',
+  'Like it is dancing.',
+  'Like it is searching for something.',
+  'We could follow it to the end.',
+  'And then what?',
+  'Then we would know.',
+  'Mother will ask where we were.',
+  'Tell her the truth.',
+]
 
 export const DEMO_CUE_WORDS: readonly string[] = ['Theme', 'Drift', 'Lullaby', 'Chase', 'Nocturne', 'Waltz', 'Reprise', 'Signal', 'Overture', 'Echoes'];

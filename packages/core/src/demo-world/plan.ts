@@ -278,6 +278,12 @@ function planFilm(rng: DemoRandom, deck: ComboDeck, filmIndex: number, seconds: 
   }
 
   const cast = castFor(rng, filmIndex, rng.int(3, 4));
+  // Lines are dealt without repeats within a film, so each subtitle matches one screenplay line.
+  let lines: string[] = [];
+  const nextLine = () => {
+    if (lines.length === 0) lines = rng.shuffle(DEMO_DIALOGUE);
+    return lines.pop()!;
+  };
   const shots: DemoShotPlan[] = [];
   let filmStart = 0;
   for (let i = 0; i < drafts.length; i++) {
@@ -296,11 +302,11 @@ function planFilm(rng: DemoRandom, deck: ComboDeck, filmIndex: number, seconds: 
       const cleanStart = filmStart + head;
       const cleanEnd = cleanStart + d.clean;
       let at = cleanStart + rng.int(4, 10);
-      const lines = d.clean >= 80 && rng.next() < 0.5 ? 2 : 1;
-      for (let k = 0; k < lines; k++) {
+      const count = d.clean >= 70 && rng.next() < 0.5 ? 2 : 1;
+      for (let k = 0; k < count; k++) {
         const length = rng.int(28, 40);
         if (at + length > cleanEnd - 2) break;
-        dialogue.push({ character: rng.pick(cast).character, text: rng.pick(DEMO_DIALOGUE), startFrame: at, endFrame: at + length });
+        dialogue.push({ character: rng.pick(cast).character, text: nextLine(), startFrame: at, endFrame: at + length });
         at += length + rng.int(4, 8);
       }
     }
