@@ -59,7 +59,9 @@ def _sqrtm_psd(a):
 
 
 def frechet(fa, fb):
-    """Fréchet distance between Gaussians fitted to two feature sets [N,D]."""
+    """Fréchet distance between Gaussians fitted to two feature sets [N,D] (None below 2 clips a side)."""
+    if len(fa) < 2 or len(fb) < 2:
+        return None
     ma, mb = fa.mean(0), fb.mean(0)
     ca, cb = np.cov(fa, rowvar=False), np.cov(fb, rowvar=False)
     sa = _sqrtm_psd(ca)

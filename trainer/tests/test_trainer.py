@@ -39,8 +39,8 @@ def small(preset, overrides):
 
 
 def fixture_snapshot(root, n=12, frames=20, size=32):
-    combos = [("red", "ball", "left", "night"), ("blue", "box", "up", "day"), ("green", "star", "right", "snow"),
-              ("yellow", "ball", "down", "desert")]
+    combos = [("red", "ball", "left", "night"), ("blue", "box", "up", "day"), ("green", "star", "right", "forest"),
+              ("yellow", "ball", "down", "city")]
     rng = np.random.RandomState(0)
     clips = []
     for k in range(n):

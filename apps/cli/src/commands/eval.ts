@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { evaluateModel } from '@backlot/workflows/training';
 import { globals, printJson, progressFor, withWorkspace } from '../context.js';
 
+const num = (v: unknown, d: number) => (typeof v === 'number' ? v.toFixed(d) : '-');
 const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(0)}%` : '-');
 
 export function register(program: Command): void {
@@ -21,7 +22,7 @@ export function register(program: Command): void {
         { actor: `cli:${os.userInfo().username}`, onProgress: progress.sink }), { mustExist: true }).finally(() => progress.stop());
       if (globals(cmd).json) return printJson(e);
       const w = (s: string) => process.stdout.write(`${s}\n`);
-      w(`val loss ${Number(e.valLoss).toFixed(4)}   Fréchet ${Number(e.frechet).toFixed(3)} (real-vs-real ${Number(e.frechetRealHalves).toFixed(3)}, ${String(e.featuresVersion)})   AE PSNR ${e.aePsnr ? `${Number(e.aePsnr).toFixed(1)} dB` : '- (pixel space)'}`);
+      w(`val loss ${Number(e.valLoss).toFixed(4)}   Fréchet ${num(e.frechet, 3)} (real-vs-real ${num(e.frechetRealHalves, 3)}, ${String(e.featuresVersion)})   AE PSNR ${e.aePsnr ? `${Number(e.aePsnr).toFixed(1)} dB` : '- (pixel space)'}`);
       const chance = e.chance as Record<string, number>;
       w(`adherence on held-out captions (chance: colour ${pct(chance.colour)}, shape ${pct(chance.shape)}, direction ${pct(chance.direction)}, background ${pct(chance.background)}, all three ${pct(chance.colourDirectionBackground)}):`);
       for (const [mode, a] of Object.entries(e.adherence as Record<string, Record<string, number> | null>)) {

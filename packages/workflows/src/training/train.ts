@@ -30,6 +30,8 @@ export interface TrainInput {
   nproc?: number;
   /** Skip the manifest hash check (tests; never the default). */
   skipVerify?: boolean;
+  /** Preset field overrides passed to the trainer as --set k=v (small test models, experiments). */
+  overrides?: string[];
 }
 
 export interface TrainOptions {
@@ -100,6 +102,7 @@ export async function trainModel(ws: Workspace, input: TrainInput, opts: TrainOp
   if (input.seed !== undefined) args.push('--seed', String(input.seed));
   if (base) args.push('--init-from', checkpointOf(base));
   if (base && input.lora) args.push('--lora', String(input.lora));
+  for (const o of input.overrides ?? []) args.push('--set', o);
   await ws.db.transaction(async (tx) => {
     await tx.query(
       `INSERT INTO training_runs (id, dataset_id, dataset_root, preset, status, config, init_from, init_mode, run_dir, total_steps, actor)
