@@ -4,7 +4,7 @@
 // plus each shot's span and what it shows.
 import { backgroundOf, type Combo } from './world.js';
 import type { DemoCamera, DemoFilmPlan } from './plan.js';
-import type { TransitionKind } from '../domain/library.js';
+import type { ShotSpan } from '../domain/library.js';
 
 export interface DemoTruthTransition {
   kind: 'cut' | 'dissolve' | 'fade' | 'wipe';
@@ -19,14 +19,8 @@ export interface DemoTruthNonTransition {
   note: string;
 }
 
-export interface DemoTruthShot {
-  index: number;
-  /** As `backlot shots` reports it: a gradual transition's first frame starts the incoming shot; end inclusive. */
-  startFrame: number;
-  endFrame: number;
-  start: number;
-  end: number;
-  transitionIn: TransitionKind;
+/** A shot's span exactly as `backlot shots` reports it, plus what the generator knows about it. */
+export interface DemoTruthShot extends ShotSpan {
   /** Frames that show only this shot, untouched by any transition (inclusive). */
   cleanStart: number;
   cleanEnd: number;
