@@ -18,3 +18,4 @@ import { register as evaluate } from './eval.js'; COMMANDS.push(evaluate);
 import { register as serve } from './serve.js'; COMMANDS.push(serve);
 import { register as users } from './users.js'; COMMANDS.push(users);
 import { register as generation } from './generate.js'; COMMANDS.push(generation);
+import { register as shots } from './shots.js'; COMMANDS.push(shots);

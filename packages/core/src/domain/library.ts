@@ -21,6 +21,8 @@ export interface ShotMeasures {
   keyframe: number;
   /** Presentation time of the keyframe in seconds from the first frame (use it to extract the thumbnail). */
   keyframeTime: number;
+  /** Length in frames of the incoming gradual transition (startFrame up to its first full frame); 0 for a cut or the first shot. */
+  transitionFrames: number;
   /** Mean luma 0..255 over the shot. */
   meanLuma: number;
   /** Mean gradient energy (Laplacian variance) at analysis resolution. */

@@ -16,6 +16,7 @@ interface OpenShot {
   startFrame: number;
   start: number;
   transitionIn: TransitionKind;
+  transitionFrames: number;
   /** First frame after the incoming transition: keyframes are chosen from here on. */
   settledFrom: number;
   frames: number;
@@ -26,8 +27,19 @@ interface OpenShot {
   blackFrames: number;
   rowLuma: Float64Array;
   colLuma: Float64Array;
-  key: { frame: number; time: number; score: number; y: Uint8Array; black: boolean } | null;
+  /** Keyframe candidates: every `keyStep`-th frame after the transition, thinned to at most KEY_SAMPLES. */
+  keys: KeyCandidate[];
+  keyStep: number;
 }
+
+interface KeyCandidate {
+  frame: number;
+  time: number;
+  quality: number;
+  y: Uint8Array;
+}
+
+const KEY_SAMPLES = 32;
 
 export function isBlackFrame(f: Pick<FrameFeatures, 'meanLuma' | 'brightFraction'>): boolean {
   return f.meanLuma < 40 && f.brightFraction < 0.03;
@@ -106,6 +118,7 @@ export class ShotAnalyser {
         startFrame: f.index,
         start: h.time,
         transitionIn: b ? b.kind : 'none',
+        transitionFrames: b && b.kind !== 'cut' ? b.end - b.frame + 1 : 0,
         settledFrom: b ? b.end : f.index,
         frames: 0,
         lumaSum: 0,
@@ -115,7 +128,8 @@ export class ShotAnalyser {
         blackFrames: 0,
         rowLuma: new Float64Array(this.height),
         colLuma: new Float64Array(this.width),
-        key: null,
+        keys: [],
+        keyStep: 1,
       };
     }
     const s = this.shot;
@@ -141,11 +155,16 @@ export class ShotAnalyser {
         s.rowLuma[y]! += r / w;
       }
     }
-    // Keyframe: the sharpest, stillest frame once the incoming transition is over; a flash (a jump
-    // in change) scores low through its motion.
+    // Keyframe candidates, evenly spaced whatever the shot's length (bounded memory).
     const settled = f.index >= s.settledFrom;
-    const score = (settled ? 1e6 : 0) + (black ? 0 : 1e5) + f.sharpness / (1 + f.motion) / (1 + 0.1 * Math.abs(f.meanLuma - 110) / 110);
-    if (!s.key || score > s.key.score) s.key = { frame: f.index, time: h.time, score, y: h.y, black };
+    if (settled && (f.index - s.settledFrom) % s.keyStep === 0) {
+      s.keys.push({ frame: f.index, time: h.time, quality: black ? 0 : f.sharpness / (1 + f.motion), y: h.y });
+      if (s.keys.length > KEY_SAMPLES) {
+        s.keys = s.keys.filter((k) => (k.frame - s.settledFrom) % (2 * s.keyStep) === 0);
+        s.keyStep *= 2;
+      }
+    }
+    if (!s.keys.length && f.index === s.startFrame) s.keys.push({ frame: f.index, time: h.time, quality: 0, y: h.y });
     this.lastDuration = h.time - this.lastTime > 0 ? h.time - this.lastTime : this.lastDuration;
     this.lastTime = h.time;
   }
@@ -157,7 +176,13 @@ export class ShotAnalyser {
     const sampled = Math.ceil(s.frames / 4);
     const rows = s.rowLuma.map((v) => v / sampled);
     const cols = s.colLuma.map((v) => v / sampled);
-    const key = s.key!;
+    // Keyframe: near the middle of the settled part, the sharpest and stillest of the closest few
+    // candidates (not a flash, not a black frame, not a frame from the transition).
+    const last = s.startFrame + s.frames - 1;
+    const settledKeys = s.keys.filter((k) => k.frame <= last);
+    const mid = (Math.min(s.settledFrom, last) + last) / 2;
+    const nearest = [...settledKeys].sort((a, b) => Math.abs(a.frame - mid) - Math.abs(b.frame - mid)).slice(0, 5);
+    const key = nearest.sort((a, b) => b.quality - a.quality)[0] ?? s.keys[0]!;
     const round3 = (x: number) => Math.round(x * 1000) / 1000;
     this.shots.push({
       index: this.shots.length,
@@ -166,6 +191,7 @@ export class ShotAnalyser {
       start: round3(s.start),
       end: round3(end),
       transitionIn: s.transitionIn,
+      transitionFrames: s.transitionFrames,
       keyframe: key.frame,
       keyframeTime: round3(key.time),
       meanLuma: round3(s.lumaSum / s.frames),

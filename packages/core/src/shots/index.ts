@@ -4,3 +4,4 @@ export * from './boundaries.js';
 export * from './phash.js';
 export * from './analyser.js';
 export * from './evaluate.js';
+export * from './export.js';
