@@ -9,7 +9,7 @@ export const RIGHTS_IMPORT_FORMAT = 'backlot-rights/1';
 
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date YYYY-MM-DD', abort: true })
   .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'ids are 1-128 letters, digits, . _ : - (starting with a letter or digit)');
 const text = z.string().min(1, 'must not be empty');
@@ -474,4 +474,13 @@ export class RightsImportError extends RightsError {
   ) {
     super('rights_import_invalid', `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was imported (first: ${problems[0]?.where}: ${problems[0]?.message})`, file);
   }
+}
+
+/**
+ * JSON Schema (draft 2020-12) of the import file as a user writes it (defaults optional), generated
+ * from the zod schemas above; docs/rights-import.schema.json is this, and a test keeps them equal.
+ */
+export function rightsImportJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(RightsImportFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, $id: 'https://backlot.studio/schemas/rights-import.schema.json', title: 'Backlot rights import (backlot-rights/1)' };
 }
