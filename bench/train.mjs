@@ -1,0 +1,66 @@
+// npm run bench:train — ms/step and samples/s of the `tiny` preset on this CPU (the real trainer, a
+// demo-world snapshot rendered on the fly), parameter counts of every preset, and on a machine with a
+// CUDA GPU, samples/s and model FLOPs utilisation of `base` in bf16.
+// Env: BENCH_STEPS (default 20, the first 3 are warm-up), BENCH_THREADS (default 2), BACKLOT_PYTHON.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const python = process.env.BACKLOT_PYTHON ?? '/usr/bin/python3';
+const steps = Number(process.env.BENCH_STEPS ?? 20);
+const threads = Number(process.env.BENCH_THREADS ?? 2);
+const env = { ...process.env, PYTHONPATH: root, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
+const py = (args, extraEnv = {}) => {
+  const r = spawnSync(python, args, { cwd: root, env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${args.slice(0, 3).join(' ')} failed:\n${r.stderr.slice(-2000)}`);
+  return r.stdout;
+};
+const events = (out) => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
+const tmp = mkdtempSync(join(tmpdir(), 'bench-train-'));
+try {
+  const info = JSON.parse(py(['-c', `import json, torch
+from trainer.model import PRESETS, VideoModel
+out = {"torch": torch.__version__, "cuda": torch.cuda.is_available(), "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "presets": {}}
+for n, p in PRESETS.items():
+    m = VideoModel(p, 64)
+    out["presets"][n] = {"params": m.param_counts(), "latent": list(p.latent_shape()), "tokens": p.tokens()}
+    del m
+print(json.dumps(out))`]).trim().split('\n').pop());
+  console.log(`torch ${info.torch}, ${cpus().length} CPUs (${cpus()[0]?.model}), ${threads} threads, load average before ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const [name, p] of Object.entries(info.presets)) {
+    console.log(`  ${name.padEnd(5)} params total ${(p.params.total / 1e6).toFixed(2)} M (text ${(p.params.text / 1e6).toFixed(2)} M, denoiser ${(p.params.dit / 1e6).toFixed(2)} M, autoencoder ${(p.params.vae / 1e6).toFixed(2)} M), model space ${p.latent.join('x')}, ${p.tokens} tokens`);
+  }
+
+  const data = join(tmp, 'ds');
+  py(['-c', `from trainer.demo_world import demo_snapshot; demo_snapshot(${JSON.stringify(data)}, per_combo=1, limit=48)`]);
+  const t0 = Date.now();
+  const ev = events(py(['-m', 'trainer.train', '--data', data, '--run-dir', join(tmp, 'run'), '--preset', 'tiny', '--steps', String(steps), '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads)]));
+  const st = ev.filter((e) => e.event === 'step');
+  const warm = Math.min(3, st.length - 2);
+  const per = (st.at(-1).elapsed - st[warm - 1].elapsed) / (st.length - warm);
+  const batch = 16;
+  console.log(`tiny on CPU: ${(per * 1000).toFixed(0)} ms/step, ${(batch / per).toFixed(1)} samples/s (batch ${batch}, ${st.length - warm} timed steps; wall ${((Date.now() - t0) / 1000).toFixed(0)} s incl. start-up); load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  if (info.cuda) {
+    // base: 49x256x256 clips, bf16 autocast, activation checkpointing; MFU against dense bf16 peak.
+    const big = join(tmp, 'ds256');
+    py(['-c', `from trainer.demo_world import demo_snapshot; demo_snapshot(${JSON.stringify(big)}, per_combo=1, limit=16, frames=49, size=256)`]);
+    const evb = events(py(['-m', 'trainer.train', '--data', big, '--run-dir', join(tmp, 'runb'), '--preset', 'base', '--steps', '30', '--log-every', '1', '--ckpt-every', '100000', '--set', 'vae_steps=0', '--no-verify']));
+    const sb = evb.filter((e) => e.event === 'step');
+    const perb = (sb.at(-1).elapsed - sb[9].elapsed) / (sb.length - 10);
+    const p = info.presets.base;
+    const D = 1152, depth = 28, N = p.tokens, L = 64;
+    // 6 * params * tokens (matmuls, fwd+bwd) + attention scores/values (self + cross), per sample
+    const flops = 6 * p.params.dit * N + 6 * depth * (2 * N * N * D + 2 * N * L * D);
+    const peak = Number(process.env.BENCH_PEAK_TFLOPS ?? 989) * 1e12;
+    console.log(`base on ${info.gpu}: ${(8 / perb).toFixed(2)} samples/s, ${(perb * 1000).toFixed(0)} ms/step (batch 8), MFU ${((100 * flops * 8) / perb / peak).toFixed(1)} % of ${peak / 1e12} TFLOP/s (autoencoder frozen; activation checkpointing recomputes ~1/3 more, not counted)`);
+  } else {
+    console.log('base: no CUDA GPU here; run this bench on a GPU machine for samples/s and MFU');
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
