@@ -48,6 +48,42 @@ export const ROLE_TABLE = {
   // Uploads (frames, clips, rights files), checked by content.
   'POST /api/uploads': STAFF,
 
+  // Library.
+  'GET /api/titles': ALL,
+  'GET /api/titles/{id}': ALL,
+  'GET /api/shots': ALL,
+  'GET /api/shots/{id}': ALL,
+  'GET /api/shots/{id}/keyframe': ALL,
+  'GET /api/shots/{id}/proxy': ALL,
+  'POST /api/ingest': ML,
+
+  // Rights.
+  'GET /api/rights': RIGHTS_READ,
+  'POST /api/rights/import': RIGHTS,
+  'POST /api/rights/people/{person}/revoke-consent': RIGHTS,
+  'GET /api/rights/check': RIGHTS_READ,
+
+  // Datasets.
+  'GET /api/datasets': ML_READ,
+  'POST /api/datasets': ML,
+  'GET /api/datasets/{id}': ML_READ,
+  'POST /api/datasets/{id}/verify': ML_READ,
+  'GET /api/datasets/{id}/diff/{other}': ML_READ,
+
+  // Training, evaluation, models.
+  'POST /api/training/runs': ML,
+  'POST /api/evaluations': ML,
+  'GET /api/models': STAFF,
+  'GET /api/models/{id}': STAFF,
+
+  // Generation and its ledgers.
+  'POST /api/generations': MAKERS,
+  'GET /api/outputs': ALL,
+  'GET /api/outputs/{id}': ALL,
+  'GET /api/outputs/{id}/video': ALL,
+  'GET /api/usage': RIGHTS,
+  'GET /api/royalties': RIGHTS,
+
   // Audit.
   'GET /api/audit': RIGHTS,
   'GET /api/audit/verify': RIGHTS,

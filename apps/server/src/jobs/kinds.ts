@@ -1,8 +1,15 @@
 // The kinds of long work the studio runs as jobs, how many of each one process takes at once, which
 // are retried after a crash, and the workflow each one calls. `backlot serve` and `backlot worker`
 // both run jobs from here, so a job runs the same wherever it lands.
+import { link, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Workspace } from '@backlot/adapters/workspace';
 import { JobQueue, type JobContext, type JobKindSpec } from '@backlot/adapters/queue';
+import { ingestPaths } from '@backlot/workflows/ingest';
+import { buildDataset, type BuildDatasetInput } from '@backlot/workflows/datasets';
+import { trainModel, evaluateModel, type TrainInput, type EvalInput } from '@backlot/workflows/training';
+import { generate } from '@backlot/workflows/generation';
+import { withoutPaths } from '../http/redact.js';
 
 export const JOB_KINDS = ['ingest', 'dataset', 'train', 'eval', 'generate', 'ping'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -36,9 +43,50 @@ async function ping(_ws: Workspace, input: unknown, ctx: JobContext): Promise<un
   return { pong: true, worker: process.pid, attempt: ctx.attempt };
 }
 
-/** Each kind's workflow call. Areas add theirs as their workflows land. */
+const opts = (ctx: JobContext) => ({ actor: ctx.actor, onProgress: ctx.onProgress, signal: ctx.signal });
+
+/**
+ * Uploaded films keep their content-store name; ingest wants a file named like a video, so each gets
+ * a hard link (no copy) with the name the person gave, in a folder of its own.
+ */
+async function ingest(ws: Workspace, input: unknown, ctx: JobContext): Promise<unknown> {
+  const { files, title } = input as { files: Array<{ sha256: string; name: string }>; title?: string };
+  const paths: string[] = [];
+  for (const f of files) {
+    const dir = join(ws.home, 'uploads', f.sha256.slice(0, 16));
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, f.name);
+    await link(ws.store.pathOf(f.sha256), path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    paths.push(path);
+  }
+  const report = await ingestPaths(ws, paths, { ...opts(ctx), title });
+  return withoutPaths(report);
+}
+
+/** Generation reads uploads from the content store and writes its output into the workspace. */
+async function generateClip(ws: Workspace, input: unknown, ctx: JobContext): Promise<unknown> {
+  const req = input as Record<string, unknown> & { image?: string; last?: string; extend?: string; restyle?: string };
+  const dir = join(ws.home, 'outputs');
+  await mkdir(dir, { recursive: true });
+  const stored = (sha?: string) => (sha ? ws.store.pathOf(sha) : undefined);
+  const result = await generate(
+    ws,
+    { ...req, image: stored(req.image), last: stored(req.last), extend: stored(req.extend), restyle: stored(req.restyle), output: join(dir, `${ctx.jobId}.mp4`) },
+    opts(ctx),
+  );
+  return withoutPaths(result);
+}
+
+/** Each kind's workflow call; the route validated the input with the kind's schema before queueing. */
 export const JOB_RUNNERS: Partial<Record<JobKind, JobRunner>> = {
   ping,
+  ingest,
+  dataset: async (ws, input, ctx) => withoutPaths(await buildDataset(ws, input as BuildDatasetInput, opts(ctx))),
+  train: async (ws, input, ctx) => withoutPaths(await trainModel(ws, input as TrainInput, opts(ctx))),
+  eval: async (ws, input, ctx) => withoutPaths(await evaluateModel(ws, input as EvalInput, opts(ctx))),
+  generate: generateClip,
 };
 
 export function kindSpecs(overrides: Record<string, Partial<JobKindSpec>> = {}): Record<JobKind, JobKindSpec> {

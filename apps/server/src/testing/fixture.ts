@@ -15,7 +15,7 @@ export interface TestServer {
   server: Server;
   tokens: Record<Role, string>;
   /** A request as a role (via its API token), or anonymous with role null. */
-  call(method: string, path: string, opts?: { role?: Role | null; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> }): Promise<Response>;
+  call(method: string, path: string, opts?: { role?: Role | null; body?: unknown; rawBody?: NonNullable<RequestInit['body']>; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -35,7 +35,7 @@ export async function startTestServer(config: ServerConfig = {}, home = mkdtempS
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       const role = opts.role === undefined ? 'admin' : opts.role;
       if (role) headers.authorization = `Bearer ${tokens[role]}`;
-      let body: BodyInit | undefined = opts.rawBody;
+      let body: NonNullable<RequestInit['body']> | undefined = opts.rawBody;
       if (opts.body !== undefined) {
         body = JSON.stringify(opts.body);
         headers['content-type'] ??= 'application/json';
