@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .data import Snapshot, whole_clip
-from .demo_world import WORLD
+from .demo_world import HELD_OUT, WORLD
 from .model import latent_groups
 from .sample import generate_video, load, to_uint8
 from .train import step_draws
@@ -83,6 +83,11 @@ class World:
         self.shapes = list(spec["shapes"])
         self.directions = list(spec["directions"])
         self.backgrounds = [(b["name"], b.get("phrase", b["name"])) for b in spec["backgrounds"]]
+        self.held_out = spec.get("heldOut", [])
+
+    def caption(self, h):
+        phrase = next(ph for n, ph in self.backgrounds if n == h["background"])
+        return f"{'an' if h['colour'][0] in 'aeiou' else 'a'} {h['colour']} {h['shape']} moving {h['direction']} {phrase}"
 
     def parse(self, caption):
         """Attributes named by a caption (word match), or None when it is not a demo-world caption."""
@@ -228,14 +233,15 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
         res["aeNote"] = "pixel-space preset: no autoencoder"
 
     wpath = world_path or (os.path.join(data, "world.json") if os.path.exists(os.path.join(data, "world.json")) else None)
-    world = World(json.load(open(wpath)) if wpath else WORLD)
-    train_caps = {c.lower().strip() for c in snap.captions("train")}
-    # Prompts: val clips whose caption names a demo-world combination that never appears in train.
+    world = World(json.load(open(wpath)) if wpath else {**WORLD, "heldOut": [list(h) for h in HELD_OUT]})
+    # A prompt is "novel" when its colour/shape/direction/background combination is named by no training
+    # caption (the demo films never render the world's held-out combinations).
+    train_combos = {tuple(a.values()) for a in map(world.parse, snap.captions("train")) if a}
     prompts = []
     for r, v in zip(val[:max_prompts], real_t):
         cap = r.header.get("caption", "")
         attrs = world.parse(cap)
-        prompts.append((cap, attrs, v, cap.lower().strip() not in train_caps))
+        prompts.append((cap, attrs, v, bool(attrs) and tuple(attrs.values()) not in train_combos))
     caps = [c for c, _, _, _ in prompts]
     E = min(p.extend_frames, p.frames - 1)
 
@@ -282,6 +288,23 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
         res["adherence"][mode] = score(vids, skip)
         if log:
             log(mode, res["adherence"][mode])
+    held = [h if isinstance(h, dict) else dict(zip(("colour", "shape", "direction", "background"), h)) for h in world.held_out]
+    held = [h for h in held if (h["colour"], h["shape"], h["direction"], h["background"]) not in train_combos][:max_prompts]
+    if "t2v" in modes and held:
+        hcaps = [h.get("caption") or world.caption(h) for h in held]
+        vids = np.concatenate([generate_video(model, tok, hcaps[i:i + 16], steps=steps, guidance=guidance,
+                                              generator=torch.Generator().manual_seed(seed + 7 + i)) for i in range(0, len(hcaps), 16)])
+        rows = []
+        for h, vid in zip(held, vids):
+            a = analyse(vid, world, protos=protos)
+            ok = {k: a[k] == h[k] for k in ("colour", "shape", "direction", "background")}
+            ok["colourDirectionBackground"] = ok["colour"] and ok["direction"] and ok["background"]
+            rows.append(ok)
+        keys = ["colour", "shape", "direction", "background", "colourDirectionBackground"]
+        res["adherence"]["t2vWorldHeldOut"] = {"n": len(rows), "novelCombinations": len(rows), "prompts": hcaps[:3],
+                                              **{k: sum(o[k] for o in rows) / len(rows) for k in keys}}
+        if log:
+            log("t2vWorldHeldOut", res["adherence"]["t2vWorldHeldOut"])
     if gen_t2v is not None:
         res["frechet"] = frechet(np.stack([clip_features(v) for v in gen_t2v]), np.stack([clip_features(v) for v in real]))
         res["frechetRealHalves"] = frechet(np.stack([clip_features(v) for v in real[::2]]),
