@@ -171,3 +171,24 @@ def whole_clip(rec: Record, preset):
     """The clip as the model sees it at evaluation / indexing: centred crop in time."""
     idx = clip_indices(rec.header["frames"], preset.frames, preset.frame_stride, 0.5)
     return to_video(read_frames(rec, idx), preset.height, preset.width)
+
+
+class Prefetcher:
+    """Reads the next steps' batches on a background thread (GPU runs, where reading would otherwise
+    leave the device idle). Order is unchanged: batch s is still ClipStream.batch(s)."""
+
+    def __init__(self, stream, start, stop, rank=0, world=1, depth=2):
+        import queue
+        import threading
+        self.q = queue.Queue(maxsize=depth)
+        self.thread = threading.Thread(target=self._run, args=(stream, start, stop, rank, world), daemon=True)
+        self.thread.start()
+
+    def _run(self, stream, start, stop, rank, world):
+        for s in range(start, stop):
+            self.q.put((s, stream.batch(s, rank, world)))
+
+    def get(self, step):
+        s, b = self.q.get()
+        assert s == step, f"prefetcher out of order: {s} != {step}"
+        return b

@@ -125,8 +125,8 @@ class Tokenizer:
 
 def attention(q, k, v, bias):
     """q [B,H,N,d], k/v [B,H,L,d], bias additive [B,1,1,L] or None."""
-    if HAS_SDPA:
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+    if HAS_SDPA:  # a float mask must match q's dtype under bf16 autocast
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(q.dtype))
     w = (q @ k.transpose(-2, -1)) * (q.shape[-1] ** -0.5)
     if bias is not None:
         w = w + bias

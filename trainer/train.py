@@ -20,7 +20,7 @@ import time
 import torch
 import torch.distributed as dist
 
-from .data import ClipStream, Snapshot, SnapshotError
+from .data import ClipStream, Prefetcher, Snapshot, SnapshotError
 from .model import PRESETS, Tokenizer, VideoModel, apply_lora, merge_lora, preset_from_dict
 
 MIN_TORCH = (1, 13)
@@ -241,10 +241,11 @@ def main(argv=None):
         atomic_save(state, ckpt_path)
         emit("checkpoint", step=path_step, path=ckpt_path)
 
+    prefetch = Prefetcher(stream, step, p.steps, rank, world) if cuda else None
     while step < p.steps:
         if a.minutes and time.time() - t0 > a.minutes * 60:
             break
-        video, caps, _ = stream.batch(step, rank, world)
+        video, caps, _ = prefetch.get(step) if prefetch else stream.batch(step, rank, world)
         video = video.to(device)
         model.train()
         if step < vae_steps:
