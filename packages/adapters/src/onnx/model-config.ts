@@ -31,7 +31,8 @@ export const ModelConfigSchema = z.object({
   }),
   datasetId: z.string().optional(),
   datasetRoot: z.string(),
-  lineage: z.object({ datasets: z.array(z.object({ id: z.string(), merkleRoot: z.string() }).passthrough()), bases: z.array(z.unknown()) }).passthrough(),
+  // The registry's models.lineage is authoritative; an export made without --lineage writes null.
+  lineage: z.object({ datasets: z.array(z.object({ id: z.string(), merkleRoot: z.string() }).passthrough()), bases: z.array(z.unknown()) }).passthrough().nullable().optional(),
 }).passthrough();
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
@@ -40,6 +41,6 @@ export const ClipIndexSchema = z.object({
   version: z.string(),
   dim: z.number().int().positive(),
   count: z.number().int().nonnegative(),
-  clips: z.array(z.object({ clipId: z.string(), titleId: z.string(), shotId: z.string().optional() }).passthrough()),
+  clips: z.array(z.object({ clipId: z.string(), titleId: z.string(), shotId: z.string().nullable().optional() }).passthrough()),
 });
 export type ClipIndexMeta = z.infer<typeof ClipIndexSchema>;

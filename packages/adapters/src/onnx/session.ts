@@ -113,7 +113,12 @@ export async function readClipIndex(onnxDir: string, config: ModelConfig): Promi
   if (!config.files.clipIndex) return null;
   const metaPath = join(onnxDir, config.files.clipIndex);
   if (!existsSync(metaPath)) return null;
-  const meta = ClipIndexSchema.parse(JSON.parse(await readFile(metaPath, 'utf8')));
+  const parsed = ClipIndexSchema.safeParse(JSON.parse(await readFile(metaPath, 'utf8')));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new GenerateError('clip_index_invalid', `${metaPath}: ${issue.path.join('.')}: ${issue.message}`, metaPath);
+  }
+  const meta = parsed.data;
   const rows = await readFloat32File(metaPath.replace(/\.json$/, '.f32'));
   if (rows.length !== meta.count * meta.dim) throw new GenerateError('clip_index_invalid', `${metaPath}: ${rows.length} floats for ${meta.count} × ${meta.dim}`, metaPath);
   return { meta, rows };
