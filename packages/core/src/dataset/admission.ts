@@ -12,6 +12,8 @@ export interface AdmissionShot {
   /** Shots that are the same picture share a group (ingest's perceptual hash). */
   dupGroup: string | null;
   proxySha256: string | null;
+  /** Why ingest made no proxy on purpose ('black', 'too_short'), when it says. */
+  proxySkip?: string | null;
 }
 
 /** What the rights policy said about one shot for the dataset's purpose. */
@@ -41,7 +43,7 @@ export class DatasetAdmission {
       // A policy that says no must say why; an empty list would be a silent refusal.
       if (!verdict.reasons.length) reasons.push({ rule: 'rights.denied', detail: 'the rights policy refused this shot without a reason', ref: null });
     }
-    if (!shot.proxySha256) reasons.push({ rule: 'dataset.no_proxy', detail: 'ingest made no training proxy for this shot', ref: null });
+    if (!shot.proxySha256) reasons.push({ rule: 'dataset.no_proxy', detail: `ingest made no training proxy for this shot${shot.proxySkip ? ` (${shot.proxySkip === 'too_short' ? 'shorter than its minimum' : shot.proxySkip === 'black' ? 'black frames' : shot.proxySkip})` : ''}`, ref: null });
     if (shot.isBlack) reasons.push({ rule: 'dataset.black', detail: 'the shot is black frames only', ref: null });
     const seconds = shot.end - shot.start;
     if (seconds < this.rules.minSeconds) {

@@ -272,16 +272,20 @@ export function sceneForShot(alignment: ScreenplayAlignment, start: number, end:
   return best;
 }
 
-/** Up to three action lines of the scene placed inside the shot, else the one placed nearest to it. */
+/**
+ * Up to three action lines of the scene: its first one (where a screenplay says what the scene shows,
+ * and what a shot that missed a cut still shows), then those placed inside the shot, else the one
+ * placed nearest to it. Lines without lower-case letters are cards and titles ("THE END"), not action.
+ */
 export function actionLinesForShot(alignment: ScreenplayAlignment, scene: SceneSpan, start: number, end: number): string[] {
-  const actions = (alignment.elementsByScene.get(scene.scene) ?? []).filter((e) => e.kind === 'action');
+  const actions = (alignment.elementsByScene.get(scene.scene) ?? []).filter((e) => e.kind === 'action' && /\p{Ll}/u.test(e.text));
   if (!actions.length) return [];
   const mid = (start + end) / 2;
   const at = (e: ScreenplayElementInput) => alignment.actionTimes.get(e.idx) ?? mid;
-  const inside = actions.filter((e) => at(e) >= start && at(e) <= end);
-  const chosen = inside.length
-    ? inside.sort((a, b) => Math.abs(at(a) - mid) - Math.abs(at(b) - mid)).slice(0, 3).sort((a, b) => a.idx - b.idx)
-    : [actions.reduce((a, b) => (Math.abs(at(b) - mid) < Math.abs(at(a) - mid) ? b : a))];
+  const near = (a: ScreenplayElementInput, b: ScreenplayElementInput) => Math.abs(at(a) - mid) - Math.abs(at(b) - mid);
+  const inside = actions.filter((e) => at(e) >= start && at(e) <= end).sort(near);
+  const others = inside.length ? inside : [[...actions].sort(near)[0]!];
+  const chosen = [actions[0]!, ...others.filter((e) => e !== actions[0])].slice(0, 3).sort((a, b) => a.idx - b.idx);
   return chosen.map((e) => e.text.trim());
 }
 

@@ -59,6 +59,21 @@ describe('captions from screenplay and subtitles', () => {
     expect(captions[2]).toMatch(/^A green triangle moving right\. Exterior, grass field, day\. Bright, still, 2\.0 s shot\./);
   });
 
+  it("always leads with the scene's first action line and skips cards like THE END", () => {
+    const els: ScreenplayElementInput[] = [
+      { idx: 0, scene: 1, kind: 'scene_heading', text: 'EXT. CITY STREET - DUSK #4#' },
+      { idx: 1, scene: 1, kind: 'action', text: 'A yellow ball moving down.' },
+      { idx: 2, scene: 1, kind: 'action', text: 'The camera pans across the scene.' },
+      { idx: 3, scene: 1, kind: 'character', text: 'KAI' },
+      { idx: 4, scene: 1, kind: 'dialogue', text: 'It is beautiful, is it not?' },
+      { idx: 5, scene: 1, kind: 'action', text: 'THE END' },
+    ];
+    const subs = [{ idx: 1, start: 1, end: 2.5, text: 'It is beautiful, is it not?' }];
+    const al = alignScreenplay(els, subs, 8);
+    const caption = buildCaption({ title: { name: 'Paper Kites', year: 2021 }, shot: { start: 4, end: 8, meanLuma: 120, motion: 9 }, alignment: al, subtitles: subs });
+    expect(caption).toBe('A yellow ball moving down. The camera pans across the scene. Exterior, city street, dusk. Medium brightness, fast motion, 4.0 s shot. From Paper Kites (2021).');
+  });
+
   it('without a screenplay still describes the shot from measures and title', () => {
     expect(buildCaption({ title: { name: 'Reel', year: null }, shot: shots[0]!, alignment: null, subtitles: [] })).toBe('Dark, moderate motion, 2.0 s shot. From Reel.');
   });

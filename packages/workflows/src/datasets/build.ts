@@ -32,7 +32,7 @@ import {
 } from '@backlot/core';
 import { appendAudit } from '../audit/index.js';
 import { countShots, shotsInIdOrder, TitleTextCache, type CatalogueShot } from './catalogue.js';
-import { loadRightsPolicy } from './policy.js';
+import { loadCompiledPolicy } from '../rights/index.js';
 import { ShardWriter } from './shards.js';
 
 export interface BuildDatasetInput {
@@ -148,7 +148,7 @@ export interface BuildResult {
 export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts: BuildOptions): Promise<BuildResult> {
   const { params, spec } = checkInput(input);
   const progress = opts.onProgress ?? (() => {});
-  const policy = await loadRightsPolicy(ws.db, params.purpose, params.asOf);
+  const policy = await loadCompiledPolicy(ws.db, { purpose: params.purpose, asOf: params.asOf });
   const total = await countShots(ws.db);
 
   await mkdir(ws.datasetsDir, { recursive: true });

@@ -20,6 +20,8 @@ export interface CatalogueShot {
   isBlack: boolean;
   dupGroup: string | null;
   proxySha256: string | null;
+  /** Why ingest made no proxy on purpose ('black', 'too_short'), when it did not. */
+  proxySkip: string | null;
 }
 
 interface ShotRow {
@@ -40,6 +42,7 @@ interface ShotRow {
   is_black: boolean;
   dup_group: string | null;
   proxy_sha256: string | null;
+  proxy_skip: string | null;
   [k: string]: unknown;
 }
 
@@ -57,7 +60,7 @@ export async function* shotsInIdOrder(db: Db, pageSize = 500): AsyncGenerator<Ca
   for (;;) {
     const rows = await db.query<ShotRow>(
       `SELECT s.id, s.title_id, t.name AS title, t.year, s.media_file_id, m.sha256 AS source_sha256, m.fps_num, m.fps_den,
-              s.start_frame, s.end_frame, s.start_s, s.end_s, s.mean_luma, s.motion, s.is_black, s.dup_group, s.proxy_sha256
+              s.start_frame, s.end_frame, s.start_s, s.end_s, s.mean_luma, s.motion, s.is_black, s.dup_group, s.proxy_sha256, s.proxy_skip
          FROM shots s JOIN media_files m ON m.id = s.media_file_id JOIN titles t ON t.id = s.title_id
         WHERE s.id COLLATE "C" > $1
         ORDER BY s.id COLLATE "C"
@@ -68,7 +71,7 @@ export async function* shotsInIdOrder(db: Db, pageSize = 500): AsyncGenerator<Ca
       yield {
         id: r.id, titleId: r.title_id, title: r.title, year: r.year, mediaFileId: r.media_file_id, sourceSha256: r.source_sha256,
         fps: r.fps_num / r.fps_den, startFrame: r.start_frame, endFrame: r.end_frame, start: r.start_s, end: r.end_s,
-        meanLuma: r.mean_luma, motion: r.motion, isBlack: r.is_black, dupGroup: r.dup_group, proxySha256: r.proxy_sha256,
+        meanLuma: r.mean_luma, motion: r.motion, isBlack: r.is_black, dupGroup: r.dup_group, proxySha256: r.proxy_sha256, proxySkip: r.proxy_skip,
       };
     }
     if (rows.length < pageSize) return;

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg } from '@backlot/adapters/ffmpeg';
 import { openWorkspace, type Workspace } from '@backlot/adapters/workspace';
 import { compileRightsPolicy, canonicalJson, type ManifestEntry, type Exclusion, type ProgressEvent } from '@backlot/core';
-import { buildDataset, diffDatasets, listDatasets, loadRightsRegistry, showDataset, verifyDataset, ShardReader, ShardWriter, assertVerified } from './index.js';
+import { loadRightsRegistry } from '../rights/index.js';
+import { buildDataset, diffDatasets, listDatasets, showDataset, verifyDataset, ShardReader, ShardWriter, assertVerified } from './index.js';
 
 const COLOURS = ['red', 'blue', 'green'];
 const DIRECTIONS = ['left', 'right', 'up'];

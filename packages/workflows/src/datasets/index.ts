@@ -4,5 +4,4 @@ export * from './build.js';
 export * from './verify.js';
 export * from './diff.js';
 export * from './snapshots.js';
-export { loadRightsRegistry, loadRightsPolicy } from './policy.js';
 export { ShardReader, ShardWriter, shardFileName } from './shards.js';
