@@ -58,6 +58,7 @@ export function register(program: Command): void {
         const r = await withWorkspace(cmd, (ws) => importRights(ws, { path: resolve(file) }, { actor: actor(), onProgress: progress.sink })).finally(() => progress.stop());
         if (globals(cmd).json) return printJson(r);
         w(`imported ${file} (${r.format}, sha256 ${r.sha256.slice(0, 16)}…): ${Object.entries(r.counts).map(([k, n]) => `${n} ${k}`).join(', ')}; audit entry ${r.auditSeq}`);
+        if (r.keptRevoked.length) w(`  kept revoked (an import never un-revokes; record a new consent instead): ${r.keptRevoked.join(', ')}`);
         printTaints(r.revocations);
       } catch (e) {
         if (e instanceof RightsImportError) {

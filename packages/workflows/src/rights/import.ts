@@ -29,6 +29,8 @@ export interface RightsImportResult {
   counts: Record<'people' | 'grants' | 'consents' | 'appearances' | 'cues' | 'restrictions', number>;
   /** Consents the file marked revoked that were live before, and what they tainted. */
   revocations: TaintReport[];
+  /** Consents the file lists as live that are revoked in the registry: they stay revoked. */
+  keptRevoked: string[];
   auditSeq: number;
 }
 
@@ -100,8 +102,11 @@ export async function importRights(
   const progress = (done: number, finished = false) => opts.onProgress?.({ task: 'rights:import', label: basename(input.path), done, total, unit: 'records', finished });
   progress(0);
 
-  const { newlyRevoked, auditSeq } = await ws.db.transaction(async (tx) => {
+  const { newlyRevoked, keptRevoked, auditSeq } = await ws.db.transaction(async (tx) => {
     const before = await tx.query<{ id: string }>('SELECT id FROM consents WHERE revoked_on IS NULL AND id = ANY($1)', [resolved.consents.filter((c) => c.revokedOn).map((c) => c.id)]);
+    // An import never un-revokes: a stale export must not bring a withdrawn consent back. A person
+    // who consents again gets a new consent record (a new id).
+    const kept = await tx.query<{ id: string }>('SELECT id FROM consents WHERE revoked_on IS NOT NULL AND id = ANY($1)', [resolved.consents.filter((c) => !c.revokedOn).map((c) => c.id)]);
     let done = 0;
     for (const p of resolved.people) {
       await tx.query(
@@ -123,8 +128,9 @@ export async function importRights(
     for (const c of resolved.consents) {
       await tx.query(
         `INSERT INTO consents (id, person_id, scopes, granted_on, revoked_on, revoked_reason, document_ref, conditions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, scopes = excluded.scopes, granted_on = excluded.granted_on, revoked_on = excluded.revoked_on,
-           revoked_reason = excluded.revoked_reason, document_ref = excluded.document_ref, conditions = excluded.conditions`,
+         ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, scopes = excluded.scopes, granted_on = excluded.granted_on,
+           revoked_on = coalesce(consents.revoked_on, excluded.revoked_on), revoked_reason = CASE WHEN consents.revoked_on IS NULL THEN excluded.revoked_reason ELSE consents.revoked_reason END,
+           document_ref = excluded.document_ref, conditions = excluded.conditions`,
         [c.id, c.personId, c.scopes, c.grantedOn, c.revokedOn, c.revokedReason ?? null, c.documentRef, JSON.stringify(c.conditions)],
       );
       done++;
@@ -160,9 +166,9 @@ export async function importRights(
       actor: opts.actor,
       action: 'rights.import',
       subject: `file:${basename(input.path)}`,
-      details: { path: input.path, sha256, format, counts, ids: Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, (v as Array<{ id: string }>).map((r) => r.id)])) },
+      details: { path: input.path, sha256, format, counts, keptRevoked: kept.map((r) => r.id), ids: Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, (v as Array<{ id: string }>).map((r) => r.id)])) },
     });
-    return { newlyRevoked: before.map((r) => r.id), auditSeq: entry.seq };
+    return { newlyRevoked: before.map((r) => r.id), keptRevoked: kept.map((r) => r.id), auditSeq: entry.seq };
   });
   progress(total, true);
 
@@ -171,5 +177,5 @@ export async function importRights(
     const c = resolved.consents.find((x) => x.id === id)!;
     revocations.push(await propagateRevocation(ws.db, { cause: `consent:${id}`, reason: `consent ${id} of ${c.personId} revoked ${c.revokedOn}${c.revokedReason ? `: ${c.revokedReason}` : ''} (imported)`, titleIds: null }, opts));
   }
-  return { file: input.path, sha256, format, counts, revocations, auditSeq };
+  return { file: input.path, sha256, format, counts, revocations, keptRevoked, auditSeq };
 }

@@ -268,6 +268,10 @@ describe('revocation', () => {
     expect(actions.slice(0, 2)).toEqual(['rights.taint', 'rights.revoke-consent']);
     expect((await verifyAudit(ws.db)).ok).toBe(true);
     await expect(revokeConsent(ws, { person: 'ann', reason: 'again' }, { actor })).rejects.toThrow(/no live consent/);
+    // Re-importing the old file (consent live) does not bring the consent back.
+    const again = await importJson(goodFile);
+    expect(again.keptRevoked).toEqual(['c-ann']);
+    expect((await loadRightsRegistry(ws.db)).consents.find((c) => c.id === 'c-ann')?.revokedOn).toBe('2026-06-01');
   });
 
   it('revoking a grant and a grant expiring taint what they reach, once', async () => {
