@@ -4,6 +4,7 @@ import { spawn, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer, type AddressInfo } from 'node:net';
 import { ToolError } from '@backlot/core';
 
 export const MIN_TORCH: readonly [number, number] = [1, 13];
@@ -81,7 +82,7 @@ export interface RunTrainerOptions {
   signal?: AbortSignal;
   /** CPU threads per process (default BACKLOT_THREADS or 2). */
   threads?: number;
-  /** Processes on this machine; > 1 runs through torchrun (DDP). */
+  /** Processes on this machine; > 1 runs DDP ranks (gloo on CPU, nccl on CUDA). */
   nproc?: number;
   /** nice level for long CPU runs on a shared machine (default 10). */
   nice?: number;
@@ -95,23 +96,27 @@ export async function runTrainer(module: 'train' | 'export' | 'evaluate' | 'samp
   const info = await checkTorch();
   const threads = opts.threads ?? Number(process.env.BACKLOT_THREADS ?? 2);
   const env = { ...process.env, PYTHONPATH: trainerRoot(), OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE', PYTHONUNBUFFERED: '1' };
-  let cmd = info.python;
-  let argv = ['-m', `trainer.${module}`, ...args, ...(module === 'train' || module === 'evaluate' ? ['--threads', String(threads)] : [])];
-  if ((opts.nproc ?? 1) > 1) argv = ['-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${opts.nproc}`, ...argv];
+  const nproc = Math.max(1, opts.nproc ?? 1);
   const niceLevel = opts.nice ?? 10;
-  if (niceLevel > 0 && existsSync('/usr/bin/nice')) {
-    argv = ['-n', String(niceLevel), cmd, ...argv];
-    cmd = '/usr/bin/nice';
-  }
+  const port = nproc > 1 ? await freePort() : 0;
+  const argv = ['-m', `trainer.${module}`, ...args, ...(module === 'train' || module === 'evaluate' ? ['--threads', String(threads * nproc)] : [])];
+  // DDP on one machine: start the ranks with the environment `torchrun --standalone` would set. (Debian's
+  // torchrun 1.13 cannot start under Python 3.11; multi-node runs call torchrun themselves.)
+  const ranks = Array.from({ length: nproc }, (_, rank) => {
+    const rankEnv = nproc > 1 ? { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) } : {};
+    const useNice = niceLevel > 0 && existsSync('/usr/bin/nice');
+    return spawn(useNice ? '/usr/bin/nice' : info.python, useNice ? ['-n', String(niceLevel), info.python, ...argv] : argv,
+      { cwd: trainerRoot(), env: { ...env, ...rankEnv }, stdio: ['ignore', rank === 0 ? 'pipe' : 'ignore', 'pipe'] });
+  });
   return new Promise((resolvePromise) => {
-    const child = spawn(cmd, argv, { cwd: trainerRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = ranks[0]!;
     const events: TrainerEvent[] = [];
     let error: TrainerRun['error'];
     let buf = '';
     let errTail = '';
     let aborted = false;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
       buf += chunk;
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
@@ -129,18 +134,44 @@ export async function runTrainer(module: 'train' | 'export' | 'evaluate' | 'samp
         opts.onEvent?.(e);
       }
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => { errTail = (errTail + chunk).slice(-4000); });
+    for (const r of ranks) {
+      r.stderr!.setEncoding('utf8');
+      r.stderr!.on('data', (chunk: string) => { errTail = (errTail + chunk).slice(-4000); });
+    }
+    const killAll = (sig: NodeJS.Signals) => { for (const r of ranks) if (r.exitCode === null) r.kill(sig); };
     const onAbort = () => {
       aborted = true;
-      child.kill('SIGTERM');
-      setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, 5000).unref();
+      killAll('SIGTERM');
+      setTimeout(() => killAll('SIGKILL'), 5000).unref();
     };
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('close', (code, signal) => {
-      opts.signal?.removeEventListener('abort', onAbort);
-      resolvePromise({ code, signal, events, error, stderrTail: errTail, aborted });
+    let open = ranks.length;
+    let code: number | null = 0;
+    let signal: NodeJS.Signals | null = null;
+    for (const r of ranks) {
+      r.on('close', (c, s) => {
+        if (c !== 0) {
+          // one rank failing leaves the others waiting in a collective: stop them
+          if (code === 0) { code = c; signal = s; }
+          killAll('SIGTERM');
+        }
+        if (--open === 0) {
+          opts.signal?.removeEventListener('abort', onAbort);
+          resolvePromise({ code, signal, events, error, stderrTail: errTail, aborted });
+        }
+      });
+    }
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => ok(port));
     });
   });
 }

@@ -50,6 +50,12 @@ describe('backlot train', () => {
     expect(audit.map((a) => a.action)).toContain('model.register');
   });
 
+  it('trains with 2 DDP processes (gloo) on this machine and registers one model', async () => {
+    const r = await train({ nproc: 2 });
+    const m = await showModel(ws, r.model.id);
+    expect(m.compute).toMatchObject({ processes: 2, samplesSeen: 8 });
+  });
+
   it('refuses a tainted dataset, naming the reason and the command that rebuilds it', async () => {
     await ws.db.query(`UPDATE datasets SET tainted_reason = 'consent c1 revoked' WHERE id = 'ds_fixture'`);
     try {
