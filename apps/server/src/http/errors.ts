@@ -59,16 +59,29 @@ export function setScrubRoots(roots: string[]): void {
 export function scrub(message: string): string {
   let out = message;
   for (const root of [...scrubRoots, process.cwd(), homedir()]) if (root.length > 1) out = out.split(root).join('<workspace>');
-  return out.replace(/(^|[\s(`'"=:])\/(?:[^\s/`'"()]+\/)+([^\s/`'"()]*)/g, '$1$2').slice(0, 500);
+  // API routes (/api/...) are not server paths and stay as they are.
+  return out.replace(/(^|[\s(`'"=:])\/(?!api\/)(?:[^\s/`'"()]+\/)+([^\s/`'"()]*)/g, '$1$2').slice(0, 500);
 }
 
 export function errorBody(code: string, message: string, field?: string) {
   return { error: field ? { code, message: scrub(message), field } : { code, message: scrub(message) } };
 }
 
+// Workflows name what an error is about in their `subject`: a CLI flag, a field, or the value
+// itself. Only the first two are a field a client can point at.
+const FIELDS = new Set(['username', 'password', 'role', 'days', 'name', 'id', 'sha256', 'person', 'reason', 'scope', 'title', 'dataset', 'model', 'modelId', 'prompt', 'image', 'last', 'extend', 'restyle', 'steps', 'frames', 'guidance', 'seed', 'strength', 'files', 'body', 'preset', 'lora', 'initFrom', 'asOf', 'from', 'to']);
+const FLAG_FIELDS: Record<string, string> = { '--model': 'modelId', '--image': 'image', '--last': 'last', PROMPT: 'prompt' };
+
+function fieldOf(subject: string | undefined): string | undefined {
+  if (!subject) return undefined;
+  if (FLAG_FIELDS[subject]) return FLAG_FIELDS[subject];
+  if (/^--[a-z][a-z-]*$/.test(subject)) return subject.slice(2).replace(/-([a-z])/g, (_m, ch: string) => ch.toUpperCase());
+  return FIELDS.has(subject) ? subject : undefined;
+}
+
 export function toResponse(c: Context, e: unknown): Response {
   if (e instanceof ApiError) return c.json(errorBody(e.code, e.message, e.field), e.status);
-  if (e instanceof BacklotError) return c.json(errorBody(e.code, e.message, e.subject && !e.subject.includes('/') ? e.subject : undefined), statusOf(e));
+  if (e instanceof BacklotError) return c.json(errorBody(e.code, e.message, fieldOf(e.subject)), statusOf(e));
   if (e instanceof HTTPException) {
     const status = e.status as ContentfulStatusCode;
     const code = status === 413 ? 'too_large' : status === 415 ? 'unsupported_media_type' : status === 400 ? 'invalid_input' : 'http_error';
