@@ -184,6 +184,13 @@ def main(argv=None):
         emit("error", code="bad_batch", message=f"batch {p.batch} does not split over {world} processes")
         return 2
 
+    need, have = memory_estimate(p, world, cuda, device)
+    if have and need > have:
+        emit("error", code="preset_too_big", message=f"preset {p.name} needs about {need / 2**30:.1f} GiB per process "
+             f"(batch {p.batch // world}, {p.tokens()} tokens) but {'the GPU' if cuda else 'this machine'} has "
+             f"{have / 2**30:.1f} GiB free: use a smaller preset, a smaller --batch or more processes")
+        return 4
+
     torch.manual_seed(cfg["seed"])  # same initial weights on every rank
     model = VideoModel(p, len(tok.vocab))
     if base is not None:
@@ -342,6 +349,29 @@ def main(argv=None):
     if world > 1:
         dist.destroy_process_group()
     return 0
+
+
+def memory_estimate(p, world, cuda, device):
+    """(bytes needed, bytes free) before anything is allocated: weights, grads, Adam and EMA (5 copies of
+    fp32 params) plus activations (~34 floats per token per width per block kept for backward; one block's
+    worth with activation checkpointing). Rough on purpose: it exists to refuse the hopeless, early."""
+    W, Td = p.width_dit, p.text_dim
+    params = p.depth * (20 * W * W + 2 * W * Td) + p.text_depth * 12 * Td * Td
+    per = p.batch // world
+    act = per * p.tokens() * W * 34 * 4 * (1 if p.checkpointing and cuda else p.depth)
+    if cuda:
+        act //= 2 if p.bf16 else 1
+        free = torch.cuda.mem_get_info(device)[0] if hasattr(torch.cuda, "mem_get_info") else 0
+    else:
+        free = 0
+        try:
+            with open("/proc/meminfo") as f:
+                for line in f:
+                    if line.startswith("MemAvailable:"):
+                        free = int(line.split()[1]) * 1024 // world
+        except OSError:
+            pass
+    return params * 4 * 5 + act, free
 
 
 def resume_scale_needed(model):

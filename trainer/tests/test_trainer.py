@@ -233,6 +233,15 @@ class DataTests(Fixture):
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "badrun", "model.pt")))
 
 
+class MemoryTests(Fixture):
+    def test_a_preset_that_cannot_fit_is_refused_before_anything_is_allocated(self):
+        proc, events = run_train(["--data", self.data, "--run-dir", os.path.join(self.tmp, "big"), "--preset", "base",
+                                  "--steps", "1", "--device", "cpu"])
+        self.assertEqual(proc.returncode, 4, proc.stderr[-500:])
+        self.assertEqual(events[-1]["code"], "preset_too_big")
+        self.assertIn("GiB", events[-1]["message"])
+
+
 class TrainTests(Fixture):
     def args(self, run, steps, *extra, preset="tiny", sets=SMALL_SET):
         return ["--data", self.data, "--run-dir", os.path.join(self.tmp, run), "--preset", preset, "--steps", str(steps),
