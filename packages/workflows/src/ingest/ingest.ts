@@ -14,11 +14,13 @@ import {
   type AnalysedShot,
   type DuplicateCandidate,
   type MediaProbe,
+  type OptOutSignal,
   type ProgressSink,
   type ShotAnalysis,
 } from '@backlot/core';
 import type { Db } from '@backlot/adapters/db';
 import { analyzeShots, DEFAULT_PROXY, embeddedTitle, extractKeyframe, makeShotProxy, probeMedia, titleFromFileName, type ProxySpec } from '@backlot/adapters/ffmpeg';
+import { readOptOutSignals } from '@backlot/adapters/optout';
 import { sha256Bytes, sha256File } from '@backlot/adapters/store';
 import type { Workspace } from '@backlot/adapters/workspace';
 import { appendAudit } from '../audit/index.js';
@@ -62,6 +64,8 @@ export interface IngestFileReport {
   /** New shots that joined a near-duplicate group. */
   duplicates?: number;
   sidecars: AttachResult[];
+  /** Training opt-out signals in the file's own metadata (IPTC plus:DataMining, C2PA/CAWG training-mining); the rights policy honours those that prohibit. */
+  optOut?: OptOutSignal[];
   /** One line naming the file and what is wrong (failed files). */
   error?: { code: string; message: string };
   seconds: number;
@@ -245,16 +249,19 @@ async function recordAnalysedFile(
   }
   const storedSha = ctx.opts.copy ? await ws.store.putFileCopy(video.path) : null;
   const titleName = titleNameFor(ctx, probe, video.path);
+  step('reading opt-out signals');
+  const optOut = await readOptOutSignals(video.path);
+  report.optOut = optOut.signals;
   step('recording shots');
   return ws.db.transaction(async (tx) => {
     const title = await ensureTitle(tx, titleName);
     await tx.query(
       `INSERT INTO media_files (id, sha256, title_id, path, stored_sha256, size_bytes, container, duration_s, video_codec, width, height,
-         fps_num, fps_den, vfr, frame_count, rotation, probe, status, proxy_short_side, proxy_fps)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,'analysed',$18,$19)`,
+         fps_num, fps_den, vfr, frame_count, rotation, probe, status, proxy_short_side, proxy_fps, opt_out)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,'analysed',$18,$19,$20)`,
       [mediaId, sha256, title.id, video.path, storedSha, probe.sizeBytes, probe.container, probe.durationSeconds, probe.video.codec, probe.video.width,
         probe.video.height, probe.video.fpsNum, probe.video.fpsDen, probe.video.variableFrameRate, analysis.frameCount, probe.video.rotation,
-        JSON.stringify(probe), ctx.proxy.shortSide, ctx.proxy.fps],
+        JSON.stringify(probe), ctx.proxy.shortSide, ctx.proxy.fps, JSON.stringify(optOut.signals)],
     );
     const rows = analysis.shots.map((s, i) => [
       `${mediaId}-${s.index}`, mediaId, title.id, s.index, s.startFrame, s.endFrame, s.start, s.end, s.transitionIn, s.keyframe,
@@ -267,7 +274,7 @@ async function recordAnalysedFile(
       actor: opts.actor,
       action: 'library.ingest',
       subject: `media:${mediaId}`,
-      details: { path: video.path, sha256, title: title.name, titleId: title.id, shots: analysis.shots.length, durationSeconds: probe.durationSeconds },
+      details: { path: video.path, sha256, title: title.name, titleId: title.id, shots: analysis.shots.length, durationSeconds: probe.durationSeconds, optOut: optOut.signals.filter((x) => x.prohibits).map((x) => `${x.source} ${x.key}=${x.value}`) },
     });
     return { id: mediaId, title_id: title.id, title: title.name, path: video.path, status: 'analysed', duration_s: probe.durationSeconds };
   });
