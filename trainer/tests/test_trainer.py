@@ -265,6 +265,25 @@ class TrainTests(Fixture):
         for k in a["ema"]:
             self.assertTrue(torch.equal(a["ema"][k], b["ema"][k]), k)
 
+    def test_kill_9_mid_run_then_resume_gives_the_uninterrupted_result(self):
+        proc, _ = run_train(self.args("ref", 7))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        import signal
+        p = subprocess.Popen([sys.executable, "-m", "trainer.train"] + self.args("killed", 7), cwd=ROOT, env=ENV,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for line in p.stdout:
+            if '"checkpoint"' in line and json.loads(line)["step"] == 4:
+                break
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "killed", "model.pt")))
+        proc, ev = run_train(self.args("killed", 7, "--resume"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(ev[0]["step"], 4)
+        a, b = self.state("ref"), self.state("killed")
+        for k in a["state"]:
+            self.assertTrue(torch.equal(a["state"][k], b["state"][k]), k)
+
     def test_latent_preset_trains_autoencoder_then_denoiser(self):
         proc, ev = run_train(self.args("latent", 4, preset="small", sets=LATENT_SET))
         self.assertEqual(proc.returncode, 0, proc.stderr)
