@@ -231,7 +231,8 @@ def main(argv=None):
          vocab=len(tok.vocab), trainClips=len(stream.recs), step=step, total=p.steps, device=str(device),
          world=world, resumed=resume is not None)
 
-    vae_steps = p.vae_steps if model.vae is not None and not cfg["lora"] else 0
+    # a fine-tune keeps its base's autoencoder (and latent scale) frozen
+    vae_steps = p.vae_steps if model.vae is not None and not cfg["lora"] and not cfg["initFrom"] else 0
     per = p.batch // world
     sl = slice(rank * per, (rank + 1) * per)
     t0 = time.time()
