@@ -29,7 +29,7 @@ import {
 import { FfmpegFailure, spawnFfmpeg } from '@backlot/adapters/ffmpeg';
 
 /** Bump when rendering changes, so re-running the demo re-renders films made by an older generator. */
-export const DEMO_GENERATOR_VERSION = 1;
+export const DEMO_GENERATOR_VERSION = 2;
 
 export interface GenerateDemoOptions {
   films?: number;
