@@ -169,6 +169,25 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
     const byRule: Record<string, number> = {};
     const counts = { train: 0, val: 0, excluded: 0 };
     let seen = 0;
+    // Decodes run a few clips ahead (ffmpeg start-up dominates small proxies); clips are still
+    // written to shards and the manifest strictly in shotId order.
+    const pending: PendingClip[] = [];
+    const writeClip = async ({ shot, span, caption, decoded }: PendingClip) => {
+      const { payload, frames } = await decoded;
+      const clipId = `${shot.id}:${span.startFrame}-${span.endFrame}`;
+      const side = split.get(shot.titleId) ?? 'train';
+      const at = await writers[side].write({ clipId, titleId: shot.titleId, caption, frames, height: spec.height, width: spec.width, channels: 3, fps: spec.fps }, payload);
+      const entry: ManifestEntry = {
+        clipId, shotId: shot.id, titleId: shot.titleId, title: shot.title, sourceSha256: shot.sourceSha256, proxySha256: shot.proxySha256!, ...span, caption,
+        split: side, shard: at.shard, record: at.record, frames, clipSha256: at.clipSha256,
+        attributes: { meanLuma: round3(shot.meanLuma), motion: round3(shot.motion), seconds: round3(shot.end - shot.start) },
+      };
+      const text = manifestLine(entry);
+      clipTree.push(entry.shotId, text);
+      await manifest.write(text);
+      counts[side]++;
+      progress({ task: 'dataset:shards', label: `${input.name}: clips`, done: counts.train + counts.val, unit: 'clips', message: shot.id });
+    };
     for await (const shot of shotsInIdOrder(ws.db)) {
       if (opts.signal?.aborted) throw new DatasetError('cancelled', `dataset build ${input.name} was cancelled`);
       const decision = policy.decide({ id: shot.id, titleId: shot.titleId, mediaFileId: shot.mediaFileId, start: shot.start, end: shot.end });
@@ -185,23 +204,14 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
         const { alignment, subtitles } = await texts.get(shot.titleId);
         const span = clipSpan(shot, spec);
         const caption = buildCaption({ title: { name: shot.title, year: shot.year }, shot: { start: span.start, end: span.end, meanLuma: shot.meanLuma, motion: shot.motion }, alignment, subtitles });
-        const clipId = `${shot.id}:${span.startFrame}-${span.endFrame}`;
-        const side = split.get(shot.titleId) ?? 'train';
-        const { payload, frames } = await decodeClip(ws, shot.id, shot.proxySha256!, span.end - span.start, spec, opts.signal);
-        const at = await writers[side].write({ clipId, titleId: shot.titleId, caption, frames, height: spec.height, width: spec.width, channels: 3, fps: spec.fps }, payload);
-        const entry: ManifestEntry = {
-          clipId, shotId: shot.id, titleId: shot.titleId, title: shot.title, sourceSha256: shot.sourceSha256, proxySha256: shot.proxySha256!, ...span, caption,
-          split: side, shard: at.shard, record: at.record, frames, clipSha256: at.clipSha256,
-          attributes: { meanLuma: round3(shot.meanLuma), motion: round3(shot.motion), seconds: round3(shot.end - shot.start) },
-        };
-        const text = manifestLine(entry);
-        clipTree.push(entry.shotId, text);
-        await manifest.write(text);
-        counts[side]++;
-        progress({ task: 'dataset:shards', label: `${input.name}: clips`, done: counts.train + counts.val, unit: 'clips', message: shot.id });
+        const decoded = decodeClip(ws, shot.id, shot.proxySha256!, span.end - span.start, spec, opts.signal);
+        decoded.catch(() => {}); // awaited in order below; this only stops an early failure counting as unhandled
+        pending.push({ shot, span, caption, decoded });
+        if (pending.length >= DECODE_AHEAD) await writeClip(pending.shift()!);
       }
       if (seen % 100 === 0 || seen === total) progress({ task: 'dataset:policy', label: `${input.name}: rights`, done: seen, total, unit: 'shots', message: `${counts.train + counts.val} admitted` });
     }
+    while (pending.length) await writeClip(pending.shift()!);
     progress({ task: 'dataset:policy', label: `${input.name}: rights`, done: seen, total: seen, unit: 'shots', message: `${counts.train + counts.val} admitted, ${counts.excluded} excluded`, finished: true });
     progress({ task: 'dataset:shards', label: `${input.name}: clips`, done: counts.train + counts.val, total: counts.train + counts.val, unit: 'clips', finished: true });
     await exclusions.close();
@@ -237,6 +247,16 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** How many proxies are decoding at once: enough to overlap ffmpeg start-up on two cores. */
+const DECODE_AHEAD = 3;
+
+interface PendingClip {
+  shot: CatalogueShot;
+  span: ReturnType<typeof clipSpan>;
+  caption: string;
+  decoded: Promise<{ payload: Buffer; frames: number }>;
+}
 
 /**
  * Titles with shots whose grants allow the purpose: the policy's verdict on an empty range at the

@@ -174,6 +174,20 @@ describe('dataset build', () => {
     expect((await readdir(ws.datasetsDir)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
+  it('a proxy ffmpeg cannot decode fails the build naming the shot, and leaves nothing behind', async () => {
+    const [shot] = await ws.db.query<{ proxy_sha256: string }>("SELECT proxy_sha256 FROM shots WHERE id = '111111111111-1'");
+    const path = ws.store.pathOf(shot!.proxy_sha256);
+    const original = await readFile(path);
+    await writeFile(path, Buffer.from('not a video'));
+    try {
+      await expect(buildDataset(ws, { name: 'broken', asOf: '2026-11-25' }, { actor })).rejects.toThrow(/^shot 111111111111-1: ffmpeg cannot decode its proxy .*: /);
+    } finally {
+      await writeFile(path, original);
+    }
+    expect((await readdir(ws.datasetsDir)).filter((f) => f.startsWith('.') || f.startsWith('broken'))).toEqual([]);
+    expect(await ws.db.query("SELECT id FROM datasets WHERE name = 'broken'")).toEqual([]);
+  });
+
   it('--max-per-title and --min-seconds exclude with their own rules', async () => {
     const r = await buildDataset(ws, { name: 'capped', maxPerTitle: 1, minSeconds: 0.5, valFraction: 0, asOf: '2026-11-25' }, { actor });
     expect(r.snapshot.counts).toEqual({ train: 2, val: 0, excluded: 7 });

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Workspace } from '@backlot/adapters/workspace';
-import { canonicalJson, datasetRootOf, DatasetError, SortedLeafTree, type DatasetSnapshot, type ManifestEntry, type ShardInfo, type Split } from '@backlot/core';
+import { canonicalJson, datasetRootOf, DatasetError, SortedLeafTree, type DatasetSnapshot, type Exclusion, type ManifestEntry, type ShardInfo, type Split } from '@backlot/core';
 import { resolveDataset, type DatasetRow } from './snapshots.js';
 import { ShardReader } from './shards.js';
 
@@ -90,20 +90,9 @@ export async function verifyDataset(ws: Workspace, nameOrId: string): Promise<Ve
   try {
     for await (const { n, text } of numberedLines(join(row.path, 'manifest.jsonl'))) {
       const where = { file: 'manifest.jsonl', line: n };
-      let e: ManifestEntry;
-      try {
-        e = JSON.parse(text) as ManifestEntry;
-      } catch {
-        problem({ ...where, message: `line ${n} is not JSON` });
-        continue;
-      }
+      const e = leafLine<ManifestEntry>(where, text, clipTree, problem);
+      if (!e) continue;
       clips++;
-      if (canonicalJson(e) !== text) problem({ ...where, shotId: e.shotId, message: `line ${n} (shot ${e.shotId}) is not in canonical form: it was edited by hand` });
-      try {
-        clipTree.push(String(e.shotId), text);
-      } catch (err) {
-        problem({ ...where, shotId: e.shotId, message: `line ${n}: ${(err as Error).message}` });
-      }
       for (const gone of await dbClips.before(String(e.shotId))) problem({ file: 'manifest.jsonl', shotId: gone.shot_id, message: `clip ${gone.clip_id} (shot ${gone.shot_id}) is missing before line ${n}: it was in the dataset when it was built` });
       const inDb = await dbClips.take(String(e.shotId));
       if (!inDb || inDb.clip_id !== e.clipId) problem({ ...where, shotId: e.shotId, message: `line ${n}: clip ${e.clipId} was not in this dataset when it was built (database dataset_clips${inDb ? ` has ${inDb.clip_id}` : ''})` });
@@ -166,21 +155,7 @@ export async function verifyDataset(ws: Workspace, nameOrId: string): Promise<Ve
   let exclusions = 0;
   try {
     for await (const { n, text } of numberedLines(join(row.path, 'exclusions.jsonl'))) {
-      const where = { file: 'exclusions.jsonl', line: n };
-      let x: { shotId: string };
-      try {
-        x = JSON.parse(text);
-      } catch {
-        problem({ ...where, message: `line ${n} is not JSON` });
-        continue;
-      }
-      exclusions++;
-      if (canonicalJson(x) !== text) problem({ ...where, shotId: x.shotId, message: `line ${n} (shot ${x.shotId}) is not in canonical form: it was edited by hand` });
-      try {
-        exclusionTree.push(String(x.shotId), text);
-      } catch (err) {
-        problem({ ...where, shotId: x.shotId, message: `line ${n}: ${(err as Error).message}` });
-      }
+      if (leafLine<Exclusion>({ file: 'exclusions.jsonl', line: n }, text, exclusionTree, problem)) exclusions++;
     }
   } catch (err) {
     problem({ file: 'exclusions.jsonl', message: `cannot read: ${(err as Error).message}` });
@@ -195,6 +170,28 @@ export async function verifyDataset(ws: Workspace, nameOrId: string): Promise<Ve
   const recomputedRoot = datasetRootOf({ policyVersion: row.policy_version, purpose: row.purpose as DatasetSnapshot['purpose'], shardSpec: snapshot.shardSpec, clipsRoot, exclusionsRoot });
   if (recomputedRoot !== row.merkle_root) problem({ file: 'snapshot.json', message: `recomputed root ${recomputedRoot} is not the recorded merkleRoot ${row.merkle_root}` });
   return result({ recomputedRoot, clips, exclusions, shards: shardInfo.size });
+}
+
+/**
+ * One .jsonl line as a Merkle leaf: it must parse, be canonical JSON (so a hand edit is named by its
+ * line even when the root cannot say where), and come in shotId order. Returns the record, or null
+ * when the line is not JSON at all.
+ */
+function leafLine<T extends { shotId: string }>(where: { file: string; line: number }, text: string, tree: SortedLeafTree, problem: (p: VerifyProblem) => void): T | null {
+  let v: T;
+  try {
+    v = JSON.parse(text) as T;
+  } catch {
+    problem({ ...where, message: `line ${where.line} is not JSON` });
+    return null;
+  }
+  if (canonicalJson(v) !== text) problem({ ...where, shotId: v.shotId, message: `line ${where.line} (shot ${v.shotId}) is not in canonical form: it was edited by hand` });
+  try {
+    tree.push(String(v.shotId), text);
+  } catch (err) {
+    problem({ ...where, shotId: v.shotId, message: `line ${where.line}: ${(err as Error).message}` });
+  }
+  return v;
 }
 
 interface ClipRow {
