@@ -10,6 +10,7 @@ import { resolveHome, openWorkspace, type Workspace } from '@backlot/adapters/wo
 import { generateDemoLibrary, type DemoLibraryResult } from '@backlot/workflows/demo';
 import { ingestPaths } from '@backlot/workflows/ingest';
 import { globals, printJson } from '../context.js';
+import { PIPELINE_STEPS } from './demo-pipeline.js';
 import { createProgress, type ProgressRenderer } from '../progress.js';
 
 const DemoFlags = z.object({
@@ -17,6 +18,11 @@ const DemoFlags = z.object({
   films: z.coerce.number().int().min(1).max(DEMO_MAX_FILMS).default(DEMO_MAX_FILMS),
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
   filmSeconds: z.coerce.number().min(2).max(600).optional(),
+  trainMinutes: z.coerce.number().min(0.1).max(24 * 60).default(10),
+  trainSteps: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  until: z.string().optional(),
+  serve: z.boolean().default(true),
+  port: z.coerce.number().int().min(0).max(65535).default(7420),
   json: z.boolean().optional(),
 });
 type DemoFlags = z.infer<typeof DemoFlags>;
@@ -32,6 +38,9 @@ export interface DemoContext {
   /** Opens the workspace on first use; the command closes it at the end. */
   workspace(): Promise<Workspace>;
   library?: DemoLibraryResult;
+  /** The dataset the demo built, and the model it trained, for the steps after them. */
+  datasetName?: string;
+  modelId?: string;
   /** Step results by step id, printed with --json. */
   readonly results: Record<string, unknown>;
   /** Human summary lines, printed at the end. */
@@ -102,7 +111,9 @@ function plural(n: number, noun: string): string {
 }
 
 /** The demo, in order. Later issues append their steps here (rights import, dataset, training, ...). */
-export const DEMO_STEPS: DemoStep[] = [generateStep, ingestStep];
+export const DEMO_STEPS: DemoStep[] = [generateStep, ingestStep, ...PIPELINE_STEPS];
+
+const DEMO_STEP_IDS = ['library', 'ingest', 'rights', 'dataset', 'train', 'generate', 'serve'].join(', ');
 
 export function register(program: Command): void {
   program
@@ -112,6 +123,11 @@ export function register(program: Command): void {
     .option('--films <n>', `how many films, 1 to ${DEMO_MAX_FILMS}`, String(DEMO_MAX_FILMS))
     .option('--seed <n>', 'seed of the generated world (same seed, same films)', '1')
     .option('--film-seconds <s>', 'make every film about this long instead of 30-90 s (quick tries)')
+    .option('--train-minutes <m>', 'how long the demo trains its tiny model', '10')
+    .option('--train-steps <n>', 'stop training after this many steps even if time is left')
+    .option('--until <step>', `stop after this step (${DEMO_STEP_IDS})`)
+    .option('--no-serve', 'do not start the server at the end')
+    .option('--port <port>', 'port for the server the demo starts', '7420')
     .option('--json', 'print what was made as JSON')
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const parsed = DemoFlags.safeParse(raw);
@@ -122,6 +138,8 @@ export function register(program: Command): void {
         throw new InputError('bad_flag', `${flag}: ${issue.message} (got ${String(raw[key])})`, flag);
       }
       const flags = parsed.data;
+      const last = flags.until ? DEMO_STEPS.findIndex((s) => s.id === flags.until) : DEMO_STEPS.length - 1;
+      if (last < 0) throw new InputError('bad_flag', `--until ${flags.until}: not a demo step (${DEMO_STEP_IDS})`, '--until');
       const g = globals(cmd);
       const workspaceHome = resolveHome(g.workspace);
       let ws: Workspace | undefined;
@@ -139,17 +157,17 @@ export function register(program: Command): void {
       };
       const t0 = Date.now();
       try {
-        for (const step of DEMO_STEPS) await step.run(ctx);
+        for (const step of DEMO_STEPS.slice(0, last + 1)) await step.run(ctx);
       } finally {
         progress.stop();
         await ws?.close();
       }
       const seconds = (Date.now() - t0) / 1000;
       if (flags.json) {
-        printJson({ workspace: workspaceHome, steps: DEMO_STEPS.map((s) => s.id), ...ctx.results, seconds });
+        printJson({ workspace: workspaceHome, steps: DEMO_STEPS.slice(0, last + 1).map((s) => s.id), ...ctx.results, seconds });
         return;
       }
-      process.stdout.write(`${ctx.summary.join('\n')}\n`);
+      if (ctx.summary.length) process.stdout.write(`${ctx.summary.join('\n')}\n`);
       process.stdout.write(`demo done in ${seconds.toFixed(1)} s\n`);
     });
 }

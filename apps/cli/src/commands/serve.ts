@@ -19,7 +19,7 @@ function kindsFlag(value: string): string[] | 'all' | 'none' {
 }
 
 /** Waits for Ctrl-C or SIGTERM, then runs stop once. */
-function untilSignal(stop: () => Promise<void>): Promise<void> {
+export function untilSignal(stop: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = () => {
       process.off('SIGINT', onSignal);

@@ -252,3 +252,6 @@ Beside each \`<slug>.mp4\`:
 phrasing, and the held-out combinations that no film here ever shows (evaluation prompts use them).
 `;
 }
+
+// The demo library's rights file (the rights step of `backlot demo`).
+export { writeDemoRights, type DemoRightsResult, type DemoRightsStory } from './rights.js';
