@@ -6,7 +6,7 @@ import { SignIn } from './pages/SignIn';
 import { Library, TitlePage } from './pages/Library';
 import { Rights } from './pages/Rights';
 import { Datasets, DatasetPage } from './pages/Datasets';
-import { Training, RunPage } from './pages/Training';
+import { Training, RunPage, ModelPage } from './pages/Training';
 import { Generate } from './pages/Generate';
 import { Usage } from './pages/Usage';
 import { Audit } from './pages/Audit';
@@ -78,6 +78,7 @@ export function App() {
           <Route path="/datasets" element={<Datasets />} />
           <Route path="/datasets/:datasetId" element={<DatasetPage />} />
           <Route path="/training" element={<Training />} />
+          <Route path="/training/model/:modelId" element={<ModelPage />} />
           <Route path="/training/:runId" element={<RunPage />} />
           <Route path="/generate" element={<Generate />} />
           <Route path="/usage" element={<Usage />} />

@@ -73,22 +73,21 @@ export const get = <T>(path: string, init?: { signal?: AbortSignal }) => api<T>(
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
 export const del = <T>(path: string) => api<T>('DELETE', path);
 
-/** Subscribes to a server-sent event stream; returns a function that closes it. */
-export function subscribe<T>(path: string, onEvent: (e: T) => void, onEnd?: () => void): () => void {
+/**
+ * Follows a server-sent event stream of named events until `isLast` says the stream is done (the
+ * browser would otherwise reconnect to a finished stream). Returns a function that closes it.
+ */
+export function subscribe<T>(path: string, eventName: string, onEvent: (e: T) => void, isLast: (e: T) => boolean = () => false): () => void {
   const source = new EventSource(path, { withCredentials: true });
-  source.onmessage = (m) => {
+  source.addEventListener(eventName, (m) => {
+    let data: T;
     try {
-      onEvent(JSON.parse(m.data) as T);
+      data = JSON.parse((m as MessageEvent<string>).data) as T;
     } catch {
-      /* a keep-alive or malformed line: ignore it */
+      return; // a keep-alive or malformed line
     }
-  };
-  source.addEventListener('end', () => {
-    source.close();
-    onEnd?.();
+    onEvent(data);
+    if (isLast(data)) source.close();
   });
-  source.onerror = () => {
-    if (source.readyState === EventSource.CLOSED) onEnd?.();
-  };
   return () => source.close();
 }

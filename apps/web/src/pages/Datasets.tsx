@@ -12,24 +12,31 @@ interface DatasetSummary {
   name: string;
   purpose: string;
   createdAt: string;
+  createdBy: string;
   merkleRoot: string;
   policyVersion: string;
   counts: { train: number; val: number; excluded: number };
-  tainted: string[];
+  tainted: string | null;
 }
 interface DatasetDetail extends DatasetSummary {
-  perTitle: Array<{ title: string; train: number; val: number; excluded: number }>;
-  exclusions: Array<{ shotId: string; title: string; reasons: Array<{ rule: string; detail: string }> }>;
-  exclusionsTotal: number;
+  excludedByRule: Record<string, number>;
+  titles: Array<{ titleId: string; split: string; clips: number }>;
+  taints: Array<{ reason: string; cause: string; clipCount: number; at: string }>;
 }
 interface Verification {
   ok: boolean;
   merkleRoot: string;
-  problems: string[];
+  recomputedRoot: string | null;
+  problems: Array<{ file: string; line?: number; shotId?: string; message: string }>;
 }
+type Change = { kind: 'entered' | 'left' | 'changed'; shotId: string; titleId: string; why?: string; fields?: string[] };
 interface Diff {
-  entered: Array<{ shotId: string; title: string; why: string }>;
-  left: Array<{ shotId: string; title: string; why: string }>;
+  entered: number;
+  left: number;
+  changed: number;
+  leftByRule: Record<string, number>;
+  changes: Change[];
+  truncated: boolean;
 }
 
 export function Datasets() {
@@ -54,8 +61,8 @@ export function Datasets() {
     e.preventDefault();
     setErr(null);
     try {
-      const r = await post<{ jobId: string }>('/api/datasets', { name: name.trim(), purpose, valFraction: Number(valFraction) });
-      setJobId(r.jobId);
+      const job = await post<{ id: string }>('/api/datasets', { name: name.trim(), purpose, valFraction: Number(valFraction) });
+      setJobId(job.id);
     } catch (e2) {
       setErr(messageOf(e2));
     }
@@ -98,7 +105,7 @@ export function Datasets() {
               <input id="ds-val" type="number" min="0" max="0.9" step="0.05" value={valFraction} onChange={(e) => setValFraction(e.target.value)} />
             </div>
           </div>
-          <button type="submit" disabled={!name.trim() || (!!job && (job.state === 'active' || job.state === 'queued'))}>
+          <button type="submit" disabled={!name.trim() || (!!job && (job.state === 'running' || job.state === 'queued'))}>
             Build
           </button>
           <ErrorBox error={err} />
@@ -131,7 +138,7 @@ export function Datasets() {
                   {d.counts.train} / {d.counts.val} / {d.counts.excluded}
                 </td>
                 <td className="mono">{d.merkleRoot.slice(0, 16)}…</td>
-                <td>{d.tainted.length ? <Badge kind="bad">tainted</Badge> : <Badge kind="ok">clear</Badge>}</td>
+                <td>{d.tainted ? <Badge kind="bad">tainted</Badge> : <Badge kind="ok">clear</Badge>}</td>
               </tr>
             ))}
           </tbody>
@@ -169,10 +176,17 @@ export function Datasets() {
           </div>
           <ErrorBox error={diffErr} />
           {diff && (
-            <div className="split" style={{ marginTop: 12 }}>
-              <DiffList title={`Entered (${diff.entered.length})`} rows={diff.entered} />
-              <DiffList title={`Left (${diff.left.length})`} rows={diff.left} />
-            </div>
+            <>
+              <p>
+                {diff.entered} clips entered, {diff.left} left, {diff.changed} changed
+                {Object.keys(diff.leftByRule).length > 0 && ` (left because of: ${Object.entries(diff.leftByRule).map(([r, n]) => `${r} ${n}`).join(', ')})`}.
+              </p>
+              <div className="split" style={{ marginTop: 12 }}>
+                <DiffList title="Entered" rows={diff.changes.filter((c) => c.kind === 'entered')} />
+                <DiffList title="Left" rows={diff.changes.filter((c) => c.kind === 'left')} />
+              </div>
+              {diff.truncated && <p className="muted">Only the first changes are listed.</p>}
+            </>
           )}
         </form>
       )}
@@ -180,14 +194,16 @@ export function Datasets() {
   );
 }
 
-function DiffList({ title, rows }: { title: string; rows: Diff['entered'] }) {
+function DiffList({ title, rows }: { title: string; rows: Change[] }) {
   return (
     <section>
-      <h3>{title}</h3>
+      <h3>
+        {title} ({rows.length})
+      </h3>
       <ul>
         {rows.slice(0, 200).map((r) => (
           <li key={r.shotId}>
-            {r.title} <span className="mono">{r.shotId}</span>: {r.why}
+            <span className="mono">{r.shotId}</span>: {r.why}
           </li>
         ))}
       </ul>
@@ -198,6 +214,10 @@ function DiffList({ title, rows }: { title: string; rows: Diff['entered'] }) {
 export function DatasetPage() {
   const { datasetId = '' } = useParams();
   const d = useResource<DatasetDetail>(`/api/datasets/${encodeURIComponent(datasetId)}`);
+  const titles = useResource<{ titles: Array<{ id: string; name: string }> }>('/api/titles');
+  const nameOf = (id: string) => titles.data?.titles.find((t) => t.id === id)?.name ?? id;
+  const perTitle = new Map<string, number>();
+  for (const t of d.data?.titles ?? []) perTitle.set(t.titleId, (perTitle.get(t.titleId) ?? 0) + t.clips);
   const [verification, setVerification] = useState<Verification | null>(null);
   const [verErr, setVerErr] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
@@ -206,7 +226,7 @@ export function DatasetPage() {
     setChecking(true);
     setVerErr(null);
     try {
-      setVerification(await get<Verification>(`/api/datasets/${encodeURIComponent(datasetId)}/verify`));
+      setVerification(await post<Verification>(`/api/datasets/${encodeURIComponent(datasetId)}/verify`));
     } catch (e) {
       setVerErr(messageOf(e));
     } finally {
@@ -224,9 +244,9 @@ export function DatasetPage() {
       {d.data && (
         <>
           <h1>{d.data.name}</h1>
-          {d.data.tainted.length > 0 && (
+          {d.data.tainted && (
             <Notice kind="error">
-              <strong>Tainted:</strong> {d.data.tainted.join('; ')}. Build a new dataset before training on it.
+              <strong>Tainted:</strong> {d.data.taints.map((t) => `${t.reason} (${t.clipCount} clips)`).join('; ') || d.data.tainted}. Build a new dataset before training on it.
             </Notice>
           )}
           <div className="card">
@@ -245,7 +265,10 @@ export function DatasetPage() {
             {verification && !verification.ok && (
               <ul>
                 {verification.problems.map((p, i) => (
-                  <li key={i}>{p}</li>
+                  <li key={i}>
+                    {p.file}
+                    {p.line ? ` line ${p.line}` : ''}: {p.message}
+                  </li>
                 ))}
               </ul>
             )}
@@ -254,7 +277,7 @@ export function DatasetPage() {
           <div className="split">
             <section>
               <h2>Clips per title</h2>
-              <BarChart label="Training clips per title" rows={d.data.perTitle.map((t) => ({ name: t.title, value: t.train + t.val }))} />
+              <BarChart label="Clips per title" rows={[...perTitle].map(([id, n]) => ({ name: nameOf(id), value: n }))} />
             </section>
             <section>
               <h2>Clips per split</h2>
@@ -268,25 +291,26 @@ export function DatasetPage() {
               />
             </section>
           </div>
-          <h2>Left out ({d.data.exclusionsTotal})</h2>
+          <h2>Left out ({d.data.counts.excluded} shots)</h2>
           <table>
             <thead>
               <tr>
-                <th>Title</th>
-                <th>Shot</th>
-                <th>Why</th>
+                <th>Rule</th>
+                <th>Shots</th>
               </tr>
             </thead>
             <tbody>
-              {d.data.exclusions.map((x) => (
-                <tr key={x.shotId}>
-                  <td>{x.title}</td>
-                  <td className="mono">{x.shotId}</td>
-                  <td>{x.reasons.map((r) => r.detail).join('; ')}</td>
-                </tr>
-              ))}
+              {Object.entries(d.data.excludedByRule)
+                .sort((a, b) => b[1] - a[1])
+                .map(([rule, n]) => (
+                  <tr key={rule}>
+                    <td>{rule}</td>
+                    <td>{n}</td>
+                  </tr>
+                ))}
             </tbody>
           </table>
+          <p className="muted">Every left-out shot and its reasons are in the snapshot's exclusion report (backlot dataset show {d.data.name} --json).</p>
         </>
       )}
     </>

@@ -15,26 +15,22 @@ interface Output {
   modelId: string;
   mode: Mode;
   createdAt: string;
-  seconds: number;
-  videoUrl: string;
+  seconds: number | null;
   status: string;
+  sha256: string | null;
 }
-interface Provenance {
-  state: 'Trusted' | 'Valid' | 'Invalid' | 'none';
-  signer: string | null;
-  modelId: string;
-  datasetRoot: string;
-  lineage: { datasets: Array<{ id: string; merkleRoot: string }>; bases: Array<{ modelId: string }> };
-  promptSha256: string;
-  actions: string[];
+interface Credentials {
+  state: string;
+  summary: string;
+  manifest?: {
+    signer: { issuer?: string; commonName?: string; time?: string };
+    actions: Array<{ action: string; digitalSourceType?: string }>;
+    lineage?: { modelId: string; lineage: { datasets?: Array<{ id: string; merkleRoot: string }>; bases?: Array<{ modelId: string }> }; datasetMerkleRoot: string; promptSha256: string };
+  };
 }
 interface Attribution {
-  titles: Array<{ title: string; share: number }>;
+  titles: Array<{ titleId: string; title: string; share: number }>;
   clips: Array<{ clipId: string; title: string; similarity: number; share: number }>;
-}
-interface Refusal {
-  reason: string;
-  names: Array<{ matched: string; person: string; consent: string | null }>;
 }
 
 const MODE_LABEL: Record<Mode, string> = {
@@ -48,14 +44,24 @@ const MODE_LABEL: Record<Mode, string> = {
 async function upload(file: File): Promise<string> {
   const form = new FormData();
   form.append('file', file);
-  const r = await post<{ id: string }>('/api/uploads', form);
-  return r.id;
+  const r = await post<{ sha256: string }>('/api/uploads', form);
+  return r.sha256;
+}
+
+/** A refusal as a person should read it: who was named and why that is not allowed. */
+function RefusalNotice({ message }: { message: string }) {
+  return (
+    <Notice kind="error">
+      <strong>This prompt cannot be generated.</strong> {message.replace(/^refused:\s*/, '')}. Backlot only makes likenesses of people who have consented to it. Remove the name, or
+      describe a character without naming a real person.
+    </Notice>
+  );
 }
 
 export function Generate() {
   const { can } = useSession();
   const models = useResource<{ models: Array<{ id: string; preset: string; tainted?: string[] }> }>('/api/models');
-  const outputs = useResource<{ outputs: Output[] }>('/api/generations?limit=60');
+  const outputs = useResource<{ outputs: Output[]; next: string | null }>('/api/outputs?limit=60');
   const [prompt, setPrompt] = useState('');
   const [model, setModel] = useState('');
   const [mode, setMode] = useState<Mode>('t2v');
@@ -67,7 +73,7 @@ export function Generate() {
   const [guidance, setGuidance] = useState('3');
   const [strength, setStrength] = useState('0.6');
   const [jobId, setJobId] = useState<string | null>(null);
-  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [refusal, setRefusal] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [selected, setSelected] = useState<Output | null>(null);
@@ -78,7 +84,8 @@ export function Generate() {
   }, [models.data, model]);
   useEffect(() => {
     if (job?.state === 'completed' || job?.state === 'failed') outputs.reload();
-  }, [job?.state, outputs.reload]);
+    if (job?.state === 'failed' && job.error?.code === 'likeness_refused') setRefusal(job.error.message);
+  }, [job?.state, job?.error, outputs.reload]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -86,16 +93,19 @@ export function Generate() {
     setRefusal(null);
     setBusy(true);
     try {
-      const body: Record<string, unknown> = { prompt, model, mode, steps: Number(steps), guidance: Number(guidance) };
+      const body: Record<string, unknown> = { prompt, modelId: model, steps: Number(steps), guidance: Number(guidance) };
       if (seed.trim()) body.seed = Number(seed);
-      if ((mode === 'i2v' || mode === 'interpolate') && first) body.firstFrame = await upload(first);
-      if (mode === 'interpolate' && last) body.lastFrame = await upload(last);
-      if ((mode === 'extend' || mode === 'restyle') && clip) body.clip = await upload(clip);
-      if (mode === 'restyle') body.strength = Number(strength);
-      const r = await post<{ jobId: string }>('/api/generations', body);
-      setJobId(r.jobId);
+      if ((mode === 'i2v' || mode === 'interpolate') && first) body.image = await upload(first);
+      if (mode === 'interpolate' && last) body.last = await upload(last);
+      if (mode === 'extend' && clip) body.extend = await upload(clip);
+      if (mode === 'restyle' && clip) {
+        body.restyle = await upload(clip);
+        body.strength = Number(strength);
+      }
+      const job = await post<{ id: string }>('/api/generations', body);
+      setJobId(job.id);
     } catch (e2) {
-      if (e2 instanceof ApiError && e2.code === 'likeness_refused') setRefusal((e2.details as Refusal) ?? { reason: e2.message, names: [] });
+      if (e2 instanceof ApiError && e2.code === 'likeness_refused') setRefusal(e2.message);
       else setErr(messageOf(e2));
     } finally {
       setBusy(false);
@@ -179,23 +189,9 @@ export function Generate() {
           <button type="submit" disabled={busy || !prompt.trim() || !model}>
             {busy ? 'Sending…' : 'Generate'}
           </button>
-          {refusal && (
-            <Notice kind="error">
-              <strong>This prompt cannot be generated.</strong> {refusal.reason}
-              {refusal.names.length > 0 && (
-                <ul>
-                  {refusal.names.map((n, i) => (
-                    <li key={i}>
-                      “{n.matched}” refers to {n.person}, {n.consent ? `whose consent (${n.consent}) does not cover this use` : 'who has not consented to generating their likeness'}.
-                    </li>
-                  ))}
-                </ul>
-              )}
-              Remove the name or describe a character without naming a real person.
-            </Notice>
-          )}
+          {refusal && <RefusalNotice message={refusal} />}
           <ErrorBox error={err} />
-          {jobId && <JobProgress job={job} label="Generating" />}
+          {jobId && !(job?.state === 'failed' && job.error?.code === 'likeness_refused') && <JobProgress job={job} label="Generating" />}
         </form>
       )}
 
@@ -207,7 +203,7 @@ export function Generate() {
         <div className="shots" aria-label="Gallery">
           {outputs.data?.outputs.map((o) => (
             <button key={o.id} className="shot" onClick={() => setSelected(o)} aria-pressed={selected?.id === o.id} aria-label={`Open result: ${o.prompt}`}>
-              <video src={o.videoUrl} muted loop autoPlay playsInline aria-hidden="true" style={{ borderRadius: 0 }} />
+              {o.sha256 ? <video src={`/api/outputs/${encodeURIComponent(o.id)}/video`} muted loop autoPlay playsInline aria-hidden="true" style={{ borderRadius: 0 }} /> : <div style={{ aspectRatio: '1', background: '#000' }} />}
               <div className="meta">
                 {o.prompt.slice(0, 60)}
                 <div className="muted">{MODE_LABEL[o.mode] ?? o.mode}</div>
@@ -222,46 +218,67 @@ export function Generate() {
 }
 
 function ResultPanel({ output }: { output: Output }) {
-  const prov = useResource<Provenance>(`/api/generations/${encodeURIComponent(output.id)}/credentials`);
-  const attr = useResource<Attribution>(`/api/generations/${encodeURIComponent(output.id)}/attribution`);
+  const id = encodeURIComponent(output.id);
+  const detail = useResource<{ attribution: Attribution }>(`/api/outputs/${id}`);
+  const cred = useResource<Credentials>(`/api/outputs/${id}/credentials`);
+  const lineage = cred.data?.manifest?.lineage;
+  const signedOk = cred.data?.state === 'Trusted' || cred.data?.state === 'Valid';
   return (
     <section className="card" aria-label="Selected result">
-      <video src={output.videoUrl} controls loop autoPlay muted aria-label={`Result: ${output.prompt}`} />
+      <video src={`/api/outputs/${id}/video`} controls loop autoPlay muted aria-label={`Result: ${output.prompt}`} />
       <p>{output.prompt}</p>
       <h3>Content credentials</h3>
-      <ErrorBox error={prov.error} />
-      {prov.data && (
+      <ErrorBox error={cred.error} />
+      {cred.loading && !cred.data && <Loading what="credentials" />}
+      {cred.data && (
         <table>
           <tbody>
             <tr>
               <th scope="row">Signature</th>
               <td>
-                {prov.data.state === 'Trusted' || prov.data.state === 'Valid' ? <Badge kind="ok">{prov.data.state}</Badge> : <Badge kind="bad">{prov.data.state === 'none' ? 'no credentials' : 'altered after signing'}</Badge>}{' '}
-                {prov.data.signer}
+                {signedOk ? <Badge kind="ok">{cred.data.state}</Badge> : <Badge kind="bad">{cred.data.state}</Badge>} {cred.data.summary}
               </td>
             </tr>
-            <tr>
-              <th scope="row">Model</th>
-              <td className="mono">{prov.data.modelId}</td>
-            </tr>
-            <tr>
-              <th scope="row">Dataset root</th>
-              <td className="mono">{prov.data.datasetRoot}</td>
-            </tr>
-            <tr>
-              <th scope="row">Lineage</th>
-              <td>{prov.data.lineage.datasets.map((d) => d.id).concat(prov.data.lineage.bases.map((b) => `base ${b.modelId}`)).join(' ← ')}</td>
-            </tr>
-            <tr>
-              <th scope="row">Prompt hash</th>
-              <td className="mono">{prov.data.promptSha256}</td>
-            </tr>
+            {cred.data.manifest?.signer.commonName && (
+              <tr>
+                <th scope="row">Signed by</th>
+                <td>
+                  {cred.data.manifest.signer.commonName}
+                  {cred.data.manifest.signer.issuer ? `, issued by ${cred.data.manifest.signer.issuer}` : ''}
+                </td>
+              </tr>
+            )}
+            {lineage && (
+              <>
+                <tr>
+                  <th scope="row">Model</th>
+                  <td className="mono">{lineage.modelId}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Dataset root</th>
+                  <td className="mono">{lineage.datasetMerkleRoot}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Lineage</th>
+                  <td>
+                    {(lineage.lineage.datasets ?? [])
+                      .map((d) => `dataset ${d.id}`)
+                      .concat((lineage.lineage.bases ?? []).map((b) => `base ${b.modelId}`))
+                      .join(' ← ')}
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Prompt hash</th>
+                  <td className="mono">{lineage.promptSha256}</td>
+                </tr>
+              </>
+            )}
           </tbody>
         </table>
       )}
       <h3>Draws on</h3>
-      <ErrorBox error={attr.error} />
-      {attr.data && (
+      <ErrorBox error={detail.error} />
+      {detail.data && (
         <table>
           <thead>
             <tr>
@@ -270,8 +287,8 @@ function ResultPanel({ output }: { output: Output }) {
             </tr>
           </thead>
           <tbody>
-            {attr.data.titles.map((t) => (
-              <tr key={t.title}>
+            {detail.data.attribution.titles.map((t) => (
+              <tr key={t.titleId}>
                 <td>{t.title}</td>
                 <td>{(100 * t.share).toFixed(1)}%</td>
               </tr>

@@ -2,21 +2,24 @@
 // title player with shot marks on its timeline. Search covers titles, captions, screenplay, subtitles.
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Badge, ErrorBox, Loading, Pager, timecode, useDebounced, useResource } from '../components/ui';
+import { useSession } from '../session';
+import { Badge, ErrorBox, Loading, timecode, useDebounced, useResource } from '../components/ui';
 
 export interface TitleSummary {
   id: string;
   name: string;
-  kind: string;
   year: number | null;
-  shotCount: number;
+  files: number;
+  shots: number;
+  proxies: number;
   durationSeconds: number;
-  trainable?: number | null;
-  excluded?: number | null;
+  ready: boolean;
+  documents: string[];
 }
 
 export interface ShotRow {
   id: string;
+  titleId: string;
   index: number;
   start: number;
   end: number;
@@ -25,19 +28,23 @@ export interface ShotRow {
   transitionIn: string;
   meanLuma: number;
   motion: number;
+  hasKeyframe: boolean;
   hasProxy: boolean;
-  keyframeUrl: string | null;
-  proxyUrl: string | null;
-  rights?: { allowed: boolean; reasons: string[] } | null;
-  subtitles?: string[];
 }
 
-interface TitleDetail {
-  title: TitleSummary & { metadata?: Record<string, unknown> };
-  fps: number;
-  durationSeconds: number;
-  videoUrl: string | null;
-  documents: Array<{ kind: string; path: string }>;
+interface TitleDetail extends TitleSummary {
+  kind: string;
+  mediaFiles: Array<{ id: string; fps: number; fpsExact: string; width: number; height: number; durationSeconds: number; videoCodec: string }>;
+  credits: Array<{ character: string; person: string; role: string }>;
+  transitions: Record<string, number>;
+  subtitleLines: number;
+  screenplayElements: number;
+}
+
+interface ShotVerdict {
+  shotId: string;
+  allowed: boolean;
+  rules: Array<{ rule: string; outcome: string; detail: string }>;
 }
 
 interface SearchHit {
@@ -107,13 +114,13 @@ export function Library() {
               <Link key={t.id} to={`/library/${t.id}`} className="card" style={{ textDecoration: 'none', color: 'inherit' }}>
                 <strong>{t.name}</strong>
                 <div className="muted">
-                  {t.kind}
-                  {t.year ? ` · ${t.year}` : ''} · {timecode(t.durationSeconds).slice(0, 8)}
+                  {t.year ?? 'year unknown'} · {timecode(t.durationSeconds).slice(0, 8)}
+                  {t.documents.length > 0 && ` · ${t.documents.join(', ')}`}
                 </div>
                 <div className="row" style={{ marginTop: 8 }}>
-                  <Badge kind="info">{t.shotCount} shots</Badge>
-                  {t.trainable != null && <Badge kind="ok">{t.trainable} trainable</Badge>}
-                  {t.excluded ? <Badge kind="bad">{t.excluded} excluded</Badge> : null}
+                  <Badge kind="info">{t.shots} shots</Badge>
+                  <Badge kind="info">{t.proxies} proxies</Badge>
+                  {!t.ready && <Badge kind="warn">ingest unfinished</Badge>}
                 </div>
               </Link>
             ))}
@@ -126,17 +133,21 @@ export function Library() {
 
 export function TitlePage() {
   const { titleId = '' } = useParams();
-  const [page, setPage] = useState(1);
+  const { can } = useSession();
+  // Keyset paging: the cursor of each page seen so far, so Previous works without offsets.
+  const [cursors, setCursors] = useState<Array<string | null>>([null]);
   const [selected, setSelected] = useState<ShotRow | null>(null);
-  const detail = useResource<TitleDetail>(`/api/titles/${encodeURIComponent(titleId)}`);
-  const shots = useResource<{ shots: ShotRow[]; total: number }>(
-    `/api/titles/${encodeURIComponent(titleId)}/shots?offset=${(page - 1) * PAGE_SIZE}&limit=${PAGE_SIZE}`,
-  );
-  const allMarks = useResource<{ shots: ShotRow[]; total: number }>(`/api/titles/${encodeURIComponent(titleId)}/shots?offset=0&limit=2000`);
+  const id = encodeURIComponent(titleId);
+  const after = cursors[cursors.length - 1];
+  const detail = useResource<TitleDetail>(`/api/titles/${id}`);
+  const shots = useResource<{ shots: ShotRow[]; next: string | null }>(`/api/shots?title=${id}&limit=${PAGE_SIZE}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+  const allMarks = useResource<{ shots: ShotRow[]; next: string | null }>(`/api/shots?title=${id}&limit=500`);
+  const check = useResource<{ shots?: ShotVerdict[] }>(can('GET /api/rights/check') ? `/api/rights/check?title=${id}` : null);
+  const verdicts = useMemo(() => new Map((check.data?.shots ?? []).map((v) => [v.shotId, v])), [check.data]);
   const duration = detail.data?.durationSeconds ?? 0;
-  const fps = detail.data?.fps ?? 24;
-  const pages = Math.max(1, Math.ceil((shots.data?.total ?? 0) / PAGE_SIZE));
+  const fps = detail.data?.mediaFiles[0]?.fps ?? 24;
   const marks = useMemo(() => (allMarks.data?.shots ?? []).filter((s) => s.transitionIn !== 'none'), [allMarks.data]);
+  const verdict = selected ? verdicts.get(selected.id) : undefined;
 
   return (
     <>
@@ -146,26 +157,27 @@ export function TitlePage() {
       <ErrorBox error={detail.error} />
       {detail.data && (
         <>
-          <h1>{detail.data.title.name}</h1>
+          <h1>{detail.data.name}</h1>
           <p className="muted">
-            {detail.data.title.shotCount} shots · {timecode(duration, fps)} · {fps.toFixed(3).replace(/\.?0+$/, '')} fps
-            {detail.data.documents.length > 0 && ` · ${detail.data.documents.map((d) => d.kind).join(', ')}`}
+            {detail.data.shots} shots · {timecode(duration, fps)} · {fps.toFixed(3).replace(/\.?0+$/, '')} fps
+            {detail.data.documents.length > 0 && ` · ${detail.data.documents.join(', ')}`}
           </p>
           <div className="split">
             <section aria-label="Player">
-              {selected?.proxyUrl ? (
+              {selected ? (
                 <>
-                  <video key={selected.id} src={selected.proxyUrl} controls autoPlay muted aria-label={`Shot ${selected.index + 1}`} />
+                  {selected.hasProxy ? (
+                    <video key={selected.id} src={`/api/shots/${encodeURIComponent(selected.id)}/proxy`} controls autoPlay muted aria-label={`Shot ${selected.index + 1}`} />
+                  ) : (
+                    <p className="muted">This shot has no training proxy (too short, or black).</p>
+                  )}
                   <p>
-                    Shot {selected.index + 1}: {timecode(selected.start, fps)} – {timecode(selected.end, fps)} ({selected.transitionIn === 'none' ? 'opening' : selected.transitionIn})
+                    Shot {selected.index + 1}: {timecode(selected.start, fps)} – {timecode(selected.end, fps)} ({selected.transitionIn === 'none' ? 'opening' : `after a ${selected.transitionIn}`})
                   </p>
-                  <RightsVerdict shot={selected} />
-                  {selected.subtitles?.length ? <blockquote>{selected.subtitles.join(' ')}</blockquote> : null}
+                  <RightsVerdict verdict={verdict} />
                 </>
-              ) : detail.data.videoUrl ? (
-                <video src={detail.data.videoUrl} controls aria-label={`${detail.data.title.name}, whole title`} />
               ) : (
-                <p className="muted">Choose a shot to play it.</p>
+                <video src={`/api/titles/${id}/video`} controls aria-label={`${detail.data.name}, whole title`} />
               )}
               {duration > 0 && (
                 <div className="timeline" aria-label="Shot boundaries on the title timeline" role="img">
@@ -183,10 +195,31 @@ export function TitlePage() {
             <section aria-label="About this title">
               <table>
                 <tbody>
-                  {Object.entries(detail.data.title.metadata ?? {}).slice(0, 12).map(([k, v]) => (
-                    <tr key={k}>
-                      <th scope="row">{k}</th>
-                      <td>{typeof v === 'string' ? v : JSON.stringify(v)}</td>
+                  <tr>
+                    <th scope="row">Transitions</th>
+                    <td>
+                      {Object.entries(detail.data.transitions)
+                        .filter(([, n]) => n > 0)
+                        .map(([k, n]) => `${n} ${k}`)
+                        .join(', ') || 'none'}
+                    </td>
+                  </tr>
+                  <tr>
+                    <th scope="row">Cast</th>
+                    <td>{detail.data.credits.map((c) => `${c.character} (${c.person})`).join(', ') || '—'}</td>
+                  </tr>
+                  <tr>
+                    <th scope="row">Screenplay / subtitles</th>
+                    <td>
+                      {detail.data.screenplayElements} elements / {detail.data.subtitleLines} lines
+                    </td>
+                  </tr>
+                  {detail.data.mediaFiles.map((m) => (
+                    <tr key={m.id}>
+                      <th scope="row">Source</th>
+                      <td>
+                        {m.width}×{m.height} {m.videoCodec} {m.fpsExact} fps
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -197,36 +230,50 @@ export function TitlePage() {
       )}
       <h2>Shots</h2>
       <ErrorBox error={shots.error} />
+      <ErrorBox error={check.error} />
       {shots.loading && !shots.data && <Loading what="shots" />}
       <div className="shots">
-        {shots.data?.shots.map((s) => (
-          <button key={s.id} className="shot" onClick={() => setSelected(s)} aria-label={`Play shot ${s.index + 1} at ${timecode(s.start, fps)}`} aria-pressed={selected?.id === s.id}>
-            {s.keyframeUrl ? <img src={s.keyframeUrl} alt="" loading="lazy" /> : <div style={{ aspectRatio: '16/9', background: '#000' }} />}
-            <div className="meta">
-              <div className="row">
-                <span className="mono grow">{timecode(s.start, fps)}</span>
-                {s.transitionIn !== 'none' && <Badge kind="info">{s.transitionIn}</Badge>}
+        {shots.data?.shots.map((s) => {
+          const v = verdicts.get(s.id);
+          return (
+            <button key={s.id} className="shot" onClick={() => setSelected(s)} aria-label={`Play shot ${s.index + 1} at ${timecode(s.start, fps)}`} aria-pressed={selected?.id === s.id}>
+              {s.hasKeyframe ? <img src={`/api/shots/${encodeURIComponent(s.id)}/keyframe`} alt="" loading="lazy" /> : <div style={{ aspectRatio: '16/9', background: '#000' }} />}
+              <div className="meta">
+                <div className="row">
+                  <span className="mono grow">{timecode(s.start, fps)}</span>
+                  {s.transitionIn !== 'none' && <Badge kind="info">{s.transitionIn}</Badge>}
+                </div>
+                {v && (v.allowed ? <Badge kind="ok">trainable</Badge> : <Badge kind="bad">excluded</Badge>)}
               </div>
-              {s.rights && (s.rights.allowed ? <Badge kind="ok">trainable</Badge> : <Badge kind="bad">excluded</Badge>)}
-            </div>
-          </button>
-        ))}
+            </button>
+          );
+        })}
       </div>
-      <Pager page={page} pages={pages} onPage={setPage} />
+      <nav className="pager" aria-label="Pages of shots">
+        <button className="secondary" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          Previous
+        </button>
+        <span>Page {cursors.length}</span>
+        <button className="secondary" disabled={!shots.data?.next} onClick={() => shots.data?.next && setCursors((c) => [...c, shots.data!.next])}>
+          Next
+        </button>
+      </nav>
     </>
   );
 }
 
-function RightsVerdict({ shot }: { shot: ShotRow }) {
-  if (!shot.rights) return null;
-  if (shot.rights.allowed) return <Badge kind="ok">May be trained on</Badge>;
+function RightsVerdict({ verdict }: { verdict: ShotVerdict | undefined }) {
+  if (!verdict) return null;
+  if (verdict.allowed) return <Badge kind="ok">May be trained on</Badge>;
   return (
     <div className="alert error" style={{ marginTop: 8 }}>
       <strong>Excluded from training:</strong>
       <ul style={{ margin: '4px 0 0' }}>
-        {shot.rights.reasons.map((r, i) => (
-          <li key={i}>{r}</li>
-        ))}
+        {verdict.rules
+          .filter((r) => r.outcome === 'deny')
+          .map((r, i) => (
+            <li key={i}>{r.detail}</li>
+          ))}
       </ul>
     </div>
   );

@@ -8,68 +8,69 @@ import { Badge, ErrorBox, Loading, Notice, messageOf, useResource } from '../com
 interface Consent {
   id: string;
   personId: string;
-  person: string;
-  scope: string;
-  grantedAt: string;
-  revokedAt: string | null;
-  documentRef: string | null;
+  scopes: string[];
+  grantedOn: string;
+  revokedOn?: string | null;
+  documentRef: string;
 }
 interface Grant {
   id: string;
   titleId: string;
-  title: string;
   uses: string[];
   grantor: string;
   territory: string;
-  startsAt: string;
-  endsAt: string | null;
-  revokedAt: string | null;
+  startsOn: string;
+  endsOn: string | null;
+  contractRef: string;
+  revokedOn?: string | null;
 }
 interface Cue {
   id: string;
-  title: string;
+  titleId: string;
   name: string;
-  in: number;
-  out: number;
-  composer: string;
+  start: number;
+  end: number;
+  composer?: string | null;
   cleared: boolean;
 }
 interface Restriction {
   id: string;
-  title: string;
+  titleId: string;
   kind: string;
   start: number;
   end: number;
   note: string;
 }
 interface Registry {
-  people: Array<{ id: string; name: string; aliases: string[] }>;
+  titles: Record<string, string>;
+  people: Array<{ id: string; name: string; kind: string; aliases: string[] }>;
   consents: Consent[];
   grants: Grant[];
   cues: Cue[];
   restrictions: Restriction[];
 }
 interface ImportProblem {
-  row?: number;
-  path?: string;
+  where: string;
   message: string;
 }
-interface Taint {
+interface TaintReport {
+  cause: string;
+  reason: string;
   datasets: Array<{ id: string; name: string; clips: number }>;
-  models: Array<{ id: string; datasetId: string }>;
+  models: Array<{ id: string; via: string }>;
 }
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
 
 export function Rights() {
   const { can } = useSession();
-  const reg = useResource<Registry>('/api/rights');
+  const reg = useResource<Registry>('/api/rights/registry');
   const [problems, setProblems] = useState<ImportProblem[] | null>(null);
   const [importMsg, setImportMsg] = useState<string | null>(null);
   const [importErr, setImportErr] = useState<string | null>(null);
   const [revokeFor, setRevokeFor] = useState<string | null>(null);
   const [reason, setReason] = useState('');
-  const [taint, setTaint] = useState<Taint | null>(null);
+  const [taint, setTaint] = useState<{ person: string; reports: TaintReport[] } | null>(null);
   const [revokeErr, setRevokeErr] = useState<string | null>(null);
 
   async function importFile(e: FormEvent<HTMLFormElement>) {
@@ -82,11 +83,12 @@ export function Rights() {
     try {
       const form = new FormData();
       form.append('file', file);
-      const r = await post<{ imported: Record<string, number> }>('/api/rights/import', form);
-      setImportMsg(`Imported ${Object.entries(r.imported).map(([k, n]) => `${n} ${k}`).join(', ')}.`);
+      const uploaded = await post<{ sha256: string; name: string }>('/api/uploads', form);
+      const r = await post<{ counts: Record<string, number> }>('/api/rights/import', { sha256: uploaded.sha256, name: file.name });
+      setImportMsg(`Imported ${file.name}: ${Object.entries(r.counts ?? {}).map(([k, n]) => `${n} ${k}`).join(', ')}.`);
       reg.reload();
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'import_invalid') {
+      if (err instanceof ApiError && err.code === 'rights_import_invalid') {
         setProblems(Array.isArray(err.details) ? (err.details as ImportProblem[]) : []);
         setImportErr(err.message);
       } else setImportErr(messageOf(err));
@@ -96,8 +98,8 @@ export function Rights() {
   async function revoke(person: string) {
     setRevokeErr(null);
     try {
-      const r = await post<{ tainted: Taint }>(`/api/rights/people/${encodeURIComponent(person)}/revoke-consent`, { reason });
-      setTaint(r.tainted);
+      const r = await post<{ person: { name: string }; taints: TaintReport[] }>(`/api/rights/people/${encodeURIComponent(person)}/revoke-consent`, { reason });
+      setTaint({ person: r.person.name, reports: r.taints });
       setRevokeFor(null);
       setReason('');
       reg.reload();
@@ -107,7 +109,8 @@ export function Rights() {
   }
 
   const grants = reg.data?.grants ?? [];
-  const times = grants.flatMap((g) => [Date.parse(g.startsAt), g.endsAt ? Date.parse(g.endsAt) : Date.now() + 365 * 864e5]);
+  const titleName = (id: string) => reg.data?.titles[id] ?? id;
+  const times = grants.flatMap((g) => [Date.parse(g.startsOn), g.endsOn ? Date.parse(g.endsOn) : Date.now() + 365 * 864e5]);
   const t0 = Math.min(...times, Date.now());
   const t1 = Math.max(...times, Date.now() + 30 * 864e5);
   const pos = (t: number) => `${(100 * (t - t0)) / (t1 - t0)}%`;
@@ -137,16 +140,14 @@ export function Rights() {
             <table aria-label="Problems in the rights file">
               <thead>
                 <tr>
-                  <th>Row</th>
-                  <th>Field</th>
+                  <th>Where</th>
                   <th>Problem</th>
                 </tr>
               </thead>
               <tbody>
                 {problems.map((p, i) => (
                   <tr key={i}>
-                    <td>{p.row ?? '—'}</td>
-                    <td className="mono">{p.path ?? ''}</td>
+                    <td className="mono">{p.where}</td>
                     <td>{p.message}</td>
                   </tr>
                 ))}
@@ -158,10 +159,13 @@ export function Rights() {
 
       {taint && (
         <Notice kind="info">
-          <strong>Consent revoked.</strong>{' '}
-          {taint.datasets.length === 0 && taint.models.length === 0
-            ? 'No dataset or model contained this person’s clips.'
-            : `Tainted: ${taint.datasets.map((d) => `dataset ${d.name} (${d.clips} clips)`).concat(taint.models.map((m) => `model ${m.id}`)).join(', ')}. Rebuild the datasets to leave these clips out.`}
+          <strong>Consent of {taint.person} revoked.</strong>{' '}
+          {(() => {
+            const ds = taint.reports.flatMap((r) => r.datasets);
+            const ms = taint.reports.flatMap((r) => r.models);
+            if (!ds.length && !ms.length) return 'No dataset or model contained their clips.';
+            return `Tainted: ${ds.map((d) => `dataset ${d.name} (${d.clips} clips)`).concat(ms.map((m) => `model ${m.id}`)).join(', ')}. Build a new dataset to leave these clips out.`;
+          })()}
         </Notice>
       )}
 
@@ -189,7 +193,7 @@ export function Rights() {
                       {cs.length === 0 && <Badge kind="bad">no consent on record</Badge>}
                       {cs.map((c) => (
                         <div key={c.id}>
-                          <Badge kind={c.revokedAt ? 'bad' : 'ok'}>{c.scope}</Badge> <span className="muted">{c.revokedAt ? `revoked ${day(c.revokedAt)}` : `since ${day(c.grantedAt)}`}</span>
+                          <Badge kind={c.revokedOn ? 'bad' : 'ok'}>{c.scopes.join(', ')}</Badge> <span className="muted">{c.revokedOn ? `revoked ${day(c.revokedOn)}` : `since ${day(c.grantedOn)}`}</span>
                         </div>
                       ))}
                     </td>
@@ -210,7 +214,7 @@ export function Rights() {
                             <ErrorBox error={revokeErr} />
                           </div>
                         ) : (
-                          cs.some((c) => !c.revokedAt) && (
+                          cs.some((c) => !c.revokedOn) && (
                             <button className="secondary" onClick={() => setRevokeFor(p.id)}>
                               Revoke consent…
                             </button>
@@ -237,19 +241,19 @@ export function Rights() {
             </thead>
             <tbody>
               {grants.map((g) => {
-                const s = Date.parse(g.startsAt);
-                const e = g.endsAt ? Date.parse(g.endsAt) : t1;
-                const live = !g.revokedAt && s <= Date.now() && e >= Date.now();
+                const s = Date.parse(g.startsOn);
+                const e = g.endsOn ? Date.parse(g.endsOn) + 864e5 : t1;
+                const live = !g.revokedOn && s <= Date.now() && e >= Date.now();
                 return (
                   <tr key={g.id}>
-                    <td>{g.title}</td>
+                    <td>{titleName(g.titleId)}</td>
                     <td>{g.uses.join(', ')}</td>
                     <td>{g.grantor}</td>
                     <td>
-                      {day(g.startsAt)} → {g.endsAt ? day(g.endsAt) : 'open'} {g.revokedAt ? <Badge kind="bad">revoked</Badge> : live ? <Badge kind="ok">in force</Badge> : <Badge kind="warn">not in force</Badge>}
+                      {day(g.startsOn)} → {g.endsOn ? day(g.endsOn) : 'open'} {g.revokedOn ? <Badge kind="bad">revoked</Badge> : live ? <Badge kind="ok">in force</Badge> : <Badge kind="warn">not in force</Badge>}
                     </td>
                     <td>
-                      <div className="timeline" role="img" aria-label={`Window ${day(g.startsAt)} to ${g.endsAt ? day(g.endsAt) : 'open'}`}>
+                      <div className="timeline" role="img" aria-label={`Window ${day(g.startsOn)} to ${g.endsOn ? day(g.endsOn) : 'open'}`}>
                         <span style={{ position: 'absolute', top: 3, bottom: 3, left: pos(s), width: `calc(${pos(e)} - ${pos(s)})`, background: live ? 'var(--ok)' : 'var(--muted)', borderRadius: 3 }} />
                         <span className="mark" style={{ left: pos(Date.now()) }} title="today" />
                       </div>
@@ -275,9 +279,9 @@ export function Rights() {
                 <tbody>
                   {reg.data.cues.map((c) => (
                     <tr key={c.id}>
-                      <td>{c.title}</td>
+                      <td>{titleName(c.titleId)}</td>
                       <td>{c.name}</td>
-                      <td>{c.composer}</td>
+                      <td>{c.composer ?? '—'}</td>
                       <td>{c.cleared ? <Badge kind="ok">cleared</Badge> : <Badge kind="bad">not cleared</Badge>}</td>
                     </tr>
                   ))}
@@ -297,7 +301,7 @@ export function Rights() {
                 <tbody>
                   {reg.data.restrictions.map((r) => (
                     <tr key={r.id}>
-                      <td>{r.title}</td>
+                      <td>{titleName(r.titleId)}</td>
                       <td>{r.kind}</td>
                       <td>{r.note}</td>
                     </tr>

@@ -1,47 +1,46 @@
-// Training: start a run on a dataset, watch its loss curve live, see samples per checkpoint,
-// evaluation figures, lineage and the compute it used; the registered models.
+// Training: start a run on a dataset, watch its loss curve live, then see the registered model:
+// evaluation figures, lineage and the compute it used.
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { post, subscribe } from '../api';
 import { useSession } from '../session';
 import { LossChart } from '../components/LossChart';
+import { JobProgress, jobEnded, type JobView } from '../components/jobs';
 import { Badge, ErrorBox, Loading, messageOf, useResource } from '../components/ui';
 
-interface RunSummary {
-  id: string;
-  datasetId: string;
-  datasetName?: string;
-  preset: string;
-  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-  step: number;
-  steps: number;
-  startedAt: string | null;
-  modelId: string | null;
-  jobId?: string | null;
-}
-interface RunDetail extends RunSummary {
-  curve: Array<{ step: number; loss: number }>;
-  samples: Array<{ step: number; url: string }>;
-  error: string | null;
-}
 interface ModelSummary {
   id: string;
-  preset: string;
-  datasetId: string;
-  datasetRoot: string;
+  name: string | null;
+  kind: string;
+  preset: string | null;
+  datasetId: string | null;
+  datasetRoot: string | null;
   createdAt: string;
-  eval: Record<string, unknown> | null;
-  compute: Record<string, unknown> | null;
+  tainted: string | null;
+  exported: boolean;
+  finalLoss: number | null;
+  adherence: Record<string, unknown> | null;
+}
+interface ModelDetail extends ModelSummary {
   lineage: { datasets: Array<{ id: string; merkleRoot: string }>; bases: Array<{ modelId: string }> };
-  tainted?: string[];
+  curves: Array<{ step: number; loss: number; phase?: string }>;
+  eval: Record<string, unknown> | null;
+  compute: Record<string, unknown>;
+}
+
+/** Step and loss from a training progress line ("loss 0.1234 lr …"). */
+function lossPoint(job: JobView): { step: number; loss: number } | null {
+  const line = job.progress.find((p) => p.unit === 'steps');
+  const m = line?.message ? /loss ([0-9.eE+-]+)/.exec(line.message) : null;
+  return line && m ? { step: line.done, loss: Number(m[1]) } : null;
 }
 
 export function Training() {
   const { can } = useSession();
   const navigate = useNavigate();
-  const runs = useResource<{ runs: RunSummary[] }>('/api/training/runs', 5000);
+  const runs = useResource<{ jobs: JobView[] }>('/api/jobs?kind=train&limit=50', 5000);
   const models = useResource<{ models: ModelSummary[] }>('/api/models');
-  const datasets = useResource<{ datasets: Array<{ id: string; name: string; tainted: string[] }> }>('/api/datasets');
+  const datasets = useResource<{ datasets: Array<{ id: string; name: string; tainted: string | null }> }>(can('GET /api/datasets') ? '/api/datasets' : null);
   const [dataset, setDataset] = useState('');
   const [preset, setPreset] = useState('tiny');
   const [steps, setSteps] = useState('200');
@@ -51,8 +50,8 @@ export function Training() {
     e.preventDefault();
     setErr(null);
     try {
-      const r = await post<{ runId: string }>('/api/training/runs', { dataset, preset, steps: Number(steps) });
-      navigate(`/training/${r.runId}`);
+      const job = await post<{ id: string }>('/api/training/runs', { dataset, preset, steps: Number(steps) });
+      navigate(`/training/${job.id}`);
     } catch (e2) {
       setErr(messageOf(e2));
     }
@@ -72,9 +71,9 @@ export function Training() {
               <select id="run-dataset" value={dataset} onChange={(e) => setDataset(e.target.value)} required>
                 <option value="">choose…</option>
                 {datasets.data?.datasets.map((d) => (
-                  <option key={d.id} value={d.id}>
+                  <option key={d.id} value={d.name}>
                     {d.name}
-                    {d.tainted.length ? ' (tainted)' : ''}
+                    {d.tainted ? ' (tainted)' : ''}
                   </option>
                 ))}
               </select>
@@ -101,8 +100,8 @@ export function Training() {
       <h2>Runs</h2>
       <ErrorBox error={runs.error} />
       {runs.loading && !runs.data && <Loading what="runs" />}
-      {runs.data?.runs.length === 0 && <p className="muted">No training runs yet.</p>}
-      {!!runs.data?.runs.length && (
+      {runs.data?.jobs.length === 0 && <p className="muted">No training runs started from here yet.</p>}
+      {!!runs.data?.jobs.length && (
         <table>
           <thead>
             <tr>
@@ -114,21 +113,23 @@ export function Training() {
             </tr>
           </thead>
           <tbody>
-            {runs.data.runs.map((r) => (
-              <tr key={r.id}>
-                <td>
-                  <Link to={`/training/${r.id}`}>{r.id}</Link>
-                </td>
-                <td>{r.datasetName ?? r.datasetId}</td>
-                <td>{r.preset}</td>
-                <td>
-                  {r.step} / {r.steps}
-                </td>
-                <td>
-                  <StatusBadge status={r.status} />
-                </td>
-              </tr>
-            ))}
+            {runs.data.jobs.map((j) => {
+              const input = (j.input ?? {}) as { dataset?: string; preset?: string };
+              const p = j.progress.find((x) => x.unit === 'steps');
+              return (
+                <tr key={j.id}>
+                  <td>
+                    <Link to={`/training/${j.id}`}>{j.id.slice(0, 8)}</Link>
+                  </td>
+                  <td>{input.dataset}</td>
+                  <td>{input.preset}</td>
+                  <td>{p ? `${p.done}${p.total ? ` / ${p.total}` : ''} steps` : '—'}</td>
+                  <td>
+                    <StateBadge state={j.state} />
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
@@ -142,18 +143,24 @@ export function Training() {
               <th>Model</th>
               <th>Preset</th>
               <th>Dataset root</th>
-              <th>Evaluation</th>
+              <th>Final loss</th>
               <th>State</th>
             </tr>
           </thead>
           <tbody>
             {models.data.models.map((m) => (
               <tr key={m.id}>
-                <td className="mono">{m.id}</td>
-                <td>{m.preset}</td>
-                <td className="mono">{m.datasetRoot.slice(0, 16)}…</td>
-                <td>{m.eval ? <EvalFigures figures={m.eval} /> : <span className="muted">not evaluated</span>}</td>
-                <td>{m.tainted?.length ? <Badge kind="bad">tainted</Badge> : <Badge kind="ok">clear</Badge>}</td>
+                <td>
+                  <Link to={`/training/model/${encodeURIComponent(m.id)}`} className="mono">
+                    {m.id}
+                  </Link>
+                </td>
+                <td>{m.preset ?? m.kind}</td>
+                <td className="mono">{m.datasetRoot ? `${m.datasetRoot.slice(0, 16)}…` : '—'}</td>
+                <td>{m.finalLoss?.toFixed(4) ?? '—'}</td>
+                <td>
+                  {m.tainted ? <Badge kind="bad">tainted</Badge> : <Badge kind="ok">clear</Badge>} {m.exported && <Badge kind="info">exported</Badge>}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -163,101 +170,121 @@ export function Training() {
   );
 }
 
-function StatusBadge({ status }: { status: RunSummary['status'] }) {
-  const kind = status === 'completed' ? 'ok' : status === 'failed' ? 'bad' : status === 'running' ? 'info' : 'warn';
-  return <Badge kind={kind}>{status}</Badge>;
+function StateBadge({ state }: { state: JobView['state'] }) {
+  const kind = state === 'completed' ? 'ok' : state === 'failed' ? 'bad' : state === 'running' ? 'info' : 'warn';
+  return <Badge kind={kind}>{state}</Badge>;
 }
 
-function EvalFigures({ figures }: { figures: Record<string, unknown> }) {
-  const shown = Object.entries(figures).filter(([, v]) => typeof v === 'number');
+function Figures({ figures }: { figures: Record<string, unknown> }) {
+  const shown = Object.entries(figures).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
   return (
-    <span className="mono">
-      {shown
-        .slice(0, 6)
-        .map(([k, v]) => `${k} ${(v as number).toFixed(3)}`)
-        .join(' · ')}
-    </span>
+    <table>
+      <tbody>
+        {shown.slice(0, 16).map(([k, v]) => (
+          <tr key={k}>
+            <th scope="row">{k}</th>
+            <td className="mono">{typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
+/** A training run (its job): live curve while it runs, then the model it registered. */
 export function RunPage() {
   const { runId = '' } = useParams();
-  const run = useResource<RunDetail>(`/api/training/runs/${encodeURIComponent(runId)}`);
-  const [live, setLive] = useState<Array<{ step: number; loss: number }>>([]);
-  const model = useResource<ModelSummary>(run.data?.modelId ? `/api/models/${encodeURIComponent(run.data.modelId)}` : null);
+  const [job, setJob] = useState<JobView | null>(null);
+  const [points, setPoints] = useState<Array<{ step: number; loss: number }>>([]);
 
-  // While the run is going, follow its job's events and extend the curve as steps arrive.
   useEffect(() => {
-    if (!run.data?.jobId || (run.data.status !== 'running' && run.data.status !== 'queued')) return;
-    return subscribe<{ state: string; progress: { done: number; loss?: number; metrics?: { loss?: number } } | null }>(
-      `/api/jobs/${encodeURIComponent(run.data.jobId)}/events`,
-      (e) => {
-        const loss = e.progress?.loss ?? e.progress?.metrics?.loss;
-        if (e.progress && typeof loss === 'number') setLive((pts) => (pts.at(-1)?.step === e.progress!.done ? pts : [...pts, { step: e.progress!.done, loss }]));
-        if (e.state === 'completed' || e.state === 'failed' || e.state === 'cancelled') run.reload();
+    setPoints([]);
+    return subscribe<JobView>(
+      `/api/jobs/${encodeURIComponent(runId)}/events`,
+      'job',
+      (j) => {
+        setJob(j);
+        const p = lossPoint(j);
+        if (p) setPoints((pts) => (pts.at(-1)?.step === p.step ? pts : [...pts, p]));
       },
+      jobEnded,
     );
-  }, [run.data?.jobId, run.data?.status, run.reload]);
+  }, [runId]);
 
-  const curve = [...(run.data?.curve ?? []), ...live.filter((p) => p.step > (run.data?.curve.at(-1)?.step ?? -1))];
+  const modelId = job?.state === 'completed' ? ((job.result as { model?: { id: string } } | null)?.model?.id ?? null) : null;
   return (
     <>
       <p>
         <Link to="/training">← Training</Link>
       </p>
-      <ErrorBox error={run.error} />
-      {run.loading && !run.data && <Loading what="the run" />}
-      {run.data && (
+      <h1>Training run {runId.slice(0, 8)}</h1>
+      {!job && <Loading what="the run" />}
+      {job && (
         <>
-          <h1>
-            Run {run.data.id} <StatusBadge status={run.data.status} />
-          </h1>
           <p className="muted">
-            {run.data.preset} on {run.data.datasetName ?? run.data.datasetId} · step {curve.at(-1)?.step ?? run.data.step} of {run.data.steps}
+            {(job.input as { preset?: string }).preset} on {(job.input as { dataset?: string }).dataset} · <StateBadge state={job.state} />
           </p>
-          <ErrorBox error={run.data.error} />
+          <JobProgress job={job} label="Training" />
           <h2>Loss</h2>
-          <LossChart points={curve} label="Training loss" />
-          {run.data.samples.length > 0 && (
-            <>
-              <h2>Samples by checkpoint</h2>
-              <div className="shots">
-                {run.data.samples.map((s) => (
-                  <figure key={s.step} className="shot" style={{ margin: 0 }}>
-                    <video src={s.url} controls muted loop aria-label={`Sample at step ${s.step}`} />
-                    <figcaption className="meta">step {s.step}</figcaption>
-                  </figure>
-                ))}
-              </div>
-            </>
-          )}
-          {model.data && (
-            <>
-              <h2>Model {model.data.id}</h2>
-              <div className="split">
-                <section className="card">
-                  <h3 style={{ marginTop: 0 }}>Lineage</h3>
-                  <ul>
-                    {model.data.lineage.datasets.map((d) => (
-                      <li key={d.id}>
-                        dataset {d.id} root <span className="mono">{d.merkleRoot.slice(0, 24)}…</span>
-                      </li>
-                    ))}
-                    {model.data.lineage.bases.map((b) => (
-                      <li key={b.modelId}>base model {b.modelId}</li>
-                    ))}
-                  </ul>
-                </section>
-                <section className="card">
-                  <h3 style={{ marginTop: 0 }}>Evaluation and compute</h3>
-                  {model.data.eval ? <EvalFigures figures={model.data.eval} /> : <p className="muted">Not evaluated yet.</p>}
-                  {model.data.compute && <EvalFigures figures={model.data.compute} />}
-                </section>
-              </div>
-            </>
-          )}
+          {modelId ? <ModelPanel id={modelId} /> : <LossChart points={points} label="Training loss" />}
         </>
       )}
+    </>
+  );
+}
+
+export function ModelPage() {
+  const { modelId = '' } = useParams();
+  return (
+    <>
+      <p>
+        <Link to="/training">← Training</Link>
+      </p>
+      <h1>
+        Model <span className="mono">{modelId}</span>
+      </h1>
+      <ModelPanel id={modelId} />
+    </>
+  );
+}
+
+function ModelPanel({ id }: { id: string }) {
+  const model = useResource<ModelDetail>(`/api/models/${encodeURIComponent(id)}`);
+  if (model.error) return <ErrorBox error={model.error} />;
+  if (!model.data) return <Loading what="the model" />;
+  const m = model.data;
+  const dit = m.curves.filter((c) => !c.phase || c.phase === 'dit');
+  return (
+    <>
+      <LossChart points={dit} label="Training loss" />
+      {m.tainted && <ErrorBox error={`Tainted: ${m.tainted}`} />}
+      <div className="split">
+        <section className="card">
+          <h3 style={{ marginTop: 0 }}>Lineage</h3>
+          <ul>
+            {m.lineage.datasets.map((d) => (
+              <li key={d.id}>
+                dataset {d.id}, Merkle root <span className="mono">{d.merkleRoot.slice(0, 24)}…</span>
+              </li>
+            ))}
+            {m.lineage.bases.map((b) => (
+              <li key={b.modelId}>base model {b.modelId}</li>
+            ))}
+          </ul>
+          <h3>Compute</h3>
+          <Figures figures={m.compute} />
+        </section>
+        <section className="card">
+          <h3 style={{ marginTop: 0 }}>Evaluation</h3>
+          {m.eval ? <Figures figures={m.eval} /> : <p className="muted">Not evaluated yet (backlot eval {m.id}).</p>}
+          {m.adherence && (
+            <>
+              <h3>Prompt adherence</h3>
+              <Figures figures={m.adherence} />
+            </>
+          )}
+        </section>
+      </div>
     </>
   );
 }
