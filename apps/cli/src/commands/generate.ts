@@ -3,12 +3,15 @@
 // @backlot/workflows/generation; this file parses flags and prints.
 import os from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { likenessUsage, royalties, showAttribution, generate, verifyFile, type VerifyReport } from '@backlot/workflows/generation';
+import type { VerifyReport } from '@backlot/workflows/generation';
 import { resolveHome } from '@backlot/adapters/workspace';
 import { existsSync } from 'node:fs';
 import { globals, printJson, printTable, progressFor, withWorkspace } from '../context.js';
 
 const actor = () => `cli:${os.userInfo().username}`;
+// Loaded when a command runs: it brings ONNX Runtime and the C2PA SDK (native, ~1 s on a busy
+// machine), which every other `backlot` command should not pay for at start.
+const generation = () => import('@backlot/workflows/generation');
 
 function num(flag: string) {
   return (v: string) => {
@@ -70,6 +73,7 @@ export function register(program: Command): void {
     .action(async (prompt: string, _o, cmd: Command) => {
       const o = cmd.opts<{ model: string; output: string; image?: string; last?: string; extend?: string; restyle?: string; strength?: number; frames?: number; steps?: number; guidance?: number; seed?: number; sampler?: string; project?: string }>();
       const progress = progressFor(cmd);
+      const { generate } = await generation();
       const r = await withWorkspace(cmd, (ws) => generate(ws, {
         prompt, modelId: o.model, output: o.output, image: o.image, last: o.last, extend: o.extend, restyle: o.restyle, strength: o.strength,
         frames: o.frames, steps: o.steps, guidance: o.guidance, seed: o.seed, sampler: o.sampler, project: o.project,
@@ -92,6 +96,7 @@ export function register(program: Command): void {
       const g = globals(cmd);
       // Verifying needs no workspace; when there is one, its trust anchors and records are used.
       const home = resolveHome(g.workspace);
+      const { verifyFile } = await generation();
       const r = existsSync(home) || g.db
         ? await withWorkspace(cmd, (ws) => verifyFile(ws, file))
         : await verifyFile(null, file);
@@ -103,6 +108,7 @@ export function register(program: Command): void {
   program.command('attribution <output>').description('training clips and titles a generated output is attributed to (file or generation id)')
     .option('--json', 'print JSON')
     .action(async (output: string, _o, cmd: Command) => {
+      const { showAttribution } = await generation();
       const r = await withWorkspace(cmd, (ws) => showAttribution(ws, output), { mustExist: true });
       if (globals(cmd).json) return printJson(r);
       process.stdout.write(`generation ${r.generationId} by model ${r.modelId} at ${r.createdAt}\n`);
@@ -117,6 +123,7 @@ export function register(program: Command): void {
     .option('--csv', 'print CSV').option('--json', 'print JSON')
     .action(async (_o, cmd: Command) => {
       const o = cmd.opts<{ person: string; from?: string; to?: string; csv?: boolean }>();
+      const { likenessUsage } = await generation();
       const r = await withWorkspace(cmd, (ws) => likenessUsage(ws, o), { mustExist: true });
       if (globals(cmd).json) return printJson(r);
       const headers = ['at', 'generation', 'person', 'consent', 'seconds', 'project', 'model', 'output'];
@@ -131,6 +138,7 @@ export function register(program: Command): void {
     .option('--csv', 'print CSV').option('--json', 'print JSON')
     .action(async (_o, cmd: Command) => {
       const o = cmd.opts<{ from?: string; to?: string; csv?: boolean }>();
+      const { royalties } = await generation();
       const r = await withWorkspace(cmd, (ws) => royalties(ws, o), { mustExist: true });
       if (globals(cmd).json) return printJson(r);
       const headers = ['title_id', 'title', 'generations', 'share_sum', 'attributed_seconds', 'fraction'];

@@ -2,7 +2,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { exportModel, importModel, listModels, showModel } from '@backlot/workflows/training';
-import { describeGenerationCost, generationCost } from '@backlot/workflows/generation';
 import { globals, printJson, printTable, progressFor, withWorkspace } from '../context.js';
 
 const actor = () => `cli:${os.userInfo().username}`;
@@ -23,6 +22,8 @@ export function register(program: Command): void {
 
   models.command('show <model>').description('one model: lineage, config, compute, curves, evaluation').option('--json', 'print JSON')
     .action(async (id: string, _o, cmd: Command) => {
+      // Imported here: the generation module loads ONNX Runtime and the C2PA SDK.
+      const { describeGenerationCost, generationCost } = await import('@backlot/workflows/generation');
       const [m, cost] = await withWorkspace(cmd, async (ws) => [await showModel(ws, id), await generationCost(ws.db, id)] as const, { mustExist: true });
       if (globals(cmd).json) return printJson({ ...m, generationCost: cost });
       const w = (s: string) => process.stdout.write(`${s}\n`);
