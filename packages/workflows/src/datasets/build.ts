@@ -1,7 +1,7 @@
 // `backlot dataset build`: every shot in the library, in shotId order, goes through the rights policy
 // and the dataset's rules; admitted shots are captioned, decoded to RGB and appended to their shard;
-// everything left out is written with its reasons. One streaming pass. Written to a temporary folder and renamed into place, then recorded in the
-// database (datasets, dataset_clips) with an audit entry in the same transaction.
+// everything left out is written with its reasons. One streaming pass into a temporary folder that is
+// renamed into place, then recorded (datasets, dataset_clips) with an audit entry in one transaction.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -233,6 +233,9 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
     const existing = await ws.db.query<{ id: string }>('SELECT id FROM datasets WHERE id = $1', [id]);
     if (existing.length) throw new InputError('dataset_exists', `dataset ${input.name} already exists with exactly these contents (${id}); nothing to build`, input.name);
     const path = join(ws.datasetsDir, id);
+    if (await stat(path).then(() => true, () => false)) {
+      throw new DatasetError('snapshot_folder_exists', `${path} already exists but no dataset ${id} is recorded in the database; move it away or build under another name`, id);
+    }
     await rename(tmp, path);
     try {
       await record(ws, snapshot, path, opts.actor, byRule);
