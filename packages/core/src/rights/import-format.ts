@@ -136,20 +136,59 @@ function zodPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(file)';
 }
 
-/** Validates a parsed JSON document; every schema problem, each with its path. */
-export function parseRightsJson(value: unknown, locate: RecordLocator = jsonLocator): { file: RightsImportFile | null; problems: ImportProblem[] } {
-  const r = RightsImportFileSchema.safeParse(value);
-  if (r.success) return { file: r.data, problems: [] };
-  const problems = r.error.issues.map((i) => {
-    const [section, index, ...rest] = i.path;
-    const where =
-      typeof section === 'string' && (SECTIONS as readonly string[]).includes(section) && typeof index === 'number'
-        ? locate(section as Section, index, rest.length ? zodPath(rest) : undefined)
-        : zodPath(i.path);
-    const msg = i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message;
-    return { where, message: msg };
-  });
-  return { file: null, problems };
+const SECTION_SCHEMAS = {
+  people: PersonRecordSchema,
+  grants: GrantRecordSchema,
+  consents: ConsentRecordSchema,
+  appearances: AppearanceRecordSchema,
+  cues: CueRecordSchema,
+  restrictions: RestrictionRecordSchema,
+} as const;
+
+/** The file's sections with each invalid record replaced by null, so indices (and rows) stay put. */
+export type PartialRightsImport = { [S in Section]: Array<RightsImportFile[S][number] | null> } & {
+  /** Ids and names of person records that failed validation: references to them are not "unknown person" too. */
+  invalidPeople: KnownPerson[];
+};
+
+const FileShell = z
+  .object({
+    $schema: z.string().optional(),
+    format: z.literal(RIGHTS_IMPORT_FORMAT).optional(),
+    people: z.array(z.unknown()).default([]),
+    grants: z.array(z.unknown()).default([]),
+    consents: z.array(z.unknown()).default([]),
+    appearances: z.array(z.unknown()).default([]),
+    cues: z.array(z.unknown()).default([]),
+    restrictions: z.array(z.unknown()).default([]),
+  })
+  .strict();
+
+function issueMessage(i: z.core.$ZodIssue): string {
+  return i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message;
+}
+
+/**
+ * Validates a parsed JSON document record by record: every schema problem, each with its path, and
+ * the valid records (so reference checks can still run on them and report their problems too).
+ */
+export function parseRightsJson(value: unknown, locate: RecordLocator = jsonLocator): { file: PartialRightsImport | null; problems: ImportProblem[] } {
+  const shell = FileShell.safeParse(value);
+  if (!shell.success) return { file: null, problems: shell.error.issues.map((i) => ({ where: zodPath(i.path), message: issueMessage(i) })) };
+  const problems: ImportProblem[] = [];
+  const file = { invalidPeople: [] } as unknown as PartialRightsImport;
+  for (const section of SECTIONS) {
+    const schema = SECTION_SCHEMAS[section] as z.ZodType;
+    (file as Record<string, unknown>)[section] = shell.data[section].map((item, index) => {
+      const r = schema.safeParse(item);
+      if (r.success) return r.data;
+      for (const i of r.error.issues) problems.push({ where: locate(section, index, i.path.length ? zodPath(i.path) : undefined), message: issueMessage(i) });
+      const raw = item as { id?: unknown; name?: unknown } | null;
+      if (section === 'people' && raw && typeof raw.id === 'string') file.invalidPeople.push({ id: raw.id, name: typeof raw.name === 'string' ? raw.name : raw.id, aliases: [] });
+      return null;
+    });
+  }
+  return { file, problems };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,7 +313,7 @@ function csvValue(column: string, raw: string, where: string, problems: ImportPr
 }
 
 /** Turns CSV text into the JSON document shape, plus a locator naming rows; then validates it. */
-export function parseRightsCsv(csvText: string): { file: RightsImportFile | null; problems: ImportProblem[]; locate: RecordLocator } {
+export function parseRightsCsv(csvText: string): { file: PartialRightsImport | null; problems: ImportProblem[]; locate: RecordLocator } {
   const { rows, problems } = parseCsv(csvText);
   const doc: Record<Section, Array<Record<string, unknown>>> = { people: [], grants: [], consents: [], appearances: [], cues: [], restrictions: [] };
   const lines: Record<Section, number[]> = { people: [], grants: [], consents: [], appearances: [], cues: [], restrictions: [] };
@@ -359,7 +398,7 @@ function overlapsDays(a: { startsOn: string; endsOn: string | null }, b: { start
 }
 
 export function resolveRightsImport(
-  file: RightsImportFile,
+  file: PartialRightsImport,
   known: { titles: KnownTitle[]; people: KnownPerson[]; grants: KnownGrant[] },
   locate: RecordLocator = jsonLocator,
 ): { resolved: ResolvedRightsImport | null; problems: ImportProblem[] } {
@@ -371,7 +410,9 @@ export function resolveRightsImport(
   // People: the file's records replace stored ones with the same id.
   const people = new Map<string, KnownPerson>(known.people.map((p) => [p.id, p]));
   const fileIds = new Map<string, number>();
+  for (const p of file.invalidPeople) if (!people.has(p.id)) people.set(p.id, p);
   file.people.forEach((p, i) => {
+    if (!p) return;
     if (fileIds.has(p.id)) problems.push({ where: locate('people', i, 'id'), message: `person id ${p.id} appears twice in the file (also ${locate('people', fileIds.get(p.id)!)})` });
     fileIds.set(p.id, i);
     people.set(p.id, p);
@@ -400,10 +441,10 @@ export function resolveRightsImport(
     problems.push({ where: locate(section, i, 'person'), message: ids && ids.size > 1 ? `person ${JSON.stringify(value)} is ambiguous (${[...ids].join(', ')}): use an id` : `unknown person ${JSON.stringify(value)} (add them under people)` });
     return null;
   };
-  const uniqueIds = (section: Section, records: Array<{ id?: string }>) => {
+  const uniqueIds = (section: Section, records: Array<{ id?: string } | null>) => {
     const seenAt = new Map<string, number>();
     records.forEach((r, i) => {
-      if (!r.id) return;
+      if (!r?.id) return;
       if (seenAt.has(r.id)) problems.push({ where: locate(section, i, 'id'), message: `id ${r.id} appears twice in the file (also ${locate(section, seenAt.get(r.id)!)})` });
       else seenAt.set(r.id, i);
     });
@@ -416,19 +457,20 @@ export function resolveRightsImport(
   for (const s of ['grants', 'consents', 'appearances', 'cues', 'restrictions'] as const) uniqueIds(s, file[s]);
 
   const grants = file.grants.map((g, i) => {
+    if (!g) return null;
     const titleId = title(g.title, 'grants', i);
     if (g.endsOn !== null && g.endsOn < g.startsOn) problems.push({ where: locate('grants', i, 'endsOn'), message: `window ends ${g.endsOn}, before it starts ${g.startsOn}` });
     return { ...g, titleId: titleId ?? '' };
   });
   // Two live grants of the same use for the same title and territory over overlapping windows make
   // the registry ambiguous (which contract governs?), so the file must say which one it replaces.
-  const fileGrantIds = new Set(file.grants.map((g) => g.id));
+  const fileGrantIds = new Set(file.grants.flatMap((g) => (g ? [g.id] : [])));
   const candidates: Array<{ g: KnownGrant; where: string; fileIndex: number }> = [
     ...known.grants.filter((g) => !fileGrantIds.has(g.id) && !g.revokedOn).map((g) => ({ g, where: `stored grant ${g.id}`, fileIndex: -1 })),
-    ...grants.map((g, i) => ({ g, where: locate('grants', i), fileIndex: i })),
+    ...grants.flatMap((g, i) => (g ? [{ g, where: locate('grants', i), fileIndex: i }] : [])),
   ];
   grants.forEach((g, i) => {
-    if (!g.titleId) return;
+    if (!g?.titleId) return;
     for (const other of candidates) {
       // Each pair inside the file is reported once, on the later record.
       if (other.fileIndex >= i || other.g.titleId !== g.titleId || other.g.territory !== g.territory) continue;
@@ -440,12 +482,14 @@ export function resolveRightsImport(
   });
 
   const consents = file.consents.map((c, i) => {
+    if (!c) return null;
     const personId = person(c.person, 'consents', i);
     if (c.revokedOn !== null && c.revokedOn < c.grantedOn) problems.push({ where: locate('consents', i, 'revokedOn'), message: `revoked ${c.revokedOn}, before it was granted ${c.grantedOn}` });
     if (c.revokedOn === null && c.revokedReason) problems.push({ where: locate('consents', i, 'revokedReason'), message: 'a revokedReason without revokedOn' });
     return { ...c, personId: personId ?? '' };
   });
   const appearances = file.appearances.map((a, i) => {
+    if (!a) return null;
     const titleId = title(a.title, 'appearances', i);
     const personId = person(a.person, 'appearances', i);
     range('appearances', i, a, titleId ? titleById.get(titleId)?.durationSeconds : null);
@@ -453,17 +497,20 @@ export function resolveRightsImport(
     return { ...a, id: idOut, titleId: titleId ?? '', personId: personId ?? '' };
   });
   const cues = file.cues.map((c, i) => {
+    if (!c) return null;
     const titleId = title(c.title, 'cues', i);
     range('cues', i, c, titleId ? titleById.get(titleId)?.durationSeconds : null);
     return { ...c, titleId: titleId ?? '' };
   });
   const restrictions = file.restrictions.map((r, i) => {
+    if (!r) return null;
     const titleId = title(r.title, 'restrictions', i);
     range('restrictions', i, r, titleId ? titleById.get(titleId)?.durationSeconds : null);
     return { ...r, titleId: titleId ?? '' };
   });
+  const all = <T>(xs: Array<T | null>): T[] => xs.filter((x): x is T => x !== null);
   if (problems.length) return { resolved: null, problems };
-  return { resolved: { people: file.people, grants, consents, appearances, cues, restrictions }, problems };
+  return { resolved: { people: all(file.people), grants: all(grants), consents: all(consents), appearances: all(appearances), cues: all(cues), restrictions: all(restrictions) }, problems };
 }
 
 /** An import file with problems: nothing was written. The message is one line; `problems` has every one. */

@@ -16,7 +16,7 @@ import {
   type ProgressSink,
   type RecordLocator,
   type ResolvedRightsImport,
-  type RightsImportFile,
+  type PartialRightsImport,
 } from '@backlot/core';
 import { appendAudit } from '../audit/index.js';
 import { GRANT_COLUMNS, grantFromRow } from './registry.js';
@@ -45,7 +45,7 @@ export async function validateRightsFile(db: Db, path: string, body?: string): P
   const sha256 = createHash('sha256').update(text).digest('hex');
   const ext = extname(path).toLowerCase();
   const format: 'json' | 'csv' = ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : text.trimStart().startsWith('{') ? 'json' : 'csv';
-  let parsed: { file: RightsImportFile | null; problems: ImportProblem[] };
+  let parsed: { file: PartialRightsImport | null; problems: ImportProblem[] };
   let locate: RecordLocator = jsonLocator;
   if (format === 'json') {
     let value: unknown;
@@ -60,9 +60,8 @@ export async function validateRightsFile(db: Db, path: string, body?: string): P
     parsed = csv;
     locate = csv.locate;
   }
-  // Schema problems first; references can only be checked on a well-formed file, but CSV cell
-  // problems (bad numbers) and schema problems are reported together.
-  if (!parsed.file || parsed.problems.length) throw new RightsImportError(path, parsed.problems);
+  // Schema problems and reference problems of the records that are well-formed are reported together.
+  if (!parsed.file) throw new RightsImportError(path, parsed.problems);
   const titles = await db.query<{ id: string; name: string; duration: number | null }>('SELECT t.id, t.name, max(m.duration_s) AS duration FROM titles t LEFT JOIN media_files m ON m.title_id = t.id GROUP BY t.id, t.name');
   const people = await db.query<{ id: string; name: string; aliases: string[] }>('SELECT id, name, aliases FROM people');
   const grants = (await db.query(`SELECT ${GRANT_COLUMNS} FROM rights_grants`)).map(grantFromRow);
@@ -71,8 +70,14 @@ export async function validateRightsFile(db: Db, path: string, body?: string): P
     { titles: titles.map((t) => ({ id: t.id, name: t.name, durationSeconds: t.duration })), people, grants: grants.map((g) => ({ ...g, revokedOn: g.revokedOn ?? null })) },
     locate,
   );
-  if (!resolved) throw new RightsImportError(path, problems);
+  if (!resolved || parsed.problems.length) throw new RightsImportError(path, format === 'csv' ? byRow([...parsed.problems, ...problems]) : [...parsed.problems, ...problems]);
   return { resolved, format, sha256 };
+}
+
+/** CSV problems in file order (stable: a row's problems keep the order they were found in). */
+function byRow(problems: ImportProblem[]): ImportProblem[] {
+  const row = (p: ImportProblem) => Number(/^row (\d+)/.exec(p.where)?.[1] ?? 0);
+  return [...problems].sort((a, b) => row(a) - row(b));
 }
 
 function jsonErrorWhere(text: string, e: Error): string {
