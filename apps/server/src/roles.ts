@@ -56,12 +56,15 @@ export const ROLE_TABLE = {
   'GET /api/shots/{id}/keyframe': ALL,
   'GET /api/shots/{id}/proxy': ALL,
   'POST /api/ingest': ML,
+  'GET /api/search': ALL,
+  'GET /api/titles/{id}/video': ALL,
 
   // Rights.
   'GET /api/rights': RIGHTS_READ,
   'POST /api/rights/import': RIGHTS,
   'POST /api/rights/people/{person}/revoke-consent': RIGHTS,
   'GET /api/rights/check': RIGHTS_READ,
+  'GET /api/rights/registry': RIGHTS_READ,
 
   // Datasets.
   'GET /api/datasets': ML_READ,
@@ -81,6 +84,7 @@ export const ROLE_TABLE = {
   'GET /api/outputs': ALL,
   'GET /api/outputs/{id}': ALL,
   'GET /api/outputs/{id}/video': ALL,
+  'GET /api/outputs/{id}/credentials': ALL,
   'GET /api/usage': RIGHTS,
   'GET /api/royalties': RIGHTS,
 

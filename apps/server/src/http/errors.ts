@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from '@hono/zod-openapi';
-import { AuthError, BacklotError, DatasetError, GenerateError, InputError, NotFoundError, RightsError, ToolError, TrainError, WorkspaceError, IngestError } from '@backlot/core';
+import { AuthError, BacklotError, DatasetError, GenerateError, InputError, NotFoundError, RightsError, RightsImportError, ToolError, TrainError, WorkspaceError, IngestError } from '@backlot/core';
 
 export const ErrorSchema = z
   .object({
@@ -15,6 +15,7 @@ export const ErrorSchema = z
       code: z.string().openapi({ example: 'invalid_input' }),
       message: z.string().openapi({ example: 'body.steps: must be at most 200' }),
       field: z.string().optional().openapi({ example: 'steps' }),
+      details: z.array(z.object({ where: z.string(), message: z.string() })).optional().openapi({ description: 'Every problem found, when there are several (a rejected rights import lists each row).' }),
     }),
   })
   .openapi('Error');
@@ -81,6 +82,10 @@ function fieldOf(subject: string | undefined): string | undefined {
 
 export function toResponse(c: Context, e: unknown): Response {
   if (e instanceof ApiError) return c.json(errorBody(e.code, e.message, e.field), e.status);
+  if (e instanceof RightsImportError) {
+    const body = errorBody(e.code, e.message, fieldOf(e.subject));
+    return c.json({ error: { ...body.error, details: e.problems.slice(0, 500).map((p) => ({ where: scrub(p.where), message: scrub(p.message) })) } }, statusOf(e));
+  }
   if (e instanceof BacklotError) return c.json(errorBody(e.code, e.message, fieldOf(e.subject)), statusOf(e));
   if (e instanceof HTTPException) {
     const status = e.status as ContentfulStatusCode;

@@ -6,6 +6,7 @@ import { registerRights } from './rights.js';
 import { registerDatasets } from './datasets.js';
 import { registerTraining } from './training.js';
 import { registerGeneration } from './generation.js';
+import { registerBrowse } from './browse.js';
 
 export async function registerAreas(api: Api): Promise<void> {
   registerUploads(api);
@@ -14,4 +15,5 @@ export async function registerAreas(api: Api): Promise<void> {
   registerDatasets(api);
   registerTraining(api);
   registerGeneration(api);
+  registerBrowse(api);
 }

@@ -2,7 +2,7 @@
 import { setCookie, deleteCookie, getCookie } from 'hono/cookie';
 import { z } from '@hono/zod-openapi';
 import * as users from '@backlot/workflows/users';
-import { ROLES } from '../roles.js';
+import { ROLES, ROLE_TABLE, PUBLIC, type Role } from '../roles.js';
 import { route, principalOf, type Api, OkSchema } from '../http/api.js';
 import { actorOf, clientIp, CSRF_COOKIE, SESSION_COOKIE } from '../http/auth.js';
 import { ApiError } from '../http/errors.js';
@@ -42,6 +42,7 @@ const SessionSchema = z
     via: z.enum(['session', 'token']),
     csrfToken: z.string().optional().openapi({ description: 'Send back in the x-csrf-token header on state-changing requests made with the session cookie.' }),
     expiresAt: z.string().optional(),
+    allowed: z.array(z.string()).optional().openapi({ description: 'The routes ("METHOD /path") this role may call, from the role table; the web app hides what is not here.' }),
   })
   .openapi('Session');
 
@@ -63,6 +64,13 @@ export function setSessionCookies(api: Api, c: Context, session: users.NewSessio
   const common = { path: '/', sameSite: 'Strict' as const, secure: secureCookies(api), expires: new Date(session.expiresAt) };
   setCookie(c, SESSION_COOKIE, session.secret, { ...common, httpOnly: true });
   setCookie(c, CSRF_COOKIE, session.csrfToken, { ...common, httpOnly: false });
+}
+
+/** The role table read for one role: every route key it may call. */
+function routesFor(role: Role): string[] {
+  return Object.entries(ROLE_TABLE)
+    .filter(([, roles]) => roles === PUBLIC || (roles as readonly Role[]).includes(role))
+    .map(([key]) => key);
 }
 
 export function registerAuth(api: Api): void {
@@ -104,7 +112,7 @@ export function registerAuth(api: Api): void {
 
   route(api, { method: 'get', path: '/api/auth/me', summary: 'The signed-in person', responses: { 200: json(SessionSchema, 'Who is calling') } }, (c) => {
     const p = principalOf(c);
-    return c.json({ user: p.user, role: p.role, via: p.via, ...(p.csrfToken ? { csrfToken: p.csrfToken } : {}) }, 200);
+    return c.json({ user: p.user, role: p.role, via: p.via, ...(p.csrfToken ? { csrfToken: p.csrfToken } : {}), allowed: routesFor(p.role) }, 200);
   });
 
   route(api, { method: 'post', path: '/api/auth/sign-out', summary: 'End this session', responses: { 200: json(OkSchema, 'Signed out') } }, async (c) => {
