@@ -2,7 +2,7 @@
 // contact sheet, a grid of keyframes labelled with timecode and how each shot begins, for a person
 // to check what ingest found.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError, type TransitionKind } from '@backlot/core';
@@ -19,36 +19,56 @@ export interface Keyframe {
   colourSig: string;
 }
 
+/** Keyframes per ffmpeg process: one process seeks into the file once per keyframe, so spawning
+ * (costly on a loaded machine) is paid once per batch while memory stays a few decoders. */
+const KEYFRAME_BATCH = 8;
+
 /**
- * Extracts the frame shown at `time` seconds (from the first frame) as a JPEG into the store, and its
- * 4x4 colour signature from the same decode. Seeks to half a frame before it so that rounding of
- * timestamps cannot land on the neighbour.
+ * Extracts the frames shown at `times` (seconds from the first frame) as JPEGs into the store, with
+ * each frame's 4x4 colour signature from the same decode. Seeks to half a frame before each time so
+ * that rounding of timestamps cannot land on the neighbour.
  */
-export async function extractKeyframe(
+export async function extractKeyframes(
   store: ContentStore,
   source: string,
-  time: number,
+  times: number[],
   fps: number,
   opts: { signal?: AbortSignal; width?: number } = {},
-): Promise<Keyframe> {
-  const tmp = await store.tempPath('.jpg');
-  const t = Math.max(0, time - 0.5 / fps);
+): Promise<Keyframe[]> {
+  const out: Keyframe[] = [];
   const width = opts.width ?? KEYFRAME_WIDTH;
-  try {
-    const { stdout } = await ffmpeg(
-      ['-v', 'error', '-ss', t.toFixed(6), '-i', source,
-        '-filter_complex', `[0:v:0]scale='trunc(iw*sar/2)*2':ih,setsar=1,scale=${width}:-2:flags=area,split=2[thumb][s];[s]scale=4:4:flags=area,format=rgb24[sig]`,
-        '-map', '[thumb]', '-frames:v', '1', '-q:v', '3', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-f', 'image2', '-c:v', 'mjpeg', tmp,
-        '-map', '[sig]', '-frames:v', '1', '-f', 'rawvideo', 'pipe:1'],
-      { signal: opts.signal },
-    );
-    if (stdout.length < 48) throw new Error(`keyframe of ${source}: no frame decoded at ${t.toFixed(3)} s`);
-    const sha256 = await store.commitTemp(tmp);
-    return { sha256, colourSig: stdout.subarray(0, 48).toString('hex') };
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
+  for (let b = 0; b < times.length; b += KEYFRAME_BATCH) {
+    const batch = times.slice(b, b + KEYFRAME_BATCH);
+    const jpgs = await Promise.all(batch.map(() => store.tempPath('.jpg')));
+    const sigs = jpgs.map((j) => `${j}.rgb`);
+    const args = ['-v', 'error'];
+    for (const t of batch) args.push('-ss', Math.max(0, t - 0.5 / fps).toFixed(6), '-i', source);
+    const graph = batch
+      .map((_, i) => `[${i}:v:0]scale='trunc(iw*sar/2)*2':ih,setsar=1,scale=${width}:-2:flags=area,split=2[t${i}][s${i}];[s${i}]scale=4:4:flags=area,format=rgb24[g${i}]`)
+      .join(';');
+    args.push('-filter_complex', graph);
+    batch.forEach((_, i) => {
+      args.push('-map', `[t${i}]`, '-frames:v', '1', '-q:v', '3', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-f', 'image2', '-c:v', 'mjpeg', jpgs[i]!);
+      args.push('-map', `[g${i}]`, '-frames:v', '1', '-f', 'rawvideo', sigs[i]!);
+    });
+    try {
+      await ffmpeg(args, { signal: opts.signal });
+      for (const [i, jpg] of jpgs.entries()) {
+        const sig = await readFile(sigs[i]!).catch(() => Buffer.alloc(0));
+        if (sig.length < 48) throw new Error(`keyframe of ${source}: no frame decoded at ${batch[i]!.toFixed(3)} s`);
+        out.push({ sha256: await store.commitTemp(jpg), colourSig: sig.subarray(0, 48).toString('hex') });
+      }
+    } finally {
+      await Promise.all([...jpgs, ...sigs].map((f) => rm(f, { force: true })));
+    }
   }
+  return out;
+}
+
+/** One keyframe: see extractKeyframes. */
+export async function extractKeyframe(store: ContentStore, source: string, time: number, fps: number, opts: { signal?: AbortSignal; width?: number } = {}): Promise<Keyframe> {
+  const [k] = await extractKeyframes(store, source, [time], fps, opts);
+  return k!;
 }
 
 const FONT_CANDIDATES = [

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeClip } from '../../../../test/support/bad-media.js';
 import { ContentStore } from '../store/index.js';
-import { extractKeyframe, renderContactSheet, timecode } from './frames.js';
+import { extractKeyframe, extractKeyframes, renderContactSheet, timecode } from './frames.js';
 import { probeMedia } from './probe.js';
 import { makeShotProxy } from './proxy.js';
 
@@ -58,6 +58,16 @@ describe('keyframes and contact sheet', () => {
     expect(colourSig).toMatch(/^[0-9a-f]{96}$/);
     expect(other.sha256).not.toBe(sha);
     expect(readFileSync(store.pathOf(sha)).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  });
+
+  test('a batch of keyframes (more than one ffmpeg run) gives the same pictures as one at a time', async () => {
+    const frames = [3, 10, 20, 30, 44, 45, 46, 60, 90, 110];
+    const rate = 30000 / 1001;
+    const batch = await extractKeyframes(store, film, frames.map((f) => f / rate), rate);
+    const single = [];
+    for (const f of [3, 45, 110]) single.push(await extractKeyframe(store, film, f / rate, rate));
+    expect([batch[0], batch[5], batch[9]]).toEqual(single);
+    expect(new Set(batch.map((k) => k.sha256)).size).toBe(frames.length);
   });
 
   test('draws a labelled grid of keyframes', async () => {

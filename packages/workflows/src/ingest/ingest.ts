@@ -19,7 +19,7 @@ import {
   type ShotAnalysis,
 } from '@backlot/core';
 import type { Db } from '@backlot/adapters/db';
-import { analyzeShots, DEFAULT_PROXY, embeddedTitle, extractKeyframe, makeShotProxy, probeMedia, titleFromFileName, type ProxySpec } from '@backlot/adapters/ffmpeg';
+import { analyzeShots, DEFAULT_PROXY, embeddedTitle, extractKeyframes, makeShotProxy, probeMedia, titleFromFileName, type ProxySpec } from '@backlot/adapters/ffmpeg';
 import { readOptOutSignals } from '@backlot/adapters/optout';
 import { sha256Bytes, sha256File } from '@backlot/adapters/store';
 import type { Workspace } from '@backlot/adapters/workspace';
@@ -66,6 +66,8 @@ export interface IngestFileReport {
   sidecars: AttachResult[];
   /** Training opt-out signals in the file's own metadata (IPTC plus:DataMining, C2PA/CAWG training-mining); the rights policy honours those that prohibit. */
   optOut?: OptOutSignal[];
+  /** Wall seconds per stage (hash, probe, analyse, keyframes, record, sidecars, proxies). */
+  timings: Record<string, number>;
   /** One line naming the file and what is wrong (failed files). */
   error?: { code: string; message: string };
   seconds: number;
@@ -96,7 +98,7 @@ export async function ingestPaths(ws: Workspace, paths: string[], opts: IngestOp
   const ctx: Ctx = { ws, opts, proxy, minProxySeconds: opts.minProxySeconds ?? 0.5, analyze: opts.analyze ?? analyzeShots };
 
   const { videos, failures } = await collectVideos(paths);
-  const files: IngestFileReport[] = failures.map((f) => ({ path: f.path, status: 'failed', error: { code: f.code, message: f.message }, sidecars: [], seconds: 0 }));
+  const files: IngestFileReport[] = failures.map((f) => ({ path: f.path, status: 'failed', error: { code: f.code, message: f.message }, sidecars: [], seconds: 0, timings: {} }));
   const progress = opts.onProgress;
   const overall = (done: number, finished = false) =>
     progress?.({ task: 'ingest', label: 'ingest', done, total: videos.length, unit: 'files', message: finished ? `${files.filter((f) => f.status === 'failed').length} failed` : undefined, finished });
@@ -117,6 +119,16 @@ function sidecarsFor(ctx: Ctx, video: CollectedVideo): Sidecar[] {
   return s;
 }
 
+/** Runs one stage and adds its wall time to the report. */
+async function timed<T>(report: IngestFileReport, stage: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    report.timings[stage] = (report.timings[stage] ?? 0) + (performance.now() - t0) / 1000;
+  }
+}
+
 interface MediaRow {
   id: string;
   title_id: string;
@@ -131,12 +143,12 @@ async function ingestOne(ctx: Ctx, video: CollectedVideo): Promise<IngestFileRep
   const { ws, opts } = ctx;
   const name = basename(video.path);
   const task = `ingest:${video.path}`;
-  const report: IngestFileReport = { path: video.path, status: 'ingested', sidecars: [], seconds: 0 };
+  const report: IngestFileReport = { path: video.path, status: 'ingested', sidecars: [], seconds: 0, timings: {} };
   const step = (message: string, done = 0, total?: number, unit = 'steps') => opts.onProgress?.({ task, label: name, done, total, unit, message });
   try {
     // Hash first: a file already in the library needs no probe, and a resumed one only its probe.
     step('hashing');
-    const sha256 = await sha256File(video.path).catch(async (e: unknown) => {
+    const sha256 = await timed(report, 'hash', () => sha256File(video.path)).catch(async (e: unknown) => {
       await probeMedia(video.path, { signal: opts.signal, decodeCheck: false }); // words the problem (missing, unreadable...)
       throw e;
     });
@@ -144,13 +156,15 @@ async function ingestOne(ctx: Ctx, video: CollectedVideo): Promise<IngestFileRep
     let media = await findMedia(ws.db, sha256);
     if (!media) {
       step('probing');
-      const probe = await probeMedia(video.path, { signal: opts.signal });
+      const probe = await timed(report, 'probe', () => probeMedia(video.path, { signal: opts.signal }));
       report.durationSeconds = probe.durationSeconds;
-      const analysis = await ctx.analyze(video.path, {
-        probe,
-        signal: opts.signal,
-        onProgress: (e) => opts.onProgress?.({ ...e, task, label: name, message: 'analysing shots', finished: false }),
-      });
+      const analysis = await timed(report, 'analyse', () =>
+        ctx.analyze(video.path, {
+          probe,
+          signal: opts.signal,
+          onProgress: (e) => opts.onProgress?.({ ...e, task, label: name, message: 'analysing shots', finished: false }),
+        }),
+      );
       media = await recordAnalysedFile(ctx, video, probe, sha256, analysis, report, step);
     } else if (media.status === 'ready') {
       report.status = 'unchanged';
@@ -163,12 +177,12 @@ async function ingestOne(ctx: Ctx, video: CollectedVideo): Promise<IngestFileRep
     report.title = media.title;
 
     for (const sidecar of sidecarsFor(ctx, video)) {
-      const r = await attachSidecar(ws.db, ws.store, media.title_id, media.id, sidecar);
+      const r = await timed(report, 'sidecars', () => attachSidecar(ws.db, ws.store, media!.title_id, media!.id, sidecar));
       report.sidecars.push(r);
       if (r.attached && report.status === 'unchanged') report.status = 'updated';
     }
 
-    if (media.status !== 'ready') await makeProxies(ctx, media, video.path, task, name);
+    if (media.status !== 'ready') await timed(report, 'proxies', () => makeProxies(ctx, media!, video.path, task, name));
     const [counts] = await ws.db.query<{ shots: string | number; proxies: string | number; skipped: string | number; dups: string | number }>(
       `SELECT count(*) AS shots, count(proxy_sha256) AS proxies, count(proxy_skip) AS skipped, count(dup_group) AS dups FROM shots WHERE media_file_id = $1`,
       [media.id],
@@ -242,18 +256,17 @@ async function recordAnalysedFile(
   if (analysis.shots.length === 0) throw new IngestError('no_frames', `${video.path}: no frames could be decoded`, video.path);
   const mediaId = sha256.slice(0, 12);
   const fps = probe.video.fpsNum / probe.video.fpsDen;
-  const keyframes: Array<{ sha256: string; colourSig: string }> = [];
-  for (const [i, shot] of analysis.shots.entries()) {
-    step('keyframes', i, analysis.shots.length, 'shots');
-    keyframes.push(await extractKeyframe(ws.store, video.path, keyframeTime(shot, analysis), fps, { signal: opts.signal }));
-  }
+  step('keyframes', 0, analysis.shots.length, 'shots');
+  const keyframes = await timed(report, 'keyframes', () =>
+    extractKeyframes(ws.store, video.path, analysis.shots.map((shot) => keyframeTime(shot, analysis)), fps, { signal: opts.signal }),
+  );
   const storedSha = ctx.opts.copy ? await ws.store.putFileCopy(video.path) : null;
   const titleName = titleNameFor(ctx, probe, video.path);
   step('reading opt-out signals');
   const optOut = await readOptOutSignals(video.path);
   report.optOut = optOut.signals;
   step('recording shots');
-  return ws.db.transaction(async (tx) => {
+  return timed(report, 'record', () => ws.db.transaction(async (tx) => {
     const title = await ensureTitle(tx, titleName);
     await tx.query(
       `INSERT INTO media_files (id, sha256, title_id, path, stored_sha256, size_bytes, container, duration_s, video_codec, width, height,
@@ -276,8 +289,8 @@ async function recordAnalysedFile(
       subject: `media:${mediaId}`,
       details: { path: video.path, sha256, title: title.name, titleId: title.id, shots: analysis.shots.length, durationSeconds: probe.durationSeconds, optOut: optOut.signals.filter((x) => x.prohibits).map((x) => `${x.source} ${x.key}=${x.value}`) },
     });
-    return { id: mediaId, title_id: title.id, title: title.name, path: video.path, status: 'analysed', duration_s: probe.durationSeconds };
-  });
+    return { id: mediaId, title_id: title.id, title: title.name, path: video.path, status: 'analysed', duration_s: probe.durationSeconds } as MediaRow;
+  }));
 }
 
 function keyframeTime(shot: AnalysedShot, analysis: ShotAnalysis): number {
