@@ -268,3 +268,18 @@ describe('shard format', () => {
     );
   });
 });
+
+describe('an empty library', () => {
+  it('builds an empty snapshot whose root is the documented empty-tree commitment, and verifies', async () => {
+    const empty = await openWorkspace({ home: mkdtempSync(join(tmpdir(), 'backlot-datasets-empty-')) });
+    try {
+      const r = await buildDataset(empty, { name: 'nothing' }, { actor });
+      expect(r.snapshot.counts).toEqual({ train: 0, val: 0, excluded: 0 });
+      expect(r.snapshot.clipsRoot).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+      expect(r.snapshot.shards).toEqual([]);
+      expect((await verifyDataset(empty, 'nothing')).problems).toEqual([]);
+    } finally {
+      await empty.close();
+    }
+  });
+});
