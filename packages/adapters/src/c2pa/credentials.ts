@@ -1,7 +1,8 @@
 // Content credentials on every generated output: sign an MP4 with the studio's key (C2PA SDK), and
 // read a file's credentials back as a chain of custody. Judged by validation_state alone: a tampered
 // file still lists signingCredential.trusted among its successes (../shared/DEPENDENCIES.md).
-import { basename } from 'node:path';
+import { open } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import { Builder, LocalSigner, Reader, createTrustSettings, createVerifySettings, mergeSettings, settingsToJson } from '@contentauth/c2pa-node';
 import { InputError } from '@backlot/core';
 import type { SigningKeys } from './keys.js';
@@ -131,11 +132,35 @@ export function verifySettings(trustAnchorsPem: string): string {
   return settingsToJson(mergeSettings(createTrustSettings({ verifyTrustList: true, trustAnchors: trustAnchorsPem }), createVerifySettings({ verifyTrust: true })));
 }
 
+const MIME_BY_EXTENSION: Record<string, string> = { '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
+
+/**
+ * The SDK picks its parser from the file name's extension, and content-store objects have none, so
+ * the type comes from the extension when there is one and from the first bytes otherwise.
+ */
+async function mimeTypeOf(path: string): Promise<string | undefined> {
+  const byName = MIME_BY_EXTENSION[extname(path).toLowerCase()];
+  if (byName) return byName;
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return undefined;
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(12), 0, 12, 0);
+    const head = buffer.subarray(0, bytesRead);
+    if (head.subarray(4, 8).toString('latin1') === 'ftyp') return head.subarray(8, 12).toString('latin1') === 'qt  ' ? 'video/quicktime' : 'video/mp4';
+    if (head[0] === 0x89 && head.subarray(1, 4).toString('latin1') === 'PNG') return 'image/png';
+    if (head[0] === 0xff && head[1] === 0xd8) return 'image/jpeg';
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Reads and validates a file's credentials. Unreadable media is an InputError naming the file. */
 export async function readCredentials(path: string, trustAnchorsPem: string): Promise<CredentialsReport> {
   let reader: Reader | null;
   try {
-    reader = await Reader.fromAsset({ path }, verifySettings(trustAnchorsPem));
+    const mimeType = await mimeTypeOf(path);
+    reader = await Reader.fromAsset(mimeType ? { path, mimeType } : { path }, verifySettings(trustAnchorsPem));
   } catch (e) {
     const err = e as Error;
     const detail = [err.name, err.message].filter((s) => s && s !== 'Error').join(': ');
