@@ -5,6 +5,7 @@ import { link, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Workspace } from '@backlot/adapters/workspace';
 import { JobQueue, type JobContext, type JobKindSpec } from '@backlot/adapters/queue';
+import { loadSigningKeys } from '@backlot/adapters/c2pa';
 import { ingestPaths } from '@backlot/workflows/ingest';
 import { buildDataset, type BuildDatasetInput } from '@backlot/workflows/datasets';
 import { trainModel, evaluateModel, type TrainInput, type EvalInput } from '@backlot/workflows/training';
@@ -107,6 +108,9 @@ export function parseKinds(list: 'all' | 'none' | string[]): JobKind[] {
 /** Starts workers for the given kinds on a queue; kinds whose workflow has not landed are refused. */
 export async function startWorkers(ws: Workspace, queue: JobQueue, kinds: JobKind[]): Promise<JobKind[]> {
   const started: JobKind[] = [];
+  // Concurrent first generations in one process would each try to make the development signing
+  // chain (its temporary folder is per process); make it once before any generation job starts.
+  if (kinds.includes('generate') && JOB_RUNNERS.generate) await loadSigningKeys(ws.home);
   for (const kind of kinds) {
     const runner = JOB_RUNNERS[kind];
     if (!runner) continue;
