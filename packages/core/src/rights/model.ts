@@ -138,3 +138,8 @@ export interface RightsRegistry {
 export function emptyRegistry(): RightsRegistry {
   return { grants: [], people: [], consents: [], appearances: [], cues: [], restrictions: [], mediaOptOuts: [] };
 }
+
+/** The id Backlot gives a person it adds by name (derived appearances, the demo): "Ada Moreno" -> "ada-moreno". */
+export function personIdFromName(name: string): string {
+  return name.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'person';
+}

@@ -10,6 +10,7 @@ import {
   parseCsv,
   parseFountain,
   parseSubtitles,
+  personIdFromName,
   type RightsImportFile,
 } from '@backlot/core';
 
@@ -38,7 +39,6 @@ interface CastFile {
   cast: Array<{ character: string; person: string; aliases: string[]; personAliases: string[] }>;
 }
 
-const slug = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /**
@@ -87,8 +87,8 @@ export async function writeDemoRights(libraryDir: string, opts: { asOf?: string;
   const rights: RightsImportFile = {
     format: RIGHTS_IMPORT_FORMAT,
     people: [
-      ...[...filmsOf.keys()].sort().map((p) => ({ id: slug(p), name: p, kind: 'actor' as const, aliases: aliasesOf.get(p) ?? [] })),
-      ...composers.filter((c) => !filmsOf.has(c)).map((c) => ({ id: slug(c), name: c, kind: 'musician' as const, aliases: [] })),
+      ...[...filmsOf.keys()].sort().map((p) => ({ id: personIdFromName(p), name: p, kind: 'actor' as const, aliases: aliasesOf.get(p) ?? [] })),
+      ...composers.filter((c) => !filmsOf.has(c)).map((c) => ({ id: personIdFromName(c), name: c, kind: 'musician' as const, aliases: [] })),
     ],
     grants: [],
     consents: [],
@@ -109,17 +109,17 @@ export async function writeDemoRights(libraryDir: string, opts: { asOf?: string;
   for (const p of [...filmsOf.keys()].sort()) {
     if (p === refuser) continue;
     rights.consents.push({
-      id: `consent-${slug(p)}`,
-      person: slug(p),
+      id: `consent-${personIdFromName(p)}`,
+      person: personIdFromName(p),
       scopes: p === noLikeness ? ['training-footage', 'voice'] : ['training-footage', 'voice', 'likeness'],
       grantedOn: addDays(asOf, -400),
       revokedOn: null,
-      documentRef: `REL-${slug(p).toUpperCase()}-2025`,
+      documentRef: `REL-${personIdFromName(p).toUpperCase()}-2025`,
       conditions: {},
     });
   }
   for (const c of composers) {
-    rights.consents.push({ id: `consent-${slug(c)}`, person: slug(c), scopes: ['music'], grantedOn: addDays(asOf, -400), revokedOn: null, documentRef: `MUS-${slug(c).toUpperCase()}`, conditions: {} });
+    rights.consents.push({ id: `consent-${personIdFromName(c)}`, person: personIdFromName(c), scopes: ['music'], grantedOn: addDays(asOf, -400), revokedOn: null, documentRef: `MUS-${personIdFromName(c).toUpperCase()}`, conditions: {} });
   }
 
   films.forEach((f, i) => {
@@ -143,7 +143,7 @@ export async function writeDemoRights(libraryDir: string, opts: { asOf?: string;
     if (secondLast) story.expiringGrant = { id: grant.id, title, endsOn: grant.endsOn! };
 
     f.appearances.forEach((a, k) => {
-      rights.appearances.push({ id: `app-${f.slug}-${k + 1}`, person: slug(a.person), title, start: a.start, end: a.end, presence: 'both', character: a.character });
+      rights.appearances.push({ id: `app-${f.slug}-${k + 1}`, person: personIdFromName(a.person), title, start: a.start, end: a.end, presence: 'both', character: a.character });
     });
     f.cues.forEach((c, k) => {
       // The first film's first background cue uses a licensed recording that was never cleared for training.

@@ -3,7 +3,7 @@
 // whole shots. Credited people missing from the registry are added with no consent, so the policy
 // excludes them until a consent is recorded (default deny).
 import type { Workspace } from '@backlot/adapters/workspace';
-import { NotFoundError, deriveAppearances, type DerivedAppearance, type ProgressSink } from '@backlot/core';
+import { NotFoundError, deriveAppearances, personIdFromName, type DerivedAppearance, type ProgressSink } from '@backlot/core';
 import { appendAudit } from '../audit/index.js';
 import { findPerson, personFromRow } from './registry.js';
 
@@ -15,7 +15,6 @@ export interface DerivedTitleAppearances {
   addedPeople: string[];
 }
 
-const slug = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'person';
 
 export async function deriveTitleAppearances(
   ws: Workspace,
@@ -43,8 +42,8 @@ export async function deriveTitleAppearances(
       for (const name of new Set(derived.map((d) => d.person))) {
         let p = findPerson(people, name);
         if (!p) {
-          let id = slug(name);
-          for (let n = 2; people.some((x) => x.id === id); n++) id = `${slug(name)}-${n}`;
+          let id = personIdFromName(name);
+          for (let n = 2; people.some((x) => x.id === id); n++) id = `${personIdFromName(name)}-${n}`;
           p = { id, name, kind: 'actor', aliases: [] };
           await tx.query('INSERT INTO people (id, name, kind, aliases) VALUES ($1, $2, $3, $4)', [p.id, p.name, p.kind, p.aliases]);
           people.push(p);
