@@ -8,6 +8,7 @@
 //     transitions: [{ kind: 'dissolve', frames: 12 }],
 //   });
 //   clip.truth.transitions // [{ kind: 'dissolve', start: 36, end: 48 }]
+import { rm } from 'node:fs/promises';
 import { ffmpeg, ffprobe } from '@backlot/adapters/ffmpeg';
 
 /** A lavfi source chain producing one shot's picture at any size and rate (`{s}` and `{r}` are filled in). */
@@ -34,6 +35,9 @@ export const scenes = {
   /** A static shot that a large grey box slides into and stays in (like a person walking into a fixed camera's view). */
   entrance: (framesToArrive = 30): Scene =>
     `smptehdbars=s={s}:r={r}[bg{i}];color=c=gray:s={w}x{h}:r={r},scale=iw/3:ih*2/3[fg{i}];[bg{i}][fg{i}]overlay=x='max(W/3, W - (n*(2*W/3)/${framesToArrive}))':y='H/6':shortest=1`,
+  /** A static view that a large box crosses from left to right (a car through a fixed camera's view). */
+  crossing: (framesToCross = 40): Scene =>
+    `gradients=s={s}:r={r}:speed=0.001:seed=4[bg{i}];color=c=darkred:s={w}x{h}:r={r},scale=iw/2:ih/2[fg{i}];[bg{i}][fg{i}]overlay=x='-w + n*(W+w)/${framesToCross}':y='H/3':shortest=1`,
   /** Solid black (a black shot). */
   black: (): Scene => `color=c=black:s={s}:r={r}`,
 } as const;
@@ -45,6 +49,8 @@ export interface EditShot {
   flashes?: number[];
   /** Length of each flash in frames (default 2). */
   flashFrames?: number;
+  /** Light flooding the picture: brightness rises by `gain` (0..1) from frame `at` over `frames` frames (engine ignition, lights on). */
+  brighten?: { at: number; frames: number; gain: number };
   /** A title (large white text) fading in over the shot from frame `at` during `frames` frames. */
   title?: { text: string; at: number; frames: number };
   /** Inclusive ranges (within this shot) turned to black, e.g. a dropout. */
@@ -139,6 +145,10 @@ export async function makeEdit(path: string, spec: EditSpec): Promise<MadeEdit> 
       filters.push(`lutyuv=y='min(255,val*1.7+70)':enable='between(n,${f},${f + n - 1})'`);
     }
     for (const [a, b] of shot.blackFrames ?? []) filters.push(`lutyuv=y=16:u=128:v=128:enable='between(n,${a},${b})'`);
+    if (shot.brighten) {
+      const { at, frames: n, gain } = shot.brighten;
+      filters.push(`eq=eval=frame:brightness='${gain}*clip((n-${at})/${n},0,1)':contrast='1-${gain / 2}*clip((n-${at})/${n},0,1)'`);
+    }
     if (shot.title) {
       const { text, at, frames: n } = shot.title;
       filters.push(`drawtext=fontfile=${TITLE_FONT}:text='${text.replace(/[':\\]/g, '')}':fontsize=h/5:fontcolor=white:x=(w-tw)/2:y=(h-th)/2:alpha='clip((n-${at})/${n},0,1)'`);
@@ -154,7 +164,7 @@ export async function makeEdit(path: string, spec: EditSpec): Promise<MadeEdit> 
       .replaceAll('{W3}', `${w * 3}x${h}`)
       .replaceAll('{W2}', String(w * 2))
       .replaceAll('{i}', String(i));
-    graph.push(`${source},trim=end_frame=${frames},setpts=PTS-STARTPTS,format=yuv420p${filters.map((f) => `,${f}`).join('')},settb=AVTB[s${i}]`);
+    graph.push(`${source},trim=end_frame=${frames},setpts=PTS-STARTPTS,format=yuv420p,setsar=1${filters.map((f) => `,${f}`).join('')},settb=AVTB[s${i}]`);
     frames = 0;
   });
 
@@ -202,8 +212,15 @@ export async function makeEdit(path: string, spec: EditSpec): Promise<MadeEdit> 
   graph.push(`[${current}]format=yuv420p${sar}[out]`);
 
   const output = spec.outputArgs ?? ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p'];
-  const rotate = spec.rotate ? ['-metadata:s:v:0', `rotate=${spec.rotate}`] : [];
-  await ffmpeg(['-v', 'error', '-filter_complex', graph.join(';'), '-map', '[out]', '-frames:v', String(length), ...output, ...rotate, path]);
+  if (!spec.rotate) {
+    await ffmpeg(['-v', 'error', '-filter_complex', graph.join(';'), '-map', '[out]', '-frames:v', String(length), ...output, path]);
+    return { path, truth };
+  }
+  // ffmpeg 5.1 writes the rotation (display matrix) only when remuxing with stream copy.
+  const unrotated = `${path}.unrotated.mp4`;
+  await ffmpeg(['-v', 'error', '-filter_complex', graph.join(';'), '-map', '[out]', '-frames:v', String(length), ...output, unrotated]);
+  await ffmpeg(['-v', 'error', '-i', unrotated, '-c', 'copy', '-metadata:s:v:0', `rotate=${spec.rotate}`, path]);
+  await rm(unrotated, { force: true });
   return { path, truth };
 }
 

@@ -34,10 +34,14 @@ export interface BoundaryParams {
   gradualMin: number;
   /** Fraction of the picture's blocks a gradual transition must change (titles, people entering change less). */
   gradualCoverMin: number;
+  /** A gradual transition's end frames may correlate (layout of Y) at most this much: above it, the same picture got brighter or something moved through it. */
+  gradualCorrMax: number;
   /** Sum of frame-to-frame steps (above noise) over the total change: near 1 when every block moves one way. */
   gradualPathMax: number;
-  /** Mean step inside the window over the busier flank's median step must reach this. */
+  /** Mean step (above the calmer flank's) inside the window over the calmer flank's median step must reach this. */
   gradualElevation: number;
+  /** The window's change over the change the calmer shot makes by itself over the same number of frames. */
+  gradualContrast: number;
   /** No single step may carry more than this fraction of a gradual transition's change. */
   gradualStepMax: number;
   /** Middle-frame mix residual over total change below which the transition is a dissolve/fade. */
@@ -62,21 +66,23 @@ export const DEFAULT_BOUNDARY_PARAMS: BoundaryParams = {
   returnRatio: 0.4,
   gradualMin: 16,
   gradualCoverMin: 0.5,
+  gradualCorrMax: 0.8,
   gradualPathMax: 1.5,
   gradualStepMax: 0.4,
-  gradualElevation: 1.6,
+  gradualElevation: 1.3,
+  gradualContrast: 1.6,
   dissolveMixMax: 0.18,
   wipeSplitMin: 0.55,
   flank: 8,
   flankStableMax: 0.5,
-  dipMerge: 4,
+  dipMerge: 8,
 };
 
 const MAX_WINDOW = LONG_LAGS[LONG_LAGS.length - 1]!;
 /** A group of overlapping gradual candidates longer than this is ended by force (bounded memory). */
 const MAX_GROUP = 240;
 /** Frames after which every boundary at or before `received - BOUNDARY_DELAY` is final. */
-export const BOUNDARY_DELAY = MAX_GROUP + 2 * MAX_WINDOW + 40;
+export const BOUNDARY_DELAY = MAX_GROUP + 3 * MAX_WINDOW + 40;
 const KEEP = BOUNDARY_DELAY + MAX_WINDOW + 40;
 
 export interface GradualCandidate {
@@ -110,6 +116,7 @@ export class ShotBoundaryDetector {
   private pending: Boundary[] = [];
   private emittedThrough = -1;
   private held: Boundary | null = null;
+  private lastGradual: Boundary | null = null;
 
   constructor(
     params: Partial<BoundaryParams> = {},
@@ -143,7 +150,7 @@ export class ShotBoundaryDetector {
     }
     const { cutWindow, returnSpan, flank } = this.p;
     while (this.cutChecked <= this.received - 1 - Math.max(cutWindow, returnSpan)) this.checkCut(this.cutChecked++);
-    while (this.gradualChecked <= this.received - 1 - flank) this.checkGradual(this.gradualChecked++);
+    while (this.gradualChecked <= this.received - 1 - Math.max(flank, MAX_WINDOW)) this.checkGradual(this.gradualChecked++);
     return this.release(this.received - BOUNDARY_DELAY);
   }
 
@@ -183,7 +190,7 @@ export class ShotBoundaryDetector {
 
   private checkGradual(e: number): void {
     const fe = this.at(e)!;
-    const { gradualMin, gradualCoverMin, gradualPathMax, gradualStepMax, gradualElevation, dissolveMixMax, wipeSplitMin, flank, flankStableMax } = this.p;
+    const { gradualMin, gradualCoverMin, gradualCorrMax, gradualPathMax, gradualStepMax, gradualElevation, gradualContrast, dissolveMixMax, wipeSplitMin, flank, flankStableMax } = this.p;
     for (const L of LONG_LAGS) {
       const s = e - L;
       if (s < 0) break;
@@ -198,14 +205,19 @@ export class ShotBoundaryDetector {
         step = Math.max(step, d);
       }
       if (step > gradualStepMax * total || path > gradualPathMax * total) continue;
-      // A transition changes faster than either shot does by itself (a slow zoom or pan does not).
-      if (path / L + noise < gradualElevation * this.busierFlank(s, e)) continue;
-      // The ends must be settled: the picture may not change much within a flank on either side.
-      const before = this.at(s)?.diff[flank];
-      const after = this.at(e + flank)?.diff[flank];
-      if (before !== undefined && before > flankStableMax * total) continue;
-      if (after !== undefined && after > flankStableMax * total) continue;
-      if (fe.cover[L]! < gradualCoverMin) continue;
+      // A transition changes faster than the calmer shot does by itself (a steady zoom or drift does
+      // not), and over the window far more than that shot does over as many frames. The calmer side,
+      // because the other may be the next transition (a fade out straight into a fade in).
+      if (path / L + noise < gradualElevation * noise) continue;
+      const shotBefore = this.at(s)?.diff[L];
+      const shotAfter = this.at(e + L)?.diff[L];
+      const sides = [shotBefore, shotAfter].filter((v): v is number => v !== undefined && !Number.isNaN(v));
+      if (sides.length && total < gradualContrast * Math.min(...sides)) continue;
+      // At least one end must be settled: the picture there changes little within a flank (the other
+      // end may be the next transition).
+      const settled = [this.at(s)?.diff[flank], this.at(e + flank)?.diff[flank]].filter((v): v is number => v !== undefined && !Number.isNaN(v));
+      if (settled.length && Math.min(...settled) > flankStableMax * total) continue;
+      if (fe.cover[L]! < gradualCoverMin || fe.corr[L]! > gradualCorrMax) continue;
       const mixRatio = fe.mix[L]! / total;
       const split = fe.split[L]!;
       let kind: GradualCandidate['kind'] | null = null;
@@ -223,13 +235,6 @@ export class ShotBoundaryDetector {
     if (!vals.length) return 0;
     vals.sort((a, b) => a - b);
     return vals[Math.floor(vals.length / 2)]!;
-  }
-
-  private busierFlank(s: number, e: number): number {
-    const { flank } = this.p;
-    const before = s - flank >= 1 ? this.median(s - flank + 1, s) : 0;
-    const after = this.at(e + flank) ? this.median(e + 1, e + flank) : 0;
-    return Math.max(before, after);
   }
 
   /** What a shot does by itself (noise, motion) next to a window: the calmer flank's median step. */
@@ -256,29 +261,33 @@ export class ShotBoundaryDetector {
   }
 
   /**
-   * Picks transitions from a group of overlapping candidate windows. The biggest change first; its
-   * cluster (windows overlapping it) is a dissolve/fade if any dissolve-shaped window there changes
-   * nearly as much (a window off the centre of a dissolve looks like a wipe), else a wipe; the
-   * transition is the shortest window of that kind that holds 90% of the cluster's change.
+   * Picks transitions from a group of overlapping candidate windows. Dissolve-shaped windows first,
+   * biggest change first: each with the windows overlapping it by more than half is one transition,
+   * placed at the shortest of them that holds 90% of their change. Then wipe-shaped windows the same
+   * way, leaving out any that touch a dissolve already picked (a window off the centre of a dissolve,
+   * or straddling two, looks like a wipe).
    */
   private closeGroup(): void {
     const g = this.group;
     this.group = null;
     if (!g) return;
-    let rest = [...g.candidates].sort((a, b) => b.total - a.total);
-    const overlaps = (p: GradualCandidate, c: GradualCandidate) => Math.min(p.e, c.e) - Math.max(p.s, c.s) > 0.25 * Math.min(p.e - p.s, c.e - c.s);
-    while (rest.length) {
-      const top = rest[0]!;
-      const cluster = rest.filter((c) => overlaps(top, c));
-      rest = rest.filter((c) => !overlaps(top, c));
-      const dissolves = cluster.filter((c) => c.kind === 'dissolve');
-      const dissolveMax = Math.max(0, ...dissolves.map((c) => c.total));
-      const pool = dissolveMax >= 0.85 * top.total ? dissolves : cluster.filter((c) => c.kind === 'wipe');
-      if (!pool.length) continue;
-      const max = Math.max(...pool.map((c) => c.total));
-      const chosen = pool.filter((c) => c.total >= 0.9 * max).sort((a, b) => a.e - a.s - (b.e - b.s) || b.total - a.total)[0]!;
-      this.refine(chosen);
-    }
+    const overlap = (p: GradualCandidate, c: GradualCandidate) => Math.min(p.e, c.e) - Math.max(p.s, c.s);
+    const pick = (candidates: GradualCandidate[]): GradualCandidate[] => {
+      let rest = [...candidates].sort((x, y) => y.total - x.total);
+      const picked: GradualCandidate[] = [];
+      while (rest.length) {
+        const top = rest[0]!;
+        const same = (c: GradualCandidate) => overlap(top, c) > 0.5 * Math.min(top.e - top.s, c.e - c.s);
+        const cluster = rest.filter(same);
+        rest = rest.filter((c) => !same(c));
+        const max = Math.max(...cluster.map((c) => c.total));
+        picked.push(cluster.filter((c) => c.total >= 0.9 * max).sort((x, y) => x.e - x.s - (y.e - y.s) || y.total - x.total)[0]!);
+      }
+      return picked;
+    };
+    const dissolves = pick(g.candidates.filter((c) => c.kind === 'dissolve'));
+    const wipes = pick(g.candidates.filter((c) => c.kind === 'wipe' && !dissolves.some((d) => overlap(d, c) > 0)));
+    for (const c of [...dissolves, ...wipes]) this.refine(c);
   }
 
   /** The transition's own frames around a window: where the step size stands out from both flanks. */
@@ -297,14 +306,21 @@ export class ShotBoundaryDetector {
       if (start < 0 && d > before + 0.5 * (plateau - before)) start = i;
       if (d > after + 0.5 * (plateau - after)) end = i;
     }
-    if (start < 0 || end < start) {
-      start = c.s + 1;
-      end = c.e;
-    }
-    // Slow tails (eased transitions) reach past a tight window: follow them while steps stay raised.
+    // A neighbouring transition may follow at once (its steps fill a flank): then measure against
+    // the calmer side.
+    const calm = Math.min(before, after);
+    if (end < 0) for (let i = c.s + 1; i <= c.e; i++) if (this.d1(i) > calm + 0.5 * (plateau - calm)) end = i;
+    if (start < 0) for (let i = c.s + 1; i <= c.e && start < 0; i++) if (this.d1(i) > calm + 0.5 * (plateau - calm)) start = i;
+    if (start < 0) start = c.s + 1;
+    if (end < start) end = c.e;
+    // Never through black: that is the bottom of a dip, where a fade out meets a fade in.
     const raised = (i: number, base: number) => this.d1(i) > base + 0.25 * (plateau - base);
-    while (start - 1 > Math.max(0, c.s - 2 * flank) && raised(start - 1, before)) start--;
-    while (end + 1 <= c.e + 2 * flank && this.at(end + 1) && raised(end + 1, after)) end++;
+    const black = (i: number) => {
+      const f = this.at(i);
+      return !f || isBlack(f);
+    };
+    while (start - 1 > Math.max(0, c.s - flank) && raised(start - 1, before) && !black(start - 1) && !black(start - 2)) start--;
+    while (end + 1 <= c.e + flank && !black(end) && this.at(end + 1) && raised(end + 1, after)) end++;
     const blackNear = (i: number) => [i - 2, i - 1, i, i + 1].some((j) => {
       const f = this.at(j);
       return !!f && isBlack(f);
@@ -326,7 +342,11 @@ export class ShotBoundaryDetector {
     const out: Boundary[] = [];
     for (const b of ready) {
       if (b.kind !== 'cut' && cuts.some((c) => c.frame >= b.frame && c.frame <= b.end)) continue;
+      // Two picks of one gradual transition (windows that overlapped by less than half): keep the first.
+      const prev = out[out.length - 1] ?? this.lastGradual;
+      if (b.kind !== 'cut' && prev && prev.kind !== 'cut' && b.frame <= prev.end) continue;
       out.push(b);
+      if (b.kind !== 'cut') this.lastGradual = b;
     }
     if (!all) this.emittedThrough = Math.max(this.emittedThrough, upTo - 1);
     else this.emittedThrough = Number.MAX_SAFE_INTEGER;

@@ -54,6 +54,12 @@ export interface FrameFeatures {
    * into a static shot changes a part of it.
    */
   cover: Float64Array;
+  /**
+   * corr[k] for k in LONG_LAGS: correlation of the Y block means of frame index-k and this one. Near 1
+   * when the picture keeps its layout (light change, exposure pull, people moving through a fixed
+   * view), low across a real transition; 0 when either frame is flat (black).
+   */
+  corr: Float64Array;
 }
 
 const HIST_Y_BINS = 32;
@@ -156,6 +162,7 @@ export class FrameFeatureExtractor {
     const mix = new Float64Array(MAX_LAG + 1).fill(NaN);
     const split = new Float64Array(MAX_LAG + 1).fill(NaN);
     const cover = new Float64Array(MAX_LAG + 1).fill(NaN);
+    const corr = new Float64Array(MAX_LAG + 1).fill(NaN);
     let histDiff = 0;
     const back = (k: number): Tiny | undefined => (k <= this.ring.length ? this.ring[this.ring.length - k] : undefined);
     for (const k of SHORT_LAGS) {
@@ -171,6 +178,7 @@ export class FrameFeatureExtractor {
       mix[k] = r.mix;
       split[k] = r.split;
       cover[k] = r.cover;
+      corr[k] = lumaCorrelation(a.blocks, blocks, cells);
     }
     const p1 = back(1);
     if (p1) {
@@ -196,6 +204,7 @@ export class FrameFeatureExtractor {
       mix,
       split,
       cover,
+      corr,
     };
   }
 }
@@ -225,12 +234,37 @@ function mixAndSplit(a: Float32Array, m: Float32Array, b: Float32Array, cells: n
       dam += Math.abs(av - mv);
       dbm += Math.abs(bv - mv);
     }
-    if (dab > 24) {
+    if (dab > 40) {
       changed++;
       if (Math.min(dam, dbm) < 0.2 * dab) near++;
     }
   }
   return { mix: resid / cells, split: changed ? near / changed : 0, cover: changed / cells };
+}
+
+/** Pearson correlation of the first `cells` values (the Y block means); 0 if either is flat. */
+function lumaCorrelation(a: Float32Array, b: Float32Array, cells: number): number {
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < cells; i++) {
+    sa += a[i]!;
+    sb += b[i]!;
+  }
+  const ma = sa / cells;
+  const mb = sb / cells;
+  let cab = 0;
+  let caa = 0;
+  let cbb = 0;
+  for (let i = 0; i < cells; i++) {
+    const x = a[i]! - ma;
+    const y = b[i]! - mb;
+    cab += x * y;
+    caa += x * x;
+    cbb += y * y;
+  }
+  // Flat: a standard deviation under 2 levels (black, a plain card).
+  if (caa < 4 * cells || cbb < 4 * cells) return 0;
+  return cab / Math.sqrt(caa * cbb);
 }
 
 /** Variance of the 4-neighbour Laplacian over the interior of the Y plane. */

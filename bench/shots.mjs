@@ -1,0 +1,175 @@
+// npm run bench:shots [-- FILE... | --no-demo | --demo-films N | --long-minutes M | --reps N]
+// For each film: frames/s of `backlot shots` (the built CLI, probe included) and of a bare ffmpeg decode
+// to raw grey frames at the same analysis size, run one after the other and repeated (best of --reps,
+// the machine is shared), their ratio, the CLI's peak RSS, and precision/recall/F1 against the ground
+// truth split into hard cuts and gradual transitions. Then a long looped file shows memory stays flat.
+// Default films: all footage in ../shared/library, plus the demo films when @backlot/workflows/demo
+// offers generateDemoLibrary. Uses dist/: run `npx tsc -b` first (done here unless --no-build).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+};
+const reps = Number(option('--reps', 3));
+const longMinutes = Number(option('--long-minutes', 20));
+const optionValues = new Set(['--reps', '--long-minutes', '--demo-films'].map((o) => option(o, null)).filter(Boolean));
+const explicit = args.filter((a) => !a.startsWith('--') && !optionValues.has(a));
+
+if (!flag('--no-build')) spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'ignore' });
+const { probeMedia, analysisSize, analysisDecodeArgs, FFMPEG } = await import(join(root, 'packages/adapters/dist/ffmpeg/index.js'));
+const { scoreBoundaries } = await import(join(root, 'packages/core/dist/index.js'));
+const CLI = join(root, 'apps/cli/bin/backlot.js');
+
+/** Runs a command, returns wall seconds, peak RSS (KiB, via /usr/bin/time) and stdout. */
+function timed(cmd, cmdArgs, { captureStdout = true } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', '%M', cmd, ...cmdArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    let bytes = 0;
+    let err = '';
+    child.stdout.on('data', (b) => {
+      bytes += b.length;
+      if (captureStdout) out.push(b);
+    });
+    child.stderr.on('data', (b) => (err += b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (code !== 0) return reject(new Error(`${cmd} ${cmdArgs.join(' ')} failed (${code}): ${err.trim().split('\n').slice(-2).join(' ')}`));
+      const rss = Number(err.trim().split('\n').at(-1));
+      resolvePromise({ seconds, rssKiB: rss, stdout: Buffer.concat(out).toString('utf8'), bytes });
+    });
+  });
+}
+
+async function measure(file) {
+  const probe = await probeMedia(file, { decodeCheck: false });
+  const size = analysisSize(probe);
+  let best = { shots: Infinity, bare: Infinity };
+  let rss = 0;
+  let doc = null;
+  let bareFrames = 0;
+  for (let r = 0; r < reps; r++) {
+    const a = await timed(process.execPath, [CLI, 'shots', file, '--json']);
+    doc = JSON.parse(a.stdout);
+    best.shots = Math.min(best.shots, a.seconds);
+    rss = Math.max(rss, a.rssKiB);
+    const b = await timed(FFMPEG, ['-hide_banner', '-nostdin', ...analysisDecodeArgs(file, size, 'gray', false)], { captureStdout: false });
+    bareFrames = b.bytes / (size.width * size.height);
+    best.bare = Math.min(best.bare, b.seconds);
+  }
+  return { size, doc, shotsFps: doc.frameCount / best.shots, bareFps: bareFrames / best.bare, rssMiB: rss / 1024, seconds: best.shots };
+}
+
+function truthFor(file) {
+  const dir = dirname(file);
+  const sibling = file.replace(/\.[^.]+$/, '.truth.json');
+  if (existsSync(sibling)) return JSON.parse(readFileSync(sibling, 'utf8'));
+  const slug = basename(dir);
+  const shared = join(dirname(dir), 'groundtruth', `${slug}.json`);
+  if (existsSync(shared)) return JSON.parse(readFileSync(shared, 'utf8'));
+  return null;
+}
+
+// Which films.
+const films = [];
+if (explicit.length) films.push(...explicit.map((f) => resolve(f)));
+else {
+  const library = resolve(root, '../shared/library');
+  if (existsSync(library)) {
+    for (const slug of readdirSync(library).sort()) {
+      const dir = join(library, slug);
+      if (slug === 'groundtruth' || !statSync(dir).isDirectory()) continue;
+      for (const f of readdirSync(dir).sort()) if (/\.(mp4|webm|mov|mkv)$/.test(f)) films.push(join(dir, f));
+    }
+  } else console.log('(../shared/library is absent: no real footage)');
+  const demoModule = join(root, 'packages/workflows/dist/demo/index.js');
+  if (!flag('--no-demo') && existsSync(demoModule)) {
+    const demo = await import(demoModule);
+    if (typeof demo.generateDemoLibrary === 'function') {
+      const out = join(root, '.bench/demo-library');
+      mkdirSync(out, { recursive: true });
+      const wanted = option('--demo-films', null);
+      const lib = await demo.generateDemoLibrary(out, wanted ? { films: Number(wanted) } : {});
+      films.push(...lib.files.filter((f) => f.endsWith('.mp4')));
+    } else console.log('(@backlot/workflows/demo has no generateDemoLibrary: no demo films)');
+  }
+}
+
+const pct = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+const rows = [];
+const totals = { real: { cuts: [0, 0, 0], gradual: [0, 0, 0] }, demo: { cuts: [0, 0, 0], gradual: [0, 0, 0] }, frames: 0, shotsSeconds: 0, bareSeconds: 0 };
+console.log(`analysis at the default width; best of ${reps} runs each; machine: ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+console.log(['file', 'frames', 'size', 'shots fps', 'bare fps', 'ratio', 'peak RSS MiB', 'cuts P/R/F1', 'gradual P/R/F1', 'kind ok'].join(' | '));
+for (const file of films) {
+  const m = await measure(file);
+  const truth = truthFor(file);
+  let cuts = '-';
+  let gradual = '-';
+  let kinds = '-';
+  if (truth) {
+    const found = m.doc.shots.slice(1).map((s) => ({ kind: s.transitionIn, frame: s.startFrame }));
+    const s = scoreBoundaries(found, truth.transitions);
+    const bucket = file.includes('demo-library') ? totals.demo : totals.real;
+    for (const [k, sc] of [['cuts', s.cuts], ['gradual', s.gradual]]) {
+      bucket[k][0] += sc.truePositives;
+      bucket[k][1] += sc.falsePositives;
+      bucket[k][2] += sc.falseNegatives;
+    }
+    cuts = `${pct(s.cuts.precision)}/${pct(s.cuts.recall)}/${pct(s.cuts.f1)} (${s.cuts.truePositives}+${s.cuts.falseNegatives})`;
+    gradual = `${pct(s.gradual.precision)}/${pct(s.gradual.recall)}/${pct(s.gradual.f1)} (${s.gradual.truePositives}+${s.gradual.falseNegatives})`;
+    kinds = `${s.gradualKindMatches}/${s.gradual.truePositives}`;
+    if (s.spurious.length || s.missed.length) console.log(`   ${basename(file)}: spurious ${JSON.stringify(s.spurious)} missed ${JSON.stringify(s.missed)}`);
+  }
+  totals.frames += m.doc.frameCount;
+  totals.shotsSeconds += m.doc.frameCount / m.shotsFps;
+  totals.bareSeconds += m.doc.frameCount / m.bareFps;
+  const row = [basename(file), m.doc.frameCount, `${m.size.width}x${m.size.height}`, m.shotsFps.toFixed(0), m.bareFps.toFixed(0), (m.shotsFps / m.bareFps).toFixed(2), m.rssMiB.toFixed(0), cuts, gradual, kinds];
+  rows.push(row);
+  console.log(row.join(' | '));
+}
+
+function f1([tp, fp, fn]) {
+  const p = tp + fp ? tp / (tp + fp) : 1;
+  const r = tp + fn ? tp / (tp + fn) : 1;
+  return { p, r, f1: p + r ? (2 * p * r) / (p + r) : 0, tp, fp, fn };
+}
+console.log('\ntotals (targets: hard cuts F1 >= 0.95, gradual F1 >= 0.85, speed >= 0.8x bare decode, memory flat)');
+for (const [name, b] of Object.entries({ 'real footage (held out)': totals.real, 'demo films': totals.demo })) {
+  const c = f1(b.cuts);
+  const g = f1(b.gradual);
+  if (c.tp + c.fp + c.fn + g.tp + g.fp + g.fn === 0) continue;
+  console.log(`  ${name}: hard cuts P ${pct(c.p)} R ${pct(c.r)} F1 ${pct(c.f1)} (tp ${c.tp} fp ${c.fp} fn ${c.fn}); gradual P ${pct(g.p)} R ${pct(g.r)} F1 ${pct(g.f1)} (tp ${g.tp} fp ${g.fp} fn ${g.fn})`);
+}
+if (totals.frames) console.log(`  speed over all files: ${(totals.frames / totals.shotsSeconds).toFixed(0)} fps vs bare ${(totals.frames / totals.bareSeconds).toFixed(0)} fps = ${(totals.bareSeconds / totals.shotsSeconds).toFixed(2)}x`);
+
+// Long file: the 512x288 clip looped to >= longMinutes, analysed once; peak RSS against the short clip.
+if (longMinutes > 0) {
+  const source = resolve(root, '../shared/library/big-buck-bunny-dashlive-40s/bbb_dashlive_v6_512x288.mp4');
+  if (!existsSync(source)) console.log('\nlong-file check skipped: ../shared/library/big-buck-bunny-dashlive-40s is absent');
+  else {
+    const dir = join(root, '.bench');
+    mkdirSync(dir, { recursive: true });
+    const loops = Math.ceil((longMinutes * 60) / 40);
+    const long = join(dir, `bbb-looped-${loops}x.mp4`);
+    if (!existsSync(long)) spawnSync(FFMPEG, ['-v', 'error', '-y', '-stream_loop', String(loops - 1), '-i', source, '-map', '0:v:0', '-c', 'copy', long], { stdio: 'inherit' });
+    const savedReps = reps;
+    const short = await timed(process.execPath, [CLI, 'shots', source, '--json']);
+    const a = await timed(process.execPath, [CLI, 'shots', long, '--json']);
+    const doc = JSON.parse(a.stdout);
+    const size = analysisSize(await probeMedia(long, { decodeCheck: false }));
+    const b = await timed(FFMPEG, ['-hide_banner', '-nostdin', ...analysisDecodeArgs(long, size, 'gray', false)], { captureStdout: false });
+    const bareFrames = b.bytes / (size.width * size.height);
+    console.log(`\nlong file: ${basename(long)} (${loops} loops, ${(doc.frameCount / doc.fps / 60).toFixed(1)} min, ${doc.frameCount} frames, ${doc.shots.length} shots)`);
+    console.log(`  backlot shots ${(doc.frameCount / a.seconds).toFixed(0)} fps vs bare ${(bareFrames / b.seconds).toFixed(0)} fps = ${(b.seconds / a.seconds).toFixed(2)}x; peak RSS ${(a.rssKiB / 1024).toFixed(0)} MiB (the 40 s clip: ${(short.rssKiB / 1024).toFixed(0)} MiB)`);
+    void savedReps;
+  }
+}

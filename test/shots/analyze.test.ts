@@ -1,0 +1,167 @@
+// Shot analysis on real video: edits made by ffmpeg with known transitions (test/support/edits.ts),
+// frame-rate and geometry corner cases, measures, and the held-out real footage in ../shared/library.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { analyzeShots } from '@backlot/adapters/ffmpeg';
+import { ffmpeg } from '@backlot/adapters/ffmpeg';
+import { hammingDistance, scoreBoundaries, type ProgressEvent, type ShotAnalysis } from '@backlot/core';
+import { makeEdit, makeVariableRateEdit, scenes, type MadeEdit } from '../support/edits.js';
+import { makeScenario } from './scenarios.js';
+
+/** Tolerances: a cut within ±1 frame; a gradual transition's first frame within ±4 frames. */
+const CUT_TOL = 1;
+const GRADUAL_TOL = 4;
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'backlot-shots-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function boundaries(a: ShotAnalysis) {
+  return a.shots.slice(1).map((s) => ({ kind: s.transitionIn, frame: s.startFrame }));
+}
+
+function expectMatches(a: ShotAnalysis, edit: MadeEdit) {
+  const found = boundaries(a);
+  expect(found.length, JSON.stringify(found)).toBe(edit.truth.transitions.length);
+  edit.truth.transitions.forEach((t, i) => {
+    const f = found[i]!;
+    expect(f.kind, `transition ${i}`).toBe(t.kind);
+    expect(Math.abs(f.frame - t.start), `transition ${i} at ${f.frame}, truth ${t.start}`).toBeLessThanOrEqual(t.kind === 'cut' ? CUT_TOL : GRADUAL_TOL);
+  });
+  expect(a.frameCount).toBe(edit.truth.frames);
+}
+
+describe('analyzeShots on ffmpeg-made edits', () => {
+  for (const name of ['cuts', 'dissolves', 'fades', 'wipes']) {
+    test(`finds every ${name.slice(0, -1)} at its frame and of its kind`, async () => {
+      const edit = await makeScenario(dir, name);
+      expectMatches(await analyzeShots(edit.path), edit);
+    });
+  }
+
+  test('camera flashes, black dropout frames, fast pans, a static shot and grain-like change are not transitions', async () => {
+    const edit = await makeScenario(dir, 'negatives');
+    expectMatches(await analyzeShots(edit.path), edit);
+  });
+
+  test('a title fading in and an object entering a static shot are not transitions', async () => {
+    const edit = await makeScenario(dir, 'overlays');
+    expectMatches(await analyzeShots(edit.path), edit);
+  });
+
+  test('23.976 and 29.97 fps: frames count in presentation order and times follow the exact rate', async () => {
+    for (const fps of ['24000/1001', '30000/1001']) {
+      const edit = await makeEdit(join(dir, `rate-${fps.replace('/', '-')}.mp4`), {
+        fps,
+        shots: [{ scene: scenes.pattern(), frames: 50 }, { scene: scenes.fractal(), frames: 40 }, { scene: scenes.gradient(2), frames: 40 }],
+        transitions: [{ kind: 'cut' }, { kind: 'dissolve', frames: 16 }],
+      });
+      const a = await analyzeShots(edit.path);
+      expectMatches(a, edit);
+      const [n, d] = fps.split('/').map(Number) as [number, number];
+      expect(a.fps).toBe(Math.round((n / d) * 1000) / 1000);
+      expect(a.shots[1]!.start).toBeCloseTo((50 * d) / n, 2);
+      expect(a.shots.at(-1)!.end).toBeCloseTo((a.frameCount * d) / n, 2);
+    }
+  });
+
+  test('variable frame rate: shot times come from presentation timestamps, not frame counts', async () => {
+    const edit = await makeVariableRateEdit(join(dir, 'vfr.mp4'), [
+      { scene: scenes.pattern(), frames: 48, fps: 24 },
+      { scene: scenes.fractal(), frames: 30, fps: 12 },
+      { scene: scenes.bars(), frames: 30, fps: 30 },
+    ]);
+    const a = await analyzeShots(edit.path);
+    expect(boundaries(a).map((b) => b.frame)).toEqual([48, 78]);
+    expect(a.frameCount).toBe(edit.truth.frames);
+    expect(a.shots[1]!.start).toBeCloseTo(2.0, 2);
+    expect(a.shots[2]!.start).toBeCloseTo(4.5, 2);
+  });
+
+  test('rotation metadata and anamorphic pixels give an analysis frame of the displayed shape', async () => {
+    const spec = {
+      shots: [{ scene: scenes.pattern(), frames: 40 }, { scene: scenes.fractal(), frames: 40 }],
+      transitions: [{ kind: 'cut' as const }],
+    };
+    const rotated = await makeEdit(join(dir, 'rotated.mp4'), { ...spec, rotate: 90 });
+    const r = await analyzeShots(rotated.path);
+    expect(r.width).toBe(128);
+    expect(r.height).toBeGreaterThan(200); // 180x320 displayed
+    expectMatches(r, rotated);
+    const anamorphic = await makeEdit(join(dir, 'anamorphic.mp4'), { ...spec, width: 240, height: 180, sar: '4/3' });
+    const s = await analyzeShots(anamorphic.path);
+    expect([s.width, s.height]).toEqual([128, 72]); // 240x180 at 4:3 pixels is 320x180 on screen
+    expectMatches(s, anamorphic);
+  });
+
+  test('measures: black shot, letterbox bars, motion, keyframe inside the shot, pHash stable across re-encodes', async () => {
+    const edit = await makeEdit(join(dir, 'measures.mp4'), {
+      shots: [
+        { scene: scenes.bars(), frames: 40 },
+        { scene: scenes.black(), frames: 30 },
+        { scene: `${scenes.fractal()},scale=320:136,pad=320:180:0:22:black`, frames: 40 },
+        { scene: scenes.fastPan(30), frames: 40 },
+      ],
+      transitions: [{ kind: 'cut' }, { kind: 'cut' }, { kind: 'cut' }],
+    });
+    const a = await analyzeShots(edit.path);
+    expect(a.shots.map((s) => s.isBlack)).toEqual([false, true, false, false]);
+    expect(a.shots.map((s) => s.letterbox)).toEqual([false, false, true, false]);
+    expect(a.shots[3]!.motion).toBeGreaterThan(5 * a.shots[0]!.motion + 1);
+    for (const s of a.shots) {
+      expect(s.keyframe).toBeGreaterThanOrEqual(s.startFrame);
+      expect(s.keyframe).toBeLessThanOrEqual(s.endFrame);
+      expect(s.phash).toMatch(/^[0-9a-f]{16}$/);
+    }
+    // The same film re-encoded smaller and harder: same shots, near-identical hashes.
+    const copy = join(dir, 'measures-small.mp4');
+    await ffmpeg(['-v', 'error', '-i', edit.path, '-vf', 'scale=256:144', '-c:v', 'libx264', '-crf', '35', copy]);
+    const b = await analyzeShots(copy);
+    expect(b.shots.length).toBe(a.shots.length);
+    a.shots.forEach((s, i) => {
+      if (!s.isBlack) expect(hammingDistance(s.phash, b.shots[i]!.phash)).toBeLessThanOrEqual(10);
+    });
+    expect(hammingDistance(a.shots[0]!.phash, a.shots[2]!.phash)).toBeGreaterThan(16);
+  });
+
+  test('reports progress in frames and stops ffmpeg when aborted', async () => {
+    const edit = await makeScenario(dir, 'cuts');
+    const events: ProgressEvent[] = [];
+    const a = await analyzeShots(edit.path, { onProgress: (e) => events.push(e) });
+    expect(events.at(-1)).toMatchObject({ unit: 'frames', done: a.frameCount, finished: true });
+    expect(events.every((e) => e.total === a.frameCount)).toBe(true);
+    const ctl = new AbortController();
+    ctl.abort();
+    await expect(analyzeShots(edit.path, { signal: ctl.signal })).rejects.toThrow();
+  });
+});
+
+// ../shared/library is held out: the decision was not fitted to it (docs/shots.md says what was seen
+// when). Asserted here: every hard cut (F1 >= 0.95, the target) and every gradual transition found
+// (recall 1). Gradual precision is below target on this footage (an exposure drift with cars passing,
+// an engine ignition): `npm run bench:shots` prints it; it is not hidden by a looser assertion.
+const LIBRARY = resolve(process.cwd(), '../shared/library');
+const haveLibrary = existsSync(join(LIBRARY, 'groundtruth'));
+describe.skipIf(!haveLibrary)(haveLibrary ? 'real footage in ../shared/library (held out)' : 'real footage: SKIPPED because ../shared/library is absent', () => {
+  const cases = haveLibrary
+    ? readdirSync(join(LIBRARY, 'groundtruth')).flatMap((g) => {
+        const slug = g.replace(/\.json$/, '');
+        const folder = join(LIBRARY, slug);
+        return existsSync(folder) ? readdirSync(folder).filter((f) => /\.(mp4|webm|mov|mkv)$/.test(f)).map((f) => ({ slug, file: join(folder, f), truth: join(LIBRARY, 'groundtruth', g) })) : [];
+      })
+    : [];
+  for (const c of cases) {
+    test(`${c.slug}/${c.file.split('/').at(-1)}: every hard cut (F1 >= 0.95) and every gradual transition is found`, async () => {
+      const truth = JSON.parse(readFileSync(c.truth, 'utf8')) as { frames: number; transitions: Parameters<typeof scoreBoundaries>[1] };
+      const a = await analyzeShots(c.file);
+      expect(a.frameCount).toBe(truth.frames);
+      const score = scoreBoundaries(boundaries(a) as Parameters<typeof scoreBoundaries>[0], truth.transitions);
+      expect(score.cuts.f1, JSON.stringify(score)).toBeGreaterThanOrEqual(0.95);
+      expect(score.gradual.recall, JSON.stringify(score)).toBe(1);
+    });
+  }
+});
