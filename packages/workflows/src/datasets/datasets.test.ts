@@ -141,8 +141,21 @@ describe('dataset build', () => {
   it('verify fails naming exclusions.jsonl when an exclusion is deleted', async () => {
     const r = await tampered('exclusions.jsonl', (b) => Buffer.from(b.toString().split('\n').slice(1).join('\n')));
     expect(r.ok).toBe(false);
-    expect(r.problems.map((p) => p.file)).toContain('exclusions.jsonl');
-    expect(r.problems.find((p) => p.file === 'exclusions.jsonl')!.message).toMatch(/3 lines, snapshot.json counts 4|exclusionsRoot/);
+    expect(r.problems[0]).toMatchObject({ file: 'exclusions.jsonl', shotId: '222222222222-1', message: expect.stringMatching(/in neither manifest.jsonl nor exclusions.jsonl: its exclusion line was removed/) });
+    expect(r.problems.some((p) => p.file === 'exclusions.jsonl' && /exclusionsRoot/.test(p.message))).toBe(true);
+    expect(r.problems.some((p) => p.file === 'exclusions.jsonl' && /3 lines, snapshot.json counts 4/.test(p.message))).toBe(true);
+  });
+
+  it('verify names the shot when an exclusion reason is rewritten and the line moved to another shot', async () => {
+    const r = await tampered('exclusions.jsonl', (b) => {
+      const ls = b.toString().split('\n');
+      const x = JSON.parse(ls[0]!);
+      x.shotId = '111111111111-1';
+      ls[0] = canonicalJson(x);
+      return Buffer.from(ls.join('\n'));
+    });
+    expect(r.problems).toContainEqual(expect.objectContaining({ file: 'exclusions.jsonl', shotId: '111111111111-1', message: expect.stringMatching(/appears twice/) }));
+    expect(r.problems).toContainEqual(expect.objectContaining({ file: 'exclusions.jsonl', shotId: '222222222222-1', message: expect.stringMatching(/its exclusion line was removed/) }));
   });
 
   it('verify fails when the recorded policy version is changed in snapshot.json and in the database', async () => {

@@ -7,8 +7,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Workspace } from '@backlot/adapters/workspace';
-import { canonicalJson, datasetRootOf, DatasetError, SortedLeafTree, type DatasetSnapshot, type Exclusion, type ManifestEntry, type ShardInfo, type Split } from '@backlot/core';
-import { resolveDataset, type DatasetRow } from './snapshots.js';
+import { canonicalJson, datasetRootOf, DatasetError, shotStates, SortedLeafTree, type DatasetSnapshot, type Exclusion, type ManifestEntry, type ShardInfo, type Split } from '@backlot/core';
+import { readExclusions, readManifest, resolveDataset, type DatasetRow } from './snapshots.js';
 import { ShardReader } from './shards.js';
 
 export interface VerifyProblem {
@@ -161,6 +161,8 @@ export async function verifyDataset(ws: Workspace, nameOrId: string): Promise<Ve
     problem({ file: 'exclusions.jsonl', message: `cannot read: ${(err as Error).message}` });
   }
 
+  await checkCoverage(ws, row, problem);
+
   const clipsRoot = clipTree.rootHex();
   const exclusionsRoot = exclusionTree.rootHex();
   if (snapshot.clipsRoot !== clipsRoot) problem({ file: 'manifest.jsonl', message: `its Merkle root ${clipsRoot} is not the recorded clipsRoot ${snapshot.clipsRoot}: a manifest line was changed, added or removed` });
@@ -170,6 +172,61 @@ export async function verifyDataset(ws: Workspace, nameOrId: string): Promise<Ve
   const recomputedRoot = datasetRootOf({ policyVersion: row.policy_version, purpose: row.purpose as DatasetSnapshot['purpose'], shardSpec: snapshot.shardSpec, clipsRoot, exclusionsRoot });
   if (recomputedRoot !== row.merkle_root) problem({ file: 'snapshot.json', message: `recomputed root ${recomputedRoot} is not the recorded merkleRoot ${row.merkle_root}` });
   return result({ recomputedRoot, clips, exclusions, shards: shardInfo.size });
+}
+
+/**
+ * Every shot the library held when the dataset was built is in exactly one of manifest.jsonl and
+ * exclusions.jsonl. This names the shot whose exclusion line was deleted or duplicated, which the
+ * root alone cannot. Streams both files and the shots table side by side in shotId order.
+ */
+async function checkCoverage(ws: Workspace, row: DatasetRow, problem: (p: VerifyProblem) => void): Promise<void> {
+  const files = shotStates(readManifest(row.path), readExclusions(row.path))[Symbol.asyncIterator]();
+  let after = '';
+  let page: string[] = [];
+  let pos = 0;
+  let done = false;
+  const nextShot = async (): Promise<string | null> => {
+    if (pos >= page.length && !done) {
+      page = (await ws.db.query<{ id: string }>(
+        `SELECT s.id FROM shots s JOIN media_files m ON m.id = s.media_file_id
+          WHERE m.ingested_at <= $2 AND s.id COLLATE "C" > $1 ORDER BY s.id COLLATE "C" LIMIT 1000`,
+        [after, row.created_at],
+      )).map((r) => r.id);
+      pos = 0;
+      done = page.length < 1000;
+      if (page.length) after = page[page.length - 1]!;
+    }
+    return pos < page.length ? page[pos++]! : null;
+  };
+  const missing = async (shotId: string) => {
+    // A clip line that went missing is already named by the dataset_clips check.
+    const clip = await ws.db.query('SELECT 1 FROM dataset_clips WHERE dataset_id = $1 AND shot_id = $2', [row.id, shotId]);
+    if (!clip.length) problem({ file: 'exclusions.jsonl', shotId, message: `shot ${shotId} was in the library when the dataset was built but is in neither manifest.jsonl nor exclusions.jsonl: its exclusion line was removed` });
+  };
+  try {
+    let f = await files.next();
+    let shot = await nextShot();
+    let last: string | null = null;
+    while (!f.done || shot !== null) {
+      if (!f.done && f.value.shotId === last) {
+        problem({ file: f.value.clip ? 'manifest.jsonl' : 'exclusions.jsonl', shotId: last, message: `shot ${last} appears twice across manifest.jsonl and exclusions.jsonl` });
+        f = await files.next();
+      } else if (!f.done && (shot === null || f.value.shotId < shot)) {
+        last = f.value.shotId; // a shot deleted from the library since the build: nothing to compare
+        f = await files.next();
+      } else if (!f.done && f.value.shotId === shot) {
+        last = shot;
+        f = await files.next();
+        shot = await nextShot();
+      } else {
+        await missing(shot!);
+        shot = await nextShot();
+      }
+    }
+  } catch (err) {
+    // Unparseable lines were reported line by line above; the cross-check cannot go on without them.
+    if (!(err instanceof DatasetError)) throw err;
+  }
 }
 
 /**
