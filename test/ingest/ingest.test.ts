@@ -136,13 +136,16 @@ describe('ingest a folder', () => {
     mkdirSync(badDir);
     const bad = makeBadInputs(badDir);
     await makeEdit(join(badDir, 'fine.mp4'), { shots: [{ scene: scenes.pattern(90), frames: 24 }], transitions: [] });
+    // A broken sidecar is its own failure; it does not hold back the film.
+    writeFileSync(join(badDir, 'fine.srt'), 'this is not a subtitle file\n');
     const before = await ws.db.query('SELECT id, proxy_sha256 FROM shots ORDER BY id');
     const cases = Object.entries(bad).filter(([k]) => k !== 'unreadable' || !runningAsRoot);
     const emptyDir = join(dir, 'empty-folder');
     mkdirSync(emptyDir);
     const report = await ingestPaths(ws, [...cases.map(([, c]) => c.path), emptyDir, join(badDir, 'fine.mp4')], { actor });
     const failed = report.files.filter((f) => f.status === 'failed');
-    expect(failed).toHaveLength(cases.length + 1);
+    expect(failed).toHaveLength(cases.length + 2);
+    expect(failed.find((f) => f.path.endsWith('fine.srt'))!.error!.message).toMatch(/fine\.srt: no subtitle cues found/);
     for (const [, c] of cases) {
       const f = failed.find((x) => x.path === c.path)!;
       expect(f.error!.message).toMatch(c.expect);

@@ -64,6 +64,8 @@ export interface IngestFileReport {
   /** New shots that joined a near-duplicate group. */
   duplicates?: number;
   sidecars: AttachResult[];
+  /** Sidecar documents that could not be attached (the video itself still ingests). */
+  sidecarErrors?: Array<{ path: string; code: string; message: string }>;
   /** Training opt-out signals in the file's own metadata (IPTC plus:DataMining, C2PA/CAWG training-mining); the rights policy honours those that prohibit. */
   optOut?: OptOutSignal[];
   /** Wall seconds per stage (hash, probe, analyse, keyframes, record, sidecars, proxies). */
@@ -105,7 +107,9 @@ export async function ingestPaths(ws: Workspace, paths: string[], opts: IngestOp
   overall(0);
   for (const [i, video] of videos.entries()) {
     opts.signal?.throwIfAborted();
-    files.push(await ingestOne(ctx, video));
+    const r = await ingestOne(ctx, video);
+    files.push(r);
+    for (const e of r.sidecarErrors ?? []) files.push({ path: e.path, status: 'failed', error: { code: e.code, message: e.message }, sidecars: [], seconds: 0, timings: {} });
     overall(i + 1, i + 1 === videos.length);
   }
   const failed = files.filter((f) => f.status === 'failed').length;
@@ -177,7 +181,15 @@ async function ingestOne(ctx: Ctx, video: CollectedVideo): Promise<IngestFileRep
     report.title = media.title;
 
     for (const sidecar of sidecarsFor(ctx, video)) {
-      const r = await timed(report, 'sidecars', () => attachSidecar(ws.db, ws.store, media!.title_id, media!.id, sidecar));
+      let r: AttachResult;
+      try {
+        r = await timed(report, 'sidecars', () => attachSidecar(ws.db, ws.store, media!.title_id, media!.id, sidecar));
+      } catch (e) {
+        // A bad subtitle file must not hold back the film: report it on its own line and go on.
+        if (!(e instanceof IngestError)) throw e;
+        (report.sidecarErrors ??= []).push({ path: sidecar.path, code: e.code, message: e.message });
+        continue;
+      }
       report.sidecars.push(r);
       if (r.attached && report.status === 'unchanged') report.status = 'updated';
     }
