@@ -154,7 +154,12 @@ async function seedFromTemplate(dataDir: string): Promise<void> {
   if (existsSync(template)) {
     const partial = `${dataDir}.partial`;
     await rm(partial, { recursive: true, force: true });
-    await cp(template, partial, { recursive: true });
-    await rename(partial, dataDir);
+    try {
+      await cp(template, partial, { recursive: true });
+      await rename(partial, dataDir);
+    } catch {
+      // A template this user cannot read (another user's cache, say): create the workspace directly.
+      await rm(partial, { recursive: true, force: true });
+    }
   }
 }
