@@ -1,5 +1,6 @@
-// Many concurrent jobs through a real `backlot serve`, the server killed with SIGKILL in the middle,
-// then restarted: every job finishes, and finishes exactly once.
+// Many concurrent generation jobs (the real workflow on a small exported model) through a real
+// `backlot serve`, the server killed with SIGKILL in the middle, then restarted: every job finishes,
+// exactly once, and exactly one generation is recorded per job.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkspace } from '@backlot/adapters/workspace';
 import { addUser, issueToken } from '@backlot/workflows/users';
+import { buildPlumbingModel } from '@backlot/adapters/onnx/fixtures';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const cli = join(root, 'apps/cli/bin/backlot.js');
@@ -42,7 +44,7 @@ async function api<T>(url: string, path: string, init: { method?: string; body?:
   return (await res.json()) as T;
 }
 
-type Job = { id: string; state: string; result: { attempt: number } | null };
+type Job = { id: string; state: string; result: { generationId: string } | null; error: { message: string } | null };
 
 beforeAll(() => {
   // The CLI runs from dist/: build once (errors in other areas' files do not stop the emit).
@@ -59,20 +61,27 @@ afterAll(() => {
 
 describe('job queue across a server crash', () => {
   it('finishes every job exactly once after kill -9 and a restart', async () => {
+    const onnxDir = await buildPlumbingModel({ frames: 8, size: 16 });
     const ws = await openWorkspace({ home });
+    await ws.db.exec(`INSERT INTO titles (id, name) VALUES ('ttl_0', 'Night Sky'), ('ttl_1', 'The Garden')`);
+    await ws.db.query(`INSERT INTO models (id, lineage, path, export_path, dataset_root, created_by) VALUES ($1, $2, $3, $4, $5, 'test')`, [
+      'mdl_plumb', JSON.stringify({ datasets: [{ id: 'ds_plumbing', merkleRoot: '0f'.repeat(32) }], bases: [] }), onnxDir, onnxDir, '0f'.repeat(32),
+    ]);
     await addUser(ws, { username: 'boss', role: 'admin', password: 'boss-password-1' }, { actor: 'test' });
     token = (await issueToken(ws, { username: 'boss', name: 'test' }, { actor: 'test' })).token;
     await ws.close();
 
     const first = await serve();
-    const N = 40;
-    const ids = await Promise.all(Array.from({ length: N }, () => api<Job>(first.url, '/api/jobs/ping', { method: 'POST', body: { ms: 1200 } }).then((j) => j.id)));
+    const N = 16;
+    const ids = await Promise.all(
+      Array.from({ length: N }, (_, i) => api<Job>(first.url, '/api/generations', { method: 'POST', body: { prompt: 'a red ball moving left at night', modelId: 'mdl_plumb', steps: 40, seed: i } }).then((j) => j.id)),
+    );
     expect(new Set(ids).size).toBe(N);
 
     // Kill it while some jobs are done, some running and most still queued.
     for (;;) {
       const jobs = (await api<{ jobs: Job[] }>(first.url, '/api/jobs?limit=500')).jobs;
-      if (jobs.filter((j) => j.state === 'completed').length >= 6 && jobs.some((j) => j.state === 'running')) break;
+      if (jobs.filter((j) => j.state === 'completed').length >= 3 && jobs.some((j) => j.state === 'running')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     first.child.kill('SIGKILL');
@@ -86,7 +95,7 @@ describe('job queue across a server crash', () => {
       if (jobs.every((j) => j.state === 'completed')) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    expect(jobs.map((j) => j.state).filter((s) => s !== 'completed')).toEqual([]);
+    expect(jobs.filter((j) => j.state !== 'completed').map((j) => `${j.state} ${j.error?.message}`)).toEqual([]);
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));
 
@@ -101,8 +110,13 @@ describe('job queue across a server crash', () => {
       for (const id of rerun) expect(count(id, 'retrying')).toBe(1);
       expect(ids.filter((id) => count(id, 'started') > 2)).toEqual([]);
       // pg-boss agrees: nothing left active or queued.
-      const [left] = await after.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'ping' AND state IN ('created', 'retry', 'active')");
+      const [left] = await after.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'generate' AND state IN ('created', 'retry', 'active')");
       expect(left!.n).toBe(0);
+      // One generation per job: the attempt the crash cut short recorded nothing.
+      const [gens] = await after.db.query<{ n: number }>("SELECT count(*)::int AS n FROM generations WHERE status = 'done'");
+      expect(gens!.n).toBe(N);
+      const results = new Set(jobs.map((j) => j.result!.generationId));
+      expect(results.size).toBe(N);
     } finally {
       await after.close();
     }
