@@ -42,6 +42,8 @@ export interface BoundaryParams {
   gradualElevation: number;
   /** The window's change over the change the calmer shot makes by itself over the same number of frames. */
   gradualContrast: number;
+  /** Total change over the flanks' own change (the larger of those measured) above which the elevation rule is waived: still shots. */
+  gradualQuietContrast: number;
   /** No single step may carry more than this fraction of a gradual transition's change. */
   gradualStepMax: number;
   /** Middle-frame mix residual over total change below which the transition is a dissolve/fade. */
@@ -71,6 +73,7 @@ export const DEFAULT_BOUNDARY_PARAMS: BoundaryParams = {
   gradualStepMax: 0.4,
   gradualElevation: 1.3,
   gradualContrast: 1.6,
+  gradualQuietContrast: 6,
   dissolveMixMax: 0.18,
   wipeSplitMin: 0.55,
   flank: 8,
@@ -190,7 +193,7 @@ export class ShotBoundaryDetector {
 
   private checkGradual(e: number): void {
     const fe = this.at(e)!;
-    const { gradualMin, gradualCoverMin, gradualCorrMax, gradualPathMax, gradualStepMax, gradualElevation, gradualContrast, dissolveMixMax, wipeSplitMin, flank, flankStableMax } = this.p;
+    const { gradualMin, gradualCoverMin, gradualCorrMax, gradualPathMax, gradualStepMax, gradualElevation, gradualContrast, gradualQuietContrast, dissolveMixMax, wipeSplitMin, flank, flankStableMax } = this.p;
     for (const L of LONG_LAGS) {
       const s = e - L;
       if (s < 0) break;
@@ -208,10 +211,14 @@ export class ShotBoundaryDetector {
       // A transition changes faster than the calmer shot does by itself (a steady zoom or drift does
       // not), and over the window far more than that shot does over as many frames. The calmer side,
       // because the other may be the next transition (a fade out straight into a fade in).
-      if (path / L + noise < gradualElevation * noise) continue;
       const shotBefore = this.at(s)?.diff[L];
       const shotAfter = this.at(e + L)?.diff[L];
       const sides = [shotBefore, shotAfter].filter((v): v is number => v !== undefined && !Number.isNaN(v));
+      // A slow, low-contrast dissolve between two still shots hardly lifts the per-frame steps above
+      // the grain; it is still a transition when both shots by themselves change far less over as many
+      // frames (a steady zoom or drift never does: its own flanks change as much as the window).
+      const quietShots = sides.length > 0 && total >= gradualQuietContrast * Math.max(...sides);
+      if (path / L + noise < gradualElevation * noise && !quietShots) continue;
       if (sides.length && total < gradualContrast * Math.min(...sides)) continue;
       // At least one end must be settled: the picture there changes little within a flank (the other
       // end may be the next transition).
@@ -290,31 +297,49 @@ export class ShotBoundaryDetector {
     for (const c of [...dissolves, ...wipes]) this.refine(c);
   }
 
+  /**
+   * Step i goes into or out of a flash (one to three frames after which the picture comes back): such
+   * steps are not part of a gradual transition, however large.
+   */
+  private flashStep(i: number): boolean {
+    const { returnRatio } = this.p;
+    for (let m = 1; m <= 3; m++) {
+      // Frame j..j+m-1 is a flash when frame j+m is close to frame j-1 again.
+      for (const j of [i, i - m]) {
+        const back = this.at(j + m)?.diff[m + 1];
+        const up = this.at(j) ? this.d1(j) : 0;
+        if (back !== undefined && !Number.isNaN(back) && j > 0 && up > 0 && back < returnRatio * up) return true;
+      }
+    }
+    return false;
+  }
+
   /** The transition's own frames around a window: where the step size stands out from both flanks. */
   private refine(c: GradualCandidate): void {
     const { flank } = this.p;
     const before = this.median(c.s - flank + 1, c.s);
     const after = this.at(c.e + 1) ? this.median(c.e + 1, c.e + flank) : before;
+    const stepAt = (i: number) => (this.flashStep(i) ? Math.min(before, after) : this.d1(i));
     const inside: number[] = [];
-    for (let i = c.s + 1; i <= c.e; i++) inside.push(this.d1(i));
+    for (let i = c.s + 1; i <= c.e; i++) inside.push(stepAt(i));
     inside.sort((a, b) => b - a);
     const plateau = inside[Math.floor(inside.length / 4)] ?? 0;
     let start = -1;
     let end = -1;
     for (let i = c.s + 1; i <= c.e; i++) {
-      const d = this.d1(i);
+      const d = stepAt(i);
       if (start < 0 && d > before + 0.5 * (plateau - before)) start = i;
       if (d > after + 0.5 * (plateau - after)) end = i;
     }
     // A neighbouring transition may follow at once (its steps fill a flank): then measure against
     // the calmer side.
     const calm = Math.min(before, after);
-    if (end < 0) for (let i = c.s + 1; i <= c.e; i++) if (this.d1(i) > calm + 0.5 * (plateau - calm)) end = i;
-    if (start < 0) for (let i = c.s + 1; i <= c.e && start < 0; i++) if (this.d1(i) > calm + 0.5 * (plateau - calm)) start = i;
+    if (end < 0) for (let i = c.s + 1; i <= c.e; i++) if (stepAt(i) > calm + 0.5 * (plateau - calm)) end = i;
+    if (start < 0) for (let i = c.s + 1; i <= c.e && start < 0; i++) if (stepAt(i) > calm + 0.5 * (plateau - calm)) start = i;
     if (start < 0) start = c.s + 1;
     if (end < start) end = c.e;
     // Never through black: that is the bottom of a dip, where a fade out meets a fade in.
-    const raised = (i: number, base: number) => this.d1(i) > base + 0.25 * (plateau - base);
+    const raised = (i: number, base: number) => stepAt(i) > base + 0.25 * (plateau - base);
     const black = (i: number) => {
       const f = this.at(i);
       return !f || isBlack(f);
@@ -325,7 +350,27 @@ export class ShotBoundaryDetector {
       const f = this.at(j);
       return !!f && isBlack(f);
     });
-    const fade = c.kind === 'dissolve' && (blackNear(start) || blackNear(end + 1));
+    // A fade in from black whose first, darkest steps hid under the grain: walk back from the start
+    // while the picture keeps getting darker; reaching black makes it a fade that starts right after
+    // the black. The same forward from the end of a fade out.
+    const darkeningTo = (from: number, dir: -1 | 1): number | null => {
+      for (let j = from, n = 0; n < flank; n++, j += dir) {
+        const f = this.at(j);
+        const g = this.at(j + dir);
+        if (!f || !g) return null;
+        if (isBlack(g)) return j + dir;
+        if (g.meanLuma > f.meanLuma + 0.5) return null;
+      }
+      return null;
+    };
+    let fade = c.kind === 'dissolve' && (blackNear(start) || blackNear(end + 1));
+    if (c.kind === 'dissolve' && !fade) {
+      const blackBefore = darkeningTo(start, -1);
+      const blackAfter = blackBefore === null ? darkeningTo(end, 1) : null;
+      if (blackBefore !== null) start = blackBefore + 1;
+      if (blackAfter !== null) end = blackAfter;
+      fade = blackBefore !== null || blackAfter !== null;
+    }
     this.pending.push({ kind: fade ? 'fade' : c.kind, frame: start, end });
   }
 
