@@ -1,5 +1,5 @@
 // The app frame: sign-in gate, role-aware navigation, one route per area.
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import { useSession } from './session';
 import { SignIn } from './pages/SignIn';
@@ -22,11 +22,26 @@ const NAV: NavItem[] = [
   { to: '/library', label: 'Library', permission: 'GET /api/titles' },
   { to: '/rights', label: 'Rights', permission: 'GET /api/rights' },
   { to: '/datasets', label: 'Datasets', permission: 'GET /api/datasets' },
-  { to: '/training', label: 'Training', permission: 'GET /api/training/runs' },
-  { to: '/generate', label: 'Generate', permission: 'GET /api/generations' },
+  { to: '/training', label: 'Training', permission: 'GET /api/models' },
+  { to: '/generate', label: 'Generate', permission: 'POST /api/generations' },
   { to: '/usage', label: 'Usage & royalties', permission: 'GET /api/usage' },
   { to: '/audit', label: 'Audit', permission: 'GET /api/audit' },
 ];
+
+/** A page the person's role does not open: say so in words instead of showing refused requests. */
+function Guard({ area, children }: { area: string; children: ReactNode }) {
+  const { session, can } = useSession();
+  const item = NAV.find((n) => n.to === area)!;
+  if (can(item.permission)) return <>{children}</>;
+  return (
+    <>
+      <h1>{item.label}</h1>
+      <div className="alert info" role="status">
+        Your role ({session?.user.role}) does not include {item.label.toLowerCase()}. Ask an administrator if you need it.
+      </div>
+    </>
+  );
+}
 
 export function App() {
   const { session, ready, signOut, can } = useSession();
@@ -74,15 +89,15 @@ export function App() {
           <Route path="/" element={<Navigate to={home} replace />} />
           <Route path="/library" element={<Library />} />
           <Route path="/library/:titleId" element={<TitlePage />} />
-          <Route path="/rights" element={<Rights />} />
-          <Route path="/datasets" element={<Datasets />} />
-          <Route path="/datasets/:datasetId" element={<DatasetPage />} />
-          <Route path="/training" element={<Training />} />
-          <Route path="/training/model/:modelId" element={<ModelPage />} />
-          <Route path="/training/:runId" element={<RunPage />} />
-          <Route path="/generate" element={<Generate />} />
-          <Route path="/usage" element={<Usage />} />
-          <Route path="/audit" element={<Audit />} />
+          <Route path="/rights" element={<Guard area="/rights"><Rights /></Guard>} />
+          <Route path="/datasets" element={<Guard area="/datasets"><Datasets /></Guard>} />
+          <Route path="/datasets/:datasetId" element={<Guard area="/datasets"><DatasetPage /></Guard>} />
+          <Route path="/training" element={<Guard area="/training"><Training /></Guard>} />
+          <Route path="/training/model/:modelId" element={<Guard area="/training"><ModelPage /></Guard>} />
+          <Route path="/training/:runId" element={<Guard area="/training"><RunPage /></Guard>} />
+          <Route path="/generate" element={<Guard area="/generate"><Generate /></Guard>} />
+          <Route path="/usage" element={<Guard area="/usage"><Usage /></Guard>} />
+          <Route path="/audit" element={<Guard area="/audit"><Audit /></Guard>} />
           <Route path="*" element={<p>There is no page here. Choose an area on the left.</p>} />
         </Routes>
       </main>

@@ -41,8 +41,10 @@ function plainMessage(status: number, body: unknown): { code: string; message: s
 export async function api<T>(method: string, path: string, body?: unknown, init: { signal?: AbortSignal } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   let payload: BodyInit | undefined;
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
+  if (body instanceof Blob) {
+    headers['content-type'] = 'application/octet-stream';
+    payload = body;
+  } else if (body !== undefined) {
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body);
   }
@@ -72,6 +74,12 @@ export async function api<T>(method: string, path: string, body?: unknown, init:
 export const get = <T>(path: string, init?: { signal?: AbortSignal }) => api<T>('GET', path, undefined, init);
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
 export const del = <T>(path: string) => api<T>('DELETE', path);
+
+/** Sends a file's raw bytes to the content store (the server judges its kind by content). */
+export async function upload(file: File, expect: 'image' | 'video' | 'rights'): Promise<{ sha256: string; name: string }> {
+  const q = new URLSearchParams({ name: file.name, expect });
+  return api<{ sha256: string; name: string }>('POST', `/api/uploads?${q}`, file);
+}
 
 /**
  * Follows a server-sent event stream of named events until `isLast` says the stream is done (the

@@ -8,7 +8,7 @@ import { JobQueue, type JobContext, type JobKindSpec } from '@backlot/adapters/q
 import { loadSigningKeys } from '@backlot/adapters/c2pa';
 import { ingestPaths } from '@backlot/workflows/ingest';
 import { buildDataset, type BuildDatasetInput } from '@backlot/workflows/datasets';
-import { trainModel, evaluateModel, type TrainInput, type EvalInput } from '@backlot/workflows/training';
+import { trainModel, evaluateModel, exportModel, type TrainInput, type EvalInput } from '@backlot/workflows/training';
 import { generate } from '@backlot/workflows/generation';
 import { withoutPaths } from '../http/redact.js';
 
@@ -80,12 +80,22 @@ async function generateClip(ws: Workspace, input: unknown, ctx: JobContext): Pro
   return withoutPaths(result);
 }
 
+/**
+ * A run started from the studio ends with a model the creatives can use at once: registered, then
+ * exported to ONNX for generation (the CLI keeps the two steps apart: `backlot models export`).
+ */
+async function trainAndExport(ws: Workspace, input: unknown, ctx: JobContext): Promise<unknown> {
+  const trained = await trainModel(ws, input as TrainInput, opts(ctx));
+  await exportModel(ws, trained.model.id, opts(ctx));
+  return withoutPaths({ ...trained, model: { ...trained.model, exported: true } });
+}
+
 /** Each kind's workflow call; the route validated the input with the kind's schema before queueing. */
 export const JOB_RUNNERS: Partial<Record<JobKind, JobRunner>> = {
   ping,
   ingest,
   dataset: async (ws, input, ctx) => withoutPaths(await buildDataset(ws, input as BuildDatasetInput, opts(ctx))),
-  train: async (ws, input, ctx) => withoutPaths(await trainModel(ws, input as TrainInput, opts(ctx))),
+  train: trainAndExport,
   eval: async (ws, input, ctx) => withoutPaths(await evaluateModel(ws, input as EvalInput, opts(ctx))),
   generate: generateClip,
 };

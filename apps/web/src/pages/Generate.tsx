@@ -2,10 +2,10 @@
 // with live progress and cancel; a gallery with playback; for each result its provenance and
 // attribution; refusals explained in plain words.
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, post } from '../api';
+import { ApiError, post, upload } from '../api';
 import { useSession } from '../session';
 import { JobProgress, useJob } from '../components/jobs';
-import { Badge, ErrorBox, Loading, Notice, messageOf, useResource } from '../components/ui';
+import { ErrorBox, Loading, Notice, messageOf, useResource } from '../components/ui';
 
 type Mode = 't2v' | 'i2v' | 'interpolate' | 'extend' | 'restyle';
 
@@ -41,12 +41,6 @@ const MODE_LABEL: Record<Mode, string> = {
   restyle: 'Restyle a clip',
 };
 
-async function upload(file: File): Promise<string> {
-  const form = new FormData();
-  form.append('file', file);
-  const r = await post<{ sha256: string }>('/api/uploads', form);
-  return r.sha256;
-}
 
 /** A refusal as a person should read it: who was named and why that is not allowed. */
 function RefusalNotice({ message }: { message: string }) {
@@ -60,7 +54,7 @@ function RefusalNotice({ message }: { message: string }) {
 
 export function Generate() {
   const { can } = useSession();
-  const models = useResource<{ models: Array<{ id: string; preset: string; tainted?: string[] }> }>('/api/models');
+  const models = useResource<{ models: Array<{ id: string; preset: string; exported: boolean; tainted?: string | null }> }>('/api/models');
   const outputs = useResource<{ outputs: Output[]; next: string | null }>('/api/outputs?limit=60');
   const [prompt, setPrompt] = useState('');
   const [model, setModel] = useState('');
@@ -80,7 +74,9 @@ export function Generate() {
   const job = useJob(jobId);
 
   useEffect(() => {
-    if (!model && models.data?.models[0]) setModel(models.data.models[0].id);
+    // The newest model that can generate (exported to ONNX).
+    const usable = models.data?.models.find((m) => m.exported);
+    if (!model && usable) setModel(usable.id);
   }, [models.data, model]);
   useEffect(() => {
     if (job?.state === 'completed' || job?.state === 'failed') outputs.reload();
@@ -95,11 +91,11 @@ export function Generate() {
     try {
       const body: Record<string, unknown> = { prompt, modelId: model, steps: Number(steps), guidance: Number(guidance) };
       if (seed.trim()) body.seed = Number(seed);
-      if ((mode === 'i2v' || mode === 'interpolate') && first) body.image = await upload(first);
-      if (mode === 'interpolate' && last) body.last = await upload(last);
-      if (mode === 'extend' && clip) body.extend = await upload(clip);
+      if ((mode === 'i2v' || mode === 'interpolate') && first) body.image = (await upload(first, 'image')).sha256;
+      if (mode === 'interpolate' && last) body.last = (await upload(last, 'image')).sha256;
+      if (mode === 'extend' && clip) body.extend = (await upload(clip, 'video')).sha256;
       if (mode === 'restyle' && clip) {
-        body.restyle = await upload(clip);
+        body.restyle = (await upload(clip, 'video')).sha256;
         body.strength = Number(strength);
       }
       const job = await post<{ id: string }>('/api/generations', body);
@@ -129,8 +125,8 @@ export function Generate() {
               <label htmlFor="gen-model">Model</label>
               <select id="gen-model" value={model} onChange={(e) => setModel(e.target.value)} required>
                 {models.data?.models.map((m) => (
-                  <option key={m.id} value={m.id}>
-                    {m.id} ({m.preset})
+                  <option key={m.id} value={m.id} disabled={!m.exported}>
+                    {m.id} ({m.preset}){m.exported ? '' : ', not exported yet'}{m.tainted ? ', tainted' : ''}
                   </option>
                 ))}
               </select>
@@ -202,7 +198,8 @@ export function Generate() {
       <div className="split">
         <div className="shots" aria-label="Gallery">
           {outputs.data?.outputs.map((o) => (
-            <button key={o.id} className="shot" onClick={() => setSelected(o)} aria-pressed={selected?.id === o.id} aria-label={`Open result: ${o.prompt}`}>
+            <button key={o.id} className="shot" onClick={() => setSelected(o)} aria-pressed={selected?.id === o.id}>
+              <span className="sr-only">Open result: </span>
               {o.sha256 ? <video src={`/api/outputs/${encodeURIComponent(o.id)}/video`} muted loop autoPlay playsInline aria-hidden="true" style={{ borderRadius: 0 }} /> : <div style={{ aspectRatio: '1', background: '#000' }} />}
               <div className="meta">
                 {o.prompt.slice(0, 60)}
@@ -236,7 +233,7 @@ function ResultPanel({ output }: { output: Output }) {
             <tr>
               <th scope="row">Signature</th>
               <td>
-                {signedOk ? <Badge kind="ok">{cred.data.state}</Badge> : <Badge kind="bad">{cred.data.state}</Badge>} {cred.data.summary}
+                <span data-testid="c2pa-state" className={`badge ${signedOk ? 'ok' : 'bad'}`}>{cred.data.state}</span> {cred.data.summary}
               </td>
             </tr>
             {cred.data.manifest?.signer.commonName && (
@@ -252,11 +249,11 @@ function ResultPanel({ output }: { output: Output }) {
               <>
                 <tr>
                   <th scope="row">Model</th>
-                  <td className="mono">{lineage.modelId}</td>
+                  <td className="mono" data-testid="model-id">{lineage.modelId}</td>
                 </tr>
                 <tr>
                   <th scope="row">Dataset root</th>
-                  <td className="mono">{lineage.datasetMerkleRoot}</td>
+                  <td className="mono" data-testid="dataset-root">{lineage.datasetMerkleRoot}</td>
                 </tr>
                 <tr>
                   <th scope="row">Lineage</th>
@@ -279,7 +276,7 @@ function ResultPanel({ output }: { output: Output }) {
       <h3>Draws on</h3>
       <ErrorBox error={detail.error} />
       {detail.data && (
-        <table>
+        <table aria-label="Attribution to titles">
           <thead>
             <tr>
               <th>Title</th>

@@ -236,7 +236,8 @@ export function TitlePage() {
         {shots.data?.shots.map((s) => {
           const v = verdicts.get(s.id);
           return (
-            <button key={s.id} className="shot" onClick={() => setSelected(s)} aria-label={`Play shot ${s.index + 1} at ${timecode(s.start, fps)}`} aria-pressed={selected?.id === s.id}>
+            <button key={s.id} className="shot" onClick={() => setSelected(s)} aria-pressed={selected?.id === s.id}>
+              <span className="sr-only">Play shot {s.index + 1} at </span>
               {s.hasKeyframe ? <img src={`/api/shots/${encodeURIComponent(s.id)}/keyframe`} alt="" loading="lazy" /> : <div style={{ aspectRatio: '16/9', background: '#000' }} />}
               <div className="meta">
                 <div className="row">

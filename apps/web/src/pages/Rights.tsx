@@ -1,7 +1,7 @@
 // Rights: people and their consents, title grants with their licence windows on a timeline, cues,
 // restrictions; import a registry file with a per-row error report; revoke a consent and see what it taints.
 import { useState, type FormEvent } from 'react';
-import { ApiError, post } from '../api';
+import { ApiError, post, upload } from '../api';
 import { useSession } from '../session';
 import { Badge, ErrorBox, Loading, Notice, messageOf, useResource } from '../components/ui';
 
@@ -81,9 +81,7 @@ export function Rights() {
     setImportMsg(null);
     setImportErr(null);
     try {
-      const form = new FormData();
-      form.append('file', file);
-      const uploaded = await post<{ sha256: string; name: string }>('/api/uploads', form);
+      const uploaded = await upload(file, 'rights');
       const r = await post<{ counts: Record<string, number> }>('/api/rights/import', { sha256: uploaded.sha256, name: file.name });
       setImportMsg(`Imported ${file.name}: ${Object.entries(r.counts ?? {}).map(([k, n]) => `${n} ${k}`).join(', ')}.`);
       reg.reload();
