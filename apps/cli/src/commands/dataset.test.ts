@@ -1,25 +1,15 @@
 // `backlot dataset ...` end to end through the built CLI, on a seeded workspace.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cliWorkspace, buildCli } from '../../../../test/support/cli.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openWorkspace } from '@backlot/adapters/workspace';
 import { seedLibrary } from '../../../../test/support/dataset-library.js';
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const home = mkdtempSync(join(tmpdir(), 'backlot-cli-datasets-'));
-
-function backlot(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'apps/cli/bin/backlot.js'), '-w', home, ...args], { encoding: 'utf8', env: { ...process.env, BACKLOT_PROGRESS_INTERVAL_MS: '0' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const { home, backlot } = cliWorkspace('backlot-cli-datasets-');
 
 beforeAll(async () => {
-  // The CLI runs from dist/; scripts/test.sh builds first, this keeps a lone run honest too.
-  spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'ignore' });
+  buildCli();
   const ws = await openWorkspace({ home });
   try {
     await seedLibrary(ws);
