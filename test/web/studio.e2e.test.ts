@@ -253,6 +253,27 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
     await checkPage(page, '09-generate');
   });
 
+  test('generates from an uploaded first frame (image to video)', async () => {
+    const still = join(dir, 'first-frame.png');
+    const film = readdirSync(join(ws, 'demo-library')).find((f) => f.endsWith('.mp4'))!;
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '1', '-i', join(ws, 'demo-library', film), '-frames:v', '1', still]);
+    await go(page, '/generate', 'Generate');
+    await page.getByLabel('Prompt').fill('a red ball moving right in the forest');
+    await page.getByLabel('Mode', { exact: true }).selectOption('i2v');
+    await page.getByLabel('First frame (PNG or JPEG)').setInputFiles(still);
+    await page.getByLabel('Steps').fill('6');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.getByText('Generating: finished.').waitFor({ timeout: 180_000 });
+    const result = page.getByRole('button', { name: /Open result: a red ball moving right in the forest/ }).first();
+    await result.click();
+    const panel = page.getByRole('region', { name: 'Selected result' });
+    await expect.poll(() => panel.getByTestId('c2pa-state').innerText(), { timeout: 30_000 }).toMatch(/^(Trusted|Valid)$/);
+    // The uploaded frame is recorded as the output's ingredient.
+    expect(await panel.innerText()).toContain('From a first frame');
+    expect(await panel.getByTestId('ingredients').innerText()).toMatch(/^first frame \(image\/png\)$/);
+    await noRawJson(page);
+  });
+
   test('is refused for a non-consented name, in plain words', async () => {
     expect(nonConsenting).not.toBe('');
     await go(page, '/generate', 'Generate');

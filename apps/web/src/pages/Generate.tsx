@@ -26,6 +26,7 @@ interface Credentials {
     signer: { issuer?: string; commonName?: string; time?: string };
     actions: Array<{ action: string; digitalSourceType?: string }>;
     lineage?: { modelId: string; lineage: { datasets?: Array<{ id: string; merkleRoot: string }>; bases?: Array<{ modelId: string }> }; datasetMerkleRoot: string; promptSha256: string };
+    ingredients?: Array<{ title: string; relationship: string; format?: string }>;
   };
 }
 interface Attribution {
@@ -223,7 +224,9 @@ function ResultPanel({ output }: { output: Output }) {
   return (
     <section className="card" aria-label="Selected result">
       <video src={`/api/outputs/${id}/video`} controls loop autoPlay muted aria-label={`Result: ${output.prompt}`} />
-      <p>{output.prompt}</p>
+      <p>
+        {output.prompt} <span className="muted">· {MODE_LABEL[output.mode] ?? output.mode}</span>
+      </p>
       <h3>Content credentials</h3>
       <ErrorBox error={cred.error} />
       {cred.loading && !cred.data && <Loading what="credentials" />}
@@ -264,6 +267,12 @@ function ResultPanel({ output }: { output: Output }) {
                       .join(' ← ')}
                   </td>
                 </tr>
+                {(cred.data.manifest?.ingredients?.length ?? 0) > 0 && (
+                  <tr>
+                    <th scope="row">Inputs</th>
+                    <td data-testid="ingredients">{cred.data.manifest!.ingredients!.map((i) => `${i.title}${i.format ? ` (${i.format})` : ''}`).join(', ')}</td>
+                  </tr>
+                )}
                 <tr>
                   <th scope="row">Prompt hash</th>
                   <td className="mono">{lineage.promptSha256}</td>

@@ -138,7 +138,7 @@ const MIME_BY_EXTENSION: Record<string, string> = { '.mp4': 'video/mp4', '.m4v':
  * The SDK picks its parser from the file name's extension, and content-store objects have none, so
  * the type comes from the extension when there is one and from the first bytes otherwise.
  */
-async function mimeTypeOf(path: string): Promise<string | undefined> {
+export async function mimeTypeOf(path: string): Promise<string | undefined> {
   const byName = MIME_BY_EXTENSION[extname(path).toLowerCase()];
   if (byName) return byName;
   const fh = await open(path, 'r').catch(() => null);

@@ -13,7 +13,7 @@ import {
 } from '@backlot/core';
 import type { Workspace } from '@backlot/adapters/workspace';
 import { decodeToVideo, encodeText, encodeVideo, guidedVelocity, loadModel, modelShape, readClipIndex, tokenizePrompt, videoShape, type LoadOptions, type LoadedModel } from '@backlot/adapters/onnx';
-import { loadSigningKeys, readCredentials, signGeneratedVideo, type CredentialsState } from '@backlot/adapters/c2pa';
+import { loadSigningKeys, mimeTypeOf, readCredentials, signGeneratedVideo, type CredentialsState } from '@backlot/adapters/c2pa';
 import { sha256File } from '@backlot/adapters/store';
 import { appendAudit } from '../audit/index.js';
 import { checkClip, checkStill, readClipFrames, readStill, writeMp4, type ClipInfo } from './media.js';
@@ -264,10 +264,10 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
       t = performance.now();
       const keys = await loadSigningKeys(ws.home);
       const ingredients = [
-        req.image && { path: req.image, title: mode === 'interpolate' ? 'first keyframe' : 'first frame', mimeType: mimeOf(req.image) },
-        req.last && { path: req.last, title: 'last keyframe', mimeType: mimeOf(req.last) },
-        req.extend && { path: req.extend, title: 'clip extended', mimeType: 'video/mp4' },
-        req.restyle && { path: req.restyle, title: 'clip restyled', mimeType: 'video/mp4' },
+        req.image && { path: req.image, title: mode === 'interpolate' ? 'first keyframe' : 'first frame', mimeType: await mimeOf(req.image) },
+        req.last && { path: req.last, title: 'last keyframe', mimeType: await mimeOf(req.last) },
+        req.extend && { path: req.extend, title: 'clip extended', mimeType: await mimeOf(req.extend) },
+        req.restyle && { path: req.restyle, title: 'clip restyled', mimeType: await mimeOf(req.restyle) },
       ].filter((i): i is { path: string; title: string; mimeType: string } => !!i);
       const lineage = row.lineage ?? model.config.lineage;
       const datasetMerkleRoot = row.dataset_root ?? model.config.datasetRoot;
@@ -354,9 +354,9 @@ function trimFrames(video: Float32Array, frames: number, keep: number, plane: nu
   return out;
 }
 
-function mimeOf(path: string): string {
-  const ext = path.toLowerCase().split('.').pop();
-  return ext === 'png' ? 'image/png' : ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : ext === 'webp' ? 'image/webp' : 'application/octet-stream';
+/** An input's media type for its C2PA ingredient: by extension, else by its first bytes (uploads have no extension). */
+async function mimeOf(path: string): Promise<string> {
+  return (await mimeTypeOf(path)) ?? 'application/octet-stream';
 }
 
 /** Nearest training clips in the model's own space, their titles, and shares summing to 1. */
