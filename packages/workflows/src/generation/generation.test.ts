@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,9 @@ beforeAll(async () => {
   execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=1', '-frames:v', '1', '-y', out('first.png')]);
   execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=red:size=40x40:rate=1', '-frames:v', '1', '-y', out('last.png')]);
   execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=12:duration=3', '-pix_fmt', 'yuv420p', '-y', out('clip.mp4')]);
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=12:duration=3', '-c:v', 'libvpx', '-y', out('clip.webm')]);
+  // As the server stores uploads: content-addressed, no extension.
+  copyFileSync(out('first.png'), out('upload-0f1e2d'));
   writeFileSync(out('notes.mp4'), 'this is not a video');
 });
 afterAll(() => ws?.close());
@@ -86,15 +89,22 @@ describe('generate', () => {
     ['interpolate', { image: 'first.png', last: 'last.png', frames: 6 }, 6],
     ['extend', { extend: 'clip.mp4' }, FRAMES],
     ['restyle', { restyle: 'clip.mp4', strength: 0.5 }, FRAMES],
+    ['extend', { extend: 'clip.webm' }, FRAMES],
+    ['i2v', { image: 'upload-0f1e2d' }, FRAMES],
   ] as const)('%s runs and gives the right number of frames, with its inputs as ingredients', async (mode, extra, frames) => {
     const files = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, typeof v === 'string' ? out(v) : v]));
-    const r = await generate(ws, { ...base, prompt: 'a blue box moving up', output: out(`${mode}.mp4`), sampler: 'heun', ...files }, { actor });
+    const name = `${mode}-${Object.values(extra).join('-')}.mp4`;
+    const r = await generate(ws, { ...base, prompt: 'a blue box moving up', output: out(name), sampler: 'heun', ...files }, { actor });
     expect(r.mode).toBe(mode);
-    expect(frameCount(out(`${mode}.mp4`))).toBe(frames);
+    expect(frameCount(out(name))).toBe(frames);
     expect(r.modelCalls).toBe(2 * 4 - 1);
-    const v = await verifyFile(ws, out(`${mode}.mp4`));
+    const v = await verifyFile(ws, out(name));
     expect(v.state).toBe('Trusted');
     expect(v.manifest!.ingredients.length).toBe(Object.keys(extra).filter((k) => k !== 'strength' && k !== 'frames').length);
+    // The ingredient's media type comes from the bytes when the name has no extension (uploads).
+    const formats = Object.fromEntries(v.manifest!.ingredients.map((i) => [i.title, i.format]));
+    if ('image' in extra) expect(formats[mode === 'interpolate' ? 'first keyframe' : 'first frame']).toBe('image/png');
+    if ('extend' in extra && extra.extend.endsWith('.mp4')) expect(formats['clip extended']).toBe('video/mp4');
   });
 
   it('i2v keeps the given first frame (up to H.264 rounding)', async () => {
