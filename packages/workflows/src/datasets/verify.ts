@@ -181,23 +181,14 @@ export async function verifyDataset(ws: Workspace, nameOrId: string): Promise<Ve
  */
 async function checkCoverage(ws: Workspace, row: DatasetRow, problem: (p: VerifyProblem) => void): Promise<void> {
   const files = shotStates(readManifest(row.path), readExclusions(row.path))[Symbol.asyncIterator]();
-  let after = '';
-  let page: string[] = [];
-  let pos = 0;
-  let done = false;
-  const nextShot = async (): Promise<string | null> => {
-    if (pos >= page.length && !done) {
-      page = (await ws.db.query<{ id: string }>(
-        `SELECT s.id FROM shots s JOIN media_files m ON m.id = s.media_file_id
-          WHERE m.ingested_at <= $2 AND s.id COLLATE "C" > $1 ORDER BY s.id COLLATE "C" LIMIT 1000`,
-        [after, row.created_at],
-      )).map((r) => r.id);
-      pos = 0;
-      done = page.length < 1000;
-      if (page.length) after = page[page.length - 1]!;
-    }
-    return pos < page.length ? page[pos++]! : null;
-  };
+  const library = new ShotCursor<{ shot_id: string }>((after) =>
+    ws.db.query(
+      `SELECT s.id AS shot_id FROM shots s JOIN media_files m ON m.id = s.media_file_id
+        WHERE m.ingested_at <= $2 AND s.id COLLATE "C" > $1 ORDER BY s.id COLLATE "C" LIMIT $3`,
+      [after, row.created_at, ShotCursor.PAGE],
+    ),
+  );
+  const nextShot = async () => (await library.next())?.shot_id ?? null;
   const missing = async (shotId: string) => {
     // A clip line that went missing is already named by the dataset_clips check.
     const clip = await ws.db.query('SELECT 1 FROM dataset_clips WHERE dataset_id = $1 AND shot_id = $2', [row.id, shotId]);
@@ -258,47 +249,59 @@ interface ClipRow {
   [k: string]: unknown;
 }
 
-/** The dataset_clips rows recorded at build time, read in shotId order alongside the manifest. */
-class RecordedClips {
-  private page: ClipRow[] = [];
+/**
+ * Rows keyed by shot id, read in shotId ("C" collation) order a page at a time, so a million-clip
+ * dataset is walked without holding it. `fetch(after)` returns the next page of at most PAGE rows.
+ */
+class ShotCursor<R extends { shot_id: string }> {
+  static readonly PAGE = 1000;
+  private page: R[] = [];
   private pos = 0;
   private after = '';
   private done = false;
 
-  constructor(
-    private readonly ws: Workspace,
-    private readonly row: DatasetRow,
-  ) {}
+  constructor(private readonly fetch: (after: string) => Promise<R[]>) {}
 
-  private async peek(): Promise<ClipRow | null> {
+  async peek(): Promise<R | null> {
     if (this.pos < this.page.length) return this.page[this.pos]!;
     if (this.done) return null;
-    this.page = await this.ws.db.query<ClipRow>(
-      'SELECT clip_id, shot_id, split FROM dataset_clips WHERE dataset_id = $1 AND shot_id COLLATE "C" > $2 ORDER BY shot_id COLLATE "C" LIMIT 1000',
-      [this.row.id, this.after],
-    );
+    this.page = await this.fetch(this.after);
     this.pos = 0;
-    if (this.page.length < 1000) this.done = true;
+    if (this.page.length < ShotCursor.PAGE) this.done = true;
     if (this.page.length) this.after = this.page[this.page.length - 1]!.shot_id;
     return this.page[0] ?? null;
+  }
+
+  async next(): Promise<R | null> {
+    const r = await this.peek();
+    if (r) this.pos++;
+    return r;
+  }
+}
+
+/** The dataset_clips rows recorded at build time, read in shotId order alongside the manifest. */
+class RecordedClips {
+  private readonly rows: ShotCursor<ClipRow>;
+
+  constructor(ws: Workspace, row: DatasetRow) {
+    this.rows = new ShotCursor((after) =>
+      ws.db.query<ClipRow>('SELECT clip_id, shot_id, split FROM dataset_clips WHERE dataset_id = $1 AND shot_id COLLATE "C" > $2 ORDER BY shot_id COLLATE "C" LIMIT $3', [row.id, after, ShotCursor.PAGE]),
+    );
   }
 
   /** Rows for shots before `shotId` (all remaining rows when null): clips the manifest lost. */
   async before(shotId: string | null): Promise<ClipRow[]> {
     const out: ClipRow[] = [];
-    for (let r = await this.peek(); r && (shotId === null || r.shot_id < shotId); r = await this.peek()) {
-      out.push(r);
-      this.pos++;
+    for (let r = await this.rows.peek(); r && (shotId === null || r.shot_id < shotId); r = await this.rows.peek()) {
+      out.push((await this.rows.next())!);
       if (out.length > MAX_PROBLEMS) break;
     }
     return out;
   }
 
   async take(shotId: string): Promise<ClipRow | null> {
-    const r = await this.peek();
-    if (!r || r.shot_id !== shotId) return null;
-    this.pos++;
-    return r;
+    const r = await this.rows.peek();
+    return r && r.shot_id === shotId ? this.rows.next() : null;
   }
 }
 
