@@ -183,8 +183,7 @@ export class ShotBoundaryDetector {
     if (!byBlocks && !byHist) return;
     // The picture must not come back: frame c-1 against frames after c, frame c against frames before c-1.
     for (let k = 1; k <= returnSpan; k++) {
-      const after = this.at(c + k)?.diff[k + 1];
-      if (after !== undefined && !Number.isNaN(after) && after < returnRatio * d) return;
+      if (this.comesBack(c, k, d)) return;
       const before = f.diff[k + 1];
       if (before !== undefined && !Number.isNaN(before) && before < returnRatio * d) return;
     }
@@ -302,16 +301,20 @@ export class ShotBoundaryDetector {
    * steps are not part of a gradual transition, however large.
    */
   private flashStep(i: number): boolean {
-    const { returnRatio } = this.p;
     for (let m = 1; m <= 3; m++) {
-      // Frame j..j+m-1 is a flash when frame j+m is close to frame j-1 again.
+      // Frames j..j+m-1 are a flash when frame j+m is close to frame j-1 again.
       for (const j of [i, i - m]) {
-        const back = this.at(j + m)?.diff[m + 1];
-        const up = this.at(j) ? this.d1(j) : 0;
-        if (back !== undefined && !Number.isNaN(back) && j > 0 && up > 0 && back < returnRatio * up) return true;
+        const up = j > 0 && this.at(j) ? this.d1(j) : 0;
+        if (up > 0 && this.comesBack(j, m, up)) return true;
       }
     }
     return false;
+  }
+
+  /** After the change `d` into frame j, frame j+k is back within returnRatio·d of frame j-1. */
+  private comesBack(j: number, k: number, d: number): boolean {
+    const v = this.at(j + k)?.diff[k + 1];
+    return v !== undefined && !Number.isNaN(v) && v < this.p.returnRatio * d;
   }
 
   /** The transition's own frames around a window: where the step size stands out from both flanks. */
