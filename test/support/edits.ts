@@ -14,6 +14,16 @@ import { ffmpeg, ffprobe } from '@backlot/adapters/ffmpeg';
 /** A lavfi source chain producing one shot's picture at any size and rate (`{s}` and `{r}` are filled in). */
 export type Scene = string;
 
+/**
+ * ffmpeg's `gradients` picks its default "random" colours from the system's entropy whatever `seed`
+ * says, so the same scene differed from run to run: derive both colours from the seed instead.
+ */
+function gradientColours(seed: number): string {
+  const hex = (n: number) => `0x${(n & 0xffffff).toString(16).padStart(6, '0')}`;
+  const mix = (n: number) => Math.imul(n ^ (n >>> 15), 0x2c1b3c6d) >>> 0;
+  return `c0=${hex(mix(seed * 2 + 1))}:c1=${hex(mix(seed * 2 + 2))}`;
+}
+
 /** Ready-made scenes. Each gives visibly different content; `hue` rotates colours to make siblings. */
 export const scenes = {
   /** testsrc2: colour bars, a moving ball and a running counter. */
@@ -21,7 +31,7 @@ export const scenes = {
   /** Mandelbrot zoom: rich texture, slow continuous change. */
   fractal: (hue = 0): Scene => `mandelbrot=s={s}:r={r}:maxiter=256${hue ? `,hue=h=${hue}` : ''}`,
   /** Slowly moving colour gradients (like a sky). */
-  gradient: (seed = 1): Scene => `gradients=s={s}:r={r}:speed=0.02:seed=${seed}`,
+  gradient: (seed = 1): Scene => `gradients=s={s}:r={r}:speed=0.02:seed=${seed}:${gradientColours(seed)}`,
   /** Static SMPTE bars: a completely static shot. */
   bars: (): Scene => `smptehdbars=s={s}:r={r}`,
   /** Game of life: every frame changes a little everywhere (grain-like activity). */
@@ -37,7 +47,7 @@ export const scenes = {
     `smptehdbars=s={s}:r={r}[bg{i}];color=c=gray:s={w}x{h}:r={r},scale=iw/3:ih*2/3[fg{i}];[bg{i}][fg{i}]overlay=x='max(W/3, W - (n*(2*W/3)/${framesToArrive}))':y='H/6':shortest=1`,
   /** A static view that a large box crosses from left to right (a car through a fixed camera's view). */
   crossing: (framesToCross = 40): Scene =>
-    `gradients=s={s}:r={r}:speed=0.001:seed=4[bg{i}];color=c=darkred:s={w}x{h}:r={r},scale=iw/2:ih/2[fg{i}];[bg{i}][fg{i}]overlay=x='-w + n*(W+w)/${framesToCross}':y='H/3':shortest=1`,
+    `gradients=s={s}:r={r}:speed=0.001:seed=4:${gradientColours(4)}[bg{i}];color=c=darkred:s={w}x{h}:r={r},scale=iw/2:ih/2[fg{i}];[bg{i}][fg{i}]overlay=x='-w + n*(W+w)/${framesToCross}':y='H/3':shortest=1`,
   /** Solid black (a black shot). */
   black: (): Scene => `color=c=black:s={s}:r={r}`,
 } as const;
