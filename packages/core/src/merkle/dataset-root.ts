@@ -43,7 +43,8 @@ function sortedCopy(v: unknown): unknown {
     return out;
   }
   const obj = v as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+  // No prototype, so a "__proto__" key is an own property like any other, not a prototype change.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const k of Object.keys(obj).sort()) {
     if (obj[k] === undefined) continue;
     if (INTEGER_LIKE.test(k)) return FALLBACK;

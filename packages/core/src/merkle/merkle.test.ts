@@ -115,5 +115,7 @@ describe('canonicalLine', () => {
       { numRuns: 500 },
     );
     expect(canonicalLine({ b: 1, a: [{ d: 'x', c: null }], 10: 'ten', 9: 'nine' })).toBe(canonicalJson({ b: 1, a: [{ d: 'x', c: null }], 10: 'ten', 9: 'nine' }));
+    // A "__proto__" key (as JSON.parse makes it) is data, not a prototype (found by the property above).
+    expect(canonicalLine(JSON.parse('{"__proto__":{"x":1},"a":1}'))).toBe('{"__proto__":{"x":1},"a":1}');
   });
 });
