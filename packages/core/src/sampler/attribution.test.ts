@@ -35,6 +35,11 @@ describe('attribution', () => {
     expect(hit[0]!.row).toBe(2);
     expect(hit[0]!.similarity).toBeCloseTo(1, 5);
   });
+  it('a near-zero share stays non-negative after rounding (found by the property below)', () => {
+    const shares = attributionShares([0.9999970062441935, 0, 0, -0.836843022239662]);
+    shares.forEach((s) => expect(s).toBeGreaterThanOrEqual(0));
+    expect(Math.abs(shares.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-12);
+  });
   it('shares are positive, ordered like similarity, and sum to 1', () => {
     fc.assert(fc.property(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 1, maxLength: 30 }), (sims) => {
       const shares = attributionShares(sims);

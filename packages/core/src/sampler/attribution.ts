@@ -57,7 +57,7 @@ export function nearestRows(e: Float32Array, index: Float32Array, dim: number, k
 
 /**
  * Shares by a softmax over similarity with a temperature: closer clips earn more, every listed clip
- * earns something, and the shares sum to 1 (the last share absorbs floating-point rounding).
+ * earns something, and the shares sum to 1 (the largest share absorbs floating-point rounding).
  * τ = 0.05 on cosine similarity: a clip 0.05 less similar earns e⁻¹ as much.
  */
 export function attributionShares(similarities: number[], temperature = 0.05): number[] {
@@ -66,8 +66,10 @@ export function attributionShares(similarities: number[], temperature = 0.05): n
   const w = similarities.map((s) => Math.exp((s - top) / temperature));
   const total = w.reduce((a, b) => a + b, 0);
   const shares = w.map((v) => v / total);
-  const rest = shares.slice(0, -1).reduce((a, b) => a + b, 0);
-  shares[shares.length - 1] = 1 - rest;
+  // The rounding remainder goes to the largest share: given to a near-zero one it could turn negative.
+  const big = similarities.indexOf(top);
+  const rest = shares.reduce((a, b, i) => (i === big ? a : a + b), 0);
+  shares[big] = 1 - rest;
   return shares;
 }
 
