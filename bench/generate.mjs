@@ -1,6 +1,6 @@
 // npm run bench:generate — seconds per clip and per denoising step for the `tiny` preset on this machine,
 // split into text encoding, sampling and decoding, with peak memory; then whole `backlot generate`
-// processes, start to signed MP4. Runs the built code in dist/ (npx tsc -b first).
+// processes, start to signed MP4. Runs the built code (`npm run build:cli` first: the CLI runs bundled).
 //
 //   node bench/generate.mjs [--onnx DIR] [--runs N] [--cli-runs N] [--steps N] [--guidance G] [--device cpu|cuda]
 //
@@ -27,7 +27,7 @@ const guidance = Number(opt('guidance', 3));
 const device = opt('device', 'cpu');
 
 if (!existsSync(join(root, 'packages/adapters/dist/onnx/index.js'))) {
-  console.error('bench:generate runs the built code: run `npx tsc -b` first');
+  console.error('bench:generate runs the built code: run `npm run build:cli` first');
   process.exit(1);
 }
 const core = await import(join(root, 'packages/core/dist/index.js'));

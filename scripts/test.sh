@@ -8,7 +8,7 @@ passed=0; failed=0; status=0
 mkdir -p test-artifacts
 
 echo "== type check"
-if npx tsc -b && npx tsc -p apps/web/tsconfig.json; then passed=$((passed+1)); else failed=$((failed+1)); status=1; fi
+if npx tsc -b && node apps/cli/scripts/bundle.mjs && npx tsc -p apps/web/tsconfig.json; then passed=$((passed+1)); else failed=$((failed+1)); status=1; fi
 
 echo "== TypeScript tests"
 npx vitest run --reporter=default --reporter=json --outputFile=test-artifacts/vitest.json "$@"

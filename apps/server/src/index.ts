@@ -3,7 +3,6 @@
 // job queue, and the web app's static build.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -13,6 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Workspace } from '@backlot/adapters/workspace';
 import { JobQueue } from '@backlot/adapters/queue';
+import { installRoot, webDist as defaultWebDist } from '@backlot/adapters/install';
 import type { ServerConfig } from './config.js';
 import { type Api } from './http/api.js';
 import { auditRequests, authenticate, authorize, type Env } from './http/auth.js';
@@ -43,10 +43,9 @@ export interface Server {
   close(): Promise<void>;
 }
 
-const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export async function createServer(ws: Workspace, config: ServerConfig = {}): Promise<Server> {
-  setScrubRoots([ws.home, resolve(ws.home), fileURLToPath(new URL('../../..', import.meta.url))]);
+  setScrubRoots([ws.home, resolve(ws.home), installRoot()]);
   // With an embedded workspace this process is the only one that can run jobs (it holds the lock).
   const soleWorker = ws.access === 'embedded-owner';
   const queue = await JobQueue.open(ws.db, { kinds: kindSpecs(config.kinds), soleWorker });
@@ -101,7 +100,7 @@ export async function createServer(ws: Workspace, config: ServerConfig = {}): Pr
     throw new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`);
   });
 
-  const webDist = config.webDist === undefined ? DEFAULT_WEB_DIST : config.webDist;
+  const webDist = config.webDist === undefined ? defaultWebDist() : config.webDist;
   if (webDist && existsSync(join(webDist, 'index.html'))) {
     const root = webDist;
     app.use('/*', serveStatic({ root }));

@@ -73,8 +73,9 @@ export function register(program: Command): void {
     .action(async (prompt: string, _o, cmd: Command) => {
       const o = cmd.opts<{ model: string; output: string; image?: string; last?: string; extend?: string; restyle?: string; strength?: number; frames?: number; steps?: number; guidance?: number; seed?: number; sampler?: string; project?: string }>();
       const progress = progressFor(cmd);
-      const { generate } = await generation();
-      const r = await withWorkspace(cmd, (ws) => generate(ws, {
+      // ONNX Runtime and the C2PA SDK load while the embedded database starts (it waits on its files).
+      const loading = generation();
+      const r = await withWorkspace(cmd, async (ws) => (await loading).generate(ws, {
         prompt, modelId: o.model, output: o.output, image: o.image, last: o.last, extend: o.extend, restyle: o.restyle, strength: o.strength,
         frames: o.frames, steps: o.steps, guidance: o.guidance, seed: o.seed, sampler: o.sampler, project: o.project,
       }, { actor: actor(), onProgress: progress.sink }), { mustExist: true }).finally(() => progress.stop());

@@ -52,7 +52,7 @@ export function register(program: Command): void {
         throw new InputError('bad_oidc', `BACKLOT_OIDC_* settings are incomplete or wrong: ${(e as z.ZodError).issues?.[0]?.path.join('.') ?? ''} ${(e as z.ZodError).issues?.[0]?.message ?? (e as Error).message}`);
       }
       const g = globals(cmd);
-      const ws = await openWorkspace({ home: g.workspace, databaseUrl: g.db, command: 'backlot serve' });
+      const ws = await openWorkspace({ home: g.workspace, databaseUrl: g.db, command: 'backlot serve', resident: true });
       try {
         if (ws.access === 'embedded-via-owner') throw new WorkspaceError('workspace_in_use', `workspace ${ws.home} is already served by another process`);
         // Other local commands reach the embedded database through this process while it serves.
@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .action(async (opts: { kinds: string }, cmd: Command) => {
       const kinds = parseKinds(kindsFlag(opts.kinds));
       const g = globals(cmd);
-      const ws = await openWorkspace({ home: g.workspace, databaseUrl: g.db, command: 'backlot worker', mustExist: !g.db });
+      const ws = await openWorkspace({ home: g.workspace, databaseUrl: g.db, command: 'backlot worker', mustExist: !g.db, resident: true });
       try {
         if (ws.access === 'embedded-owner') {
           throw new WorkspaceError('not_shared', `workspace ${ws.home} uses the embedded database and nobody serves it: run \`backlot serve\` (which runs the workers itself) or point --db at a PostgreSQL server`);

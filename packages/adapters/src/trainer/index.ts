@@ -2,18 +2,17 @@
 // checks its torch, runs `python -m trainer.<module>` and turns its JSON-lines stdout into events.
 import { spawn, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { ToolError } from '@backlot/core';
+import { installRoot } from '../install/index.js';
 
 export const MIN_TORCH: readonly [number, number] = [1, 13];
 
 /** The repository folder that holds `trainer/` (BACKLOT_TRAINER_ROOT overrides). */
 export function trainerRoot(): string {
   if (process.env.BACKLOT_TRAINER_ROOT) return resolve(process.env.BACKLOT_TRAINER_ROOT);
-  // packages/adapters/{src,dist}/trainer/index.{ts,js} -> repository root
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+  return installRoot();
 }
 
 export function pythonPath(): string {

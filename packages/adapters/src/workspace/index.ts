@@ -22,6 +22,8 @@ export interface WorkspaceOptions {
   command?: string;
   /** Fail instead of creating a missing workspace. */
   mustExist?: boolean;
+  /** A long-running process (the server, a worker): give the embedded database a bigger page cache. */
+  resident?: boolean;
 }
 
 export interface Workspace {
@@ -91,7 +93,7 @@ export async function openWorkspace(opts: WorkspaceOptions = {}): Promise<Worksp
   try {
     const dataDir = join(home, 'db');
     if (!existsSync(dataDir)) await seedFromTemplate(dataDir);
-    db = await openPglite(dataDir);
+    db = await openPglite(dataDir, { sharedBuffers: opts.resident ? '128MB' : undefined });
     await migrate(db);
   } catch (e) {
     lock.release();

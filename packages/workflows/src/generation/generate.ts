@@ -16,7 +16,7 @@ import { decodeToVideo, encodeText, encodeVideo, guidedVelocity, loadModel, mode
 import { loadSigningKeys, mimeTypeOf, readCredentials, signGeneratedVideo, type CredentialsState } from '@backlot/adapters/c2pa';
 import { sha256File } from '@backlot/adapters/store';
 import { appendAudit } from '../audit/index.js';
-import { checkClip, checkStill, readClipFrames, readStill, writeMp4, type ClipInfo } from './media.js';
+import { checkClip, checkStill, readClipFrames, readStill, startMp4Writer, type ClipInfo, type Mp4Writer } from './media.js';
 import { LIMITS, modeOf, parseGenerateRequest, type GenerateRequest } from './request.js';
 import { loadLikenessRegistry } from './likeness.js';
 
@@ -202,6 +202,8 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
 
   const t0 = performance.now();
   const model = await loadModel(onnxDir, { device: opts.device });
+  let encoder: Mp4Writer | undefined;
+  const unsigned = await ws.store.tempPath('.mp4');
   try {
     const frames = checkAgainstModel(model, req, mode);
     const seconds: StageTimes = { load: (performance.now() - t0) / 1000, text: 0, sampling: 0, decode: 0, encode: 0, sign: 0, attribution: 0, total: 0 };
@@ -214,6 +216,8 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
     const d = videoShape(model);
 
     const { conditioning, restyleClip } = await conditioningFor(model, mode, req, frames, clip);
+    const fps = model.config.data.fps;
+    encoder = startMp4Writer(unsigned, d.height, d.width, fps, opts.signal);
 
     let t = performance.now();
     const tokens = tokenizePrompt(model, req.prompt);
@@ -253,12 +257,10 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
     seconds.attribution = (performance.now() - t) / 1000;
 
     const generationId = `gen_${randomBytes(6).toString('hex')}`;
-    const fps = model.config.data.fps;
     t = performance.now();
-    const unsigned = await ws.store.tempPath('.mp4');
     const signedTmp = await ws.store.tempPath('.mp4');
     try {
-      await writeMp4(unsigned, trimmed, keep, d.height, d.width, fps, opts.signal);
+      await encoder.write(trimmed, keep);
       seconds.encode = (performance.now() - t) / 1000;
 
       t = performance.now();
@@ -307,22 +309,30 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
           [`out_${generationId.slice(4)}`, generationId, sha256, output, bytes, keep, fps, clipSeconds, d.width, d.height, check.manifest?.label ?? '', keys.source],
         );
-        for (const u of usage) {
-          await tx.query('INSERT INTO likeness_usage (generation_id, person_id, consent_id, seconds, project) VALUES ($1, $2, $3, $4, $5)', [generationId, u.personId, u.consentId, u.seconds, u.project]);
-        }
-        for (const c of attribution.clips) {
-          await tx.query(
-            'INSERT INTO attribution_shares (generation_id, rank, clip_id, shot_id, title_id, similarity, share) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-            [generationId, c.rank, c.clipId, c.shotId, c.titleId, c.similarity, c.share],
-          );
-        }
+        // One statement per table, rows passed as JSON: each round trip into the embedded database costs
+        // a few milliseconds, and a clip has ~20 rows to record.
+        await tx.query(
+          `INSERT INTO likeness_usage (generation_id, person_id, consent_id, seconds, project)
+           SELECT $1, r.person_id, r.consent_id, r.seconds, r.project
+           FROM jsonb_to_recordset($2::jsonb) AS r(person_id text, consent_id text, seconds double precision, project text)`,
+          [generationId, JSON.stringify(usage.map((u) => ({ person_id: u.personId, consent_id: u.consentId, seconds: u.seconds, project: u.project })))],
+        );
+        await tx.query(
+          `INSERT INTO attribution_shares (generation_id, rank, clip_id, shot_id, title_id, similarity, share)
+           SELECT $1, r.rank, r.clip_id, r.shot_id, r.title_id, r.similarity, r.share
+           FROM jsonb_to_recordset($2::jsonb) AS r(rank integer, clip_id text, shot_id text, title_id text, similarity double precision, share double precision)`,
+          [generationId, JSON.stringify(attribution.clips.map((c) => ({ rank: c.rank, clip_id: c.clipId, shot_id: c.shotId, title_id: c.titleId, similarity: c.similarity, share: c.share })))],
+        );
         const stages: Array<[string, number, number | null]> = [
           ['load', seconds.load, null], ['text', seconds.text, 1], ['sampling', seconds.sampling, totalCalls], ['decode', seconds.decode, model.config.space === 'latent' ? 1 : 0],
           ['attribution', seconds.attribution, null], ['encode', seconds.encode, null], ['sign', seconds.sign, null], ['total', seconds.total, null],
         ];
-        for (const [stage, s, n] of stages) {
-          await tx.query('INSERT INTO generation_compute (generation_id, stage, device, seconds, calls) VALUES ($1, $2, $3, $4, $5)', [generationId, stage, stage === 'encode' || stage === 'sign' ? 'cpu' : model.device, s, n]);
-        }
+        await tx.query(
+          `INSERT INTO generation_compute (generation_id, stage, device, seconds, calls)
+           SELECT $1, r.stage, r.device, r.seconds, r.calls
+           FROM jsonb_to_recordset($2::jsonb) AS r(stage text, device text, seconds double precision, calls integer)`,
+          [generationId, JSON.stringify(stages.map(([stage, s, n]) => ({ stage, device: stage === 'encode' || stage === 'sign' ? 'cpu' : model.device, seconds: s, calls: n })))],
+        );
         await appendAudit(tx, {
           actor: opts.actor,
           action: 'generation.created',
@@ -340,10 +350,11 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
         guardrail, usage, attribution, unknownWords: tokens.unknown,
       };
     } finally {
-      await rm(unsigned, { force: true });
       await rm(signedTmp, { force: true });
     }
   } finally {
+    encoder?.cancel();
+    await rm(unsigned, { force: true });
     await model.close();
   }
 }

@@ -3,7 +3,7 @@
 // shards do), and generated frames become an H.264 MP4.
 import { stat } from 'node:fs/promises';
 import { InputError, isBacklotError } from '@backlot/core';
-import { FfmpegFailure, ffmpeg, ffprobe, probeMedia } from '@backlot/adapters/ffmpeg';
+import { FfmpegFailure, ffmpeg, ffprobe, probeMedia, spawnFfmpeg } from '@backlot/adapters/ffmpeg';
 
 /** The smallest and largest still image accepted as a first or last frame. */
 export const IMAGE_LIMITS = { minSide: 16, maxSide: 8192 } as const;
@@ -123,11 +123,35 @@ export async function readClipFrames(path: string, info: ClipInfo, opts: { width
   return { video: bytesToVideo(stdout.subarray(start * frameBytes, (start + keep) * frameBytes), keep, opts.height, opts.width), frames: keep };
 }
 
-/** Encodes [3, T, H, W] to an H.264 MP4 (yuv420p, so every player opens it). */
-export async function writeMp4(path: string, video: Float32Array, frames: number, height: number, width: number, fps: number, signal?: AbortSignal): Promise<void> {
-  const raw = videoToBytes(video, frames, height, width);
-  await ffmpeg([
-    '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', '-',
+/** An H.264 MP4 encoder (yuv420p, so every player opens it) waiting for its frames. */
+export interface Mp4Writer {
+  /** Encodes [3, T, H, W] and finishes the file. */
+  write(video: Float32Array, frames: number): Promise<void>;
+  /** Stops the encoder if it has not been given frames (the generation failed). */
+  cancel(): void;
+}
+
+/**
+ * Starts ffmpeg now and gives it the frames later: its start-up (~0.15 s of loading libraries) then
+ * overlaps the sampling instead of following it.
+ */
+export function startMp4Writer(path: string, height: number, width: number, fps: number, signal?: AbortSignal): Mp4Writer {
+  const child = spawnFfmpeg([
+    '-y', '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', '-',
     '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '10', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', path,
-  ], { input: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), signal });
+  ], { signal });
+  let written = false;
+  // A cancelled encoder's exit is expected; whoever writes awaits `done` itself.
+  child.done.catch(() => {});
+  return {
+    async write(video, frames) {
+      written = true;
+      const raw = videoToBytes(video, frames, height, width);
+      child.stdin.end(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
+      await child.done;
+    },
+    cancel() {
+      if (!written && child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
 }

@@ -1,0 +1,29 @@
+// Bundles the compiled CLI (dist/, from `tsc -b`) into dist/bundle/: one file per group of commands
+// instead of ~250 modules, which starts `backlot` ~0.15 s sooner (measured by `npm run bench:generate`).
+// Packages with native code or WebAssembly files next to their JavaScript stay outside the bundle and
+// load from node_modules as usual. bin/backlot.js runs the bundle only while it is as new as every
+// package's last compile, so a plain `tsc -b` never leaves a stale bundle in use.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('..', import.meta.url));
+const outdir = `${cli}dist/bundle`;
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [`${cli}dist/main.js`],
+  outdir,
+  bundle: true,
+  splitting: true, // each command module stays its own chunk, loaded only when its command runs
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  external: [
+    '@electric-sql/pglite', '@electric-sql/pglite-socket', // WebAssembly and data files beside the JS
+    'onnxruntime-node', '@contentauth/c2pa-node', '@node-rs/argon2', // native add-ons
+    'pg', 'pg-boss', 'openid-client', // optional native or dynamic requires
+  ],
+  // Bundled CommonJS dependencies (commander, cli-progress) call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __backlotRequire } from 'node:module'; const require = __backlotRequire(import.meta.url);" },
+});
