@@ -35,9 +35,14 @@ export function analysisSize(probe: MediaProbe, width = DEFAULT_ANALYSIS_WIDTH):
 export function analysisDecodeArgs(path: string, size: { width: number; height: number }, pixFmt: 'yuv420p' | 'gray', withTimes: boolean): string[] {
   // area scaling averages every source pixel into the small frame: less aliasing on fine detail,
   // which would otherwise read as frame-to-frame change. Autorotation stays on (ffmpeg's default).
-  const vf = `scale=${size.width}:${size.height}:flags=area,format=${pixFmt}${withTimes ? ',showinfo' : ''}`;
+  // showinfo gives each frame's time; its per-frame checksums (~9% of the decode) are not needed.
+  const showinfo = showinfoHasChecksumOption ? ',showinfo=checksum=0' : ',showinfo';
+  const vf = `scale=${size.width}:${size.height}:flags=area,format=${pixFmt}${withTimes ? showinfo : ''}`;
   return ['-v', withTimes ? 'info' : 'error', '-nostats', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', vf, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1'];
 }
+
+/** Older ffmpeg builds have no showinfo `checksum` option; a failed first decode turns it off. */
+let showinfoHasChecksumOption = true;
 
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)/;
 
@@ -97,6 +102,13 @@ export async function analyzeShots(path: string, opts: AnalyzeShotsOptions = {})
     try {
       let off = 0;
       while (off < chunk.length) {
+        // A whole frame inside the chunk is used where it lies (each chunk is a fresh buffer);
+        // only a frame split across chunks is copied together.
+        if (filled === 0 && chunk.length - off >= frameBytes) {
+          waiting.push(chunk.subarray(off, off + frameBytes));
+          off += frameBytes;
+          continue;
+        }
         const n = Math.min(frameBytes - filled, chunk.length - off);
         chunk.copy(frame, filled, off, off + n);
         filled += n;
@@ -118,6 +130,16 @@ export async function analyzeShots(path: string, opts: AnalyzeShotsOptions = {})
     await child.done;
   } catch (e) {
     if (failure) throw failure;
+    // Nothing decoded: an old ffmpeg refusing the option, or a broken file. Once, try without it.
+    if (e instanceof FfmpegFailure && showinfoHasChecksumOption && paired === 0) {
+      showinfoHasChecksumOption = false;
+      try {
+        return await analyzeShots(path, { ...opts, probe });
+      } catch (again) {
+        showinfoHasChecksumOption = true; // the file was the problem, not the option
+        throw again;
+      }
+    }
     if (e instanceof FfmpegFailure) throw new IngestError('undecodable', `${path}: video cannot be decoded (${e.reason.replace(`${path}: `, '')})`, path);
     throw e;
   }

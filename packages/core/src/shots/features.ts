@@ -71,6 +71,9 @@ interface Tiny {
   /** Block means, Y then U then V, each gridCols*gridRows. */
   blocks: Float32Array;
   hist: Float32Array;
+  /** Mean of the Y block means, and the sum of their squared deviations from it. */
+  meanY: number;
+  spreadY: number;
 }
 
 /** Turns a stream of frames into FrameFeatures. One instance per film; frames must all be one size. */
@@ -81,8 +84,9 @@ export class FrameFeatureExtractor {
   private readonly ring: Tiny[] = [];
   private prevY: Uint8Array | null = null;
   private count = 0;
-  private readonly colBlock: Int32Array;
-  private readonly ccolBlock: Int32Array;
+  /** Scratch for one frame's integer block sums and histogram counts. */
+  private readonly acc: Int32Array;
+  private readonly counts = new Int32Array(HIST_SIZE);
 
   constructor(
     readonly width: number,
@@ -91,10 +95,7 @@ export class FrameFeatureExtractor {
     if (width % (2 * GRID_COLUMNS) !== 0) throw new Error(`analysis width must be a multiple of ${2 * GRID_COLUMNS}, got ${width}`);
     this.block = width / GRID_COLUMNS;
     this.gridRows = Math.max(1, Math.floor(height / this.block));
-    this.colBlock = new Int32Array(width);
-    for (let x = 0; x < width; x++) this.colBlock[x] = Math.floor(x / this.block);
-    this.ccolBlock = new Int32Array(width / 2);
-    for (let x = 0; x < width / 2; x++) this.ccolBlock[x] = Math.floor((2 * x) / this.block);
+    this.acc = new Int32Array(GRID_COLUMNS * this.gridRows * 3);
   }
 
   get frameCount(): number {
@@ -105,8 +106,10 @@ export class FrameFeatureExtractor {
     const { width: w, height: h, y, u, v } = frame;
     if (w !== this.width || h !== this.height) throw new Error(`frame is ${w}x${h}, expected ${this.width}x${this.height}`);
     const cells = this.gridCols * this.gridRows;
-    const blocks = new Float32Array(cells * 3);
-    const hist = new Float32Array(HIST_SIZE);
+    // Sums and counts are integers: accumulate them in integer arrays (exact, and faster than float32
+    // read-modify-write), then scale once into the float block means and histograms.
+    const acc = this.acc.fill(0);
+    const counts = this.counts.fill(0);
     const rowsUsed = this.gridRows * this.block;
 
     // Y: mean, brightness, histogram, block sums, motion.
@@ -114,17 +117,23 @@ export class FrameFeatureExtractor {
     let bright = 0;
     let motion = 0;
     const prev = this.prevY;
+    const bw = this.block;
     for (let yy = 0; yy < h; yy++) {
       const row = yy * w;
-      const brow = yy < rowsUsed ? Math.floor(yy / this.block) * this.gridCols : -1;
-      for (let x = 0; x < w; x++) {
-        const p = y[row + x]!;
-        sum += p;
-        if (p > 48) bright++;
-        hist[p >> 3]!++;
-        if (brow >= 0) blocks[brow + this.colBlock[x]!]! += p;
-        if (prev) motion += Math.abs(p - prev[row + x]!);
+      const brow = yy < rowsUsed ? Math.floor(yy / bw) * this.gridCols : -1;
+      // One block's width of pixels at a time: one block-sum update per run instead of per pixel.
+      for (let x0 = 0, b = brow; x0 < w; x0 += bw, b++) {
+        let run = 0;
+        for (let x = row + x0, end = x + bw; x < end; x++) {
+          const p = y[x]!;
+          run += p;
+          if (p > 48) bright++;
+          counts[p >> 3]!++;
+        }
+        sum += run;
+        if (brow >= 0) acc[b]! += run;
       }
+      if (prev) for (let x = row; x < row + w; x++) motion += Math.abs(y[x]! - prev[x]!);
     }
     const n = w * h;
     // U and V at half resolution.
@@ -135,29 +144,36 @@ export class FrameFeatureExtractor {
     for (let yy = 0; yy < ch; yy++) {
       const row = yy * cw;
       const brow = yy < crowsUsed ? Math.floor(yy / cblock) * this.gridCols : -1;
-      for (let x = 0; x < cw; x++) {
-        const pu = u[row + x]!;
-        const pv = v[row + x]!;
-        hist[HIST_Y_BINS + (pu >> 4)]!++;
-        hist[HIST_Y_BINS + HIST_C_BINS + (pv >> 4)]!++;
+      for (let x0 = 0, b = brow; x0 < cw; x0 += cblock, b++) {
+        let runU = 0;
+        let runV = 0;
+        for (let x = row + x0, end = x + cblock; x < end; x++) {
+          const pu = u[x]!;
+          const pv = v[x]!;
+          runU += pu;
+          runV += pv;
+          counts[HIST_Y_BINS + (pu >> 4)]!++;
+          counts[HIST_Y_BINS + HIST_C_BINS + (pv >> 4)]!++;
+        }
         if (brow >= 0) {
-          const b = brow + this.ccolBlock[x]!;
-          blocks[cells + b]! += pu;
-          blocks[2 * cells + b]! += pv;
+          acc[cells + b]! += runU;
+          acc[2 * cells + b]! += runV;
         }
       }
     }
     const ypb = this.block * this.block;
     const cpb = cblock * cblock;
+    const blocks = new Float32Array(cells * 3);
     for (let i = 0; i < cells; i++) {
-      blocks[i]! /= ypb;
-      blocks[cells + i]! /= cpb;
-      blocks[2 * cells + i]! /= cpb;
+      blocks[i] = acc[i]! / ypb;
+      blocks[cells + i] = acc[cells + i]! / cpb;
+      blocks[2 * cells + i] = acc[2 * cells + i]! / cpb;
     }
-    for (let i = 0; i < HIST_Y_BINS; i++) hist[i]! /= n;
-    for (let i = HIST_Y_BINS; i < HIST_SIZE; i++) hist[i]! /= cw * ch;
+    const hist = new Float32Array(HIST_SIZE);
+    for (let i = 0; i < HIST_Y_BINS; i++) hist[i] = counts[i]! / n;
+    for (let i = HIST_Y_BINS; i < HIST_SIZE; i++) hist[i] = counts[i]! / (cw * ch);
 
-    const tiny: Tiny = { index: this.count, blocks, hist };
+    const tiny: Tiny = { index: this.count, blocks, hist, ...lumaSpread(blocks, cells) };
     const diff = new Float64Array(MAX_LAG + 1).fill(NaN);
     const mix = new Float64Array(MAX_LAG + 1).fill(NaN);
     const split = new Float64Array(MAX_LAG + 1).fill(NaN);
@@ -173,12 +189,12 @@ export class FrameFeatureExtractor {
       const a = back(k);
       const m = back(k / 2);
       if (!a || !m) continue;
-      diff[k] = blockDistance(a.blocks, blocks);
-      const r = mixAndSplit(a.blocks, m.blocks, blocks, cells);
+      const r = compareAcross(a.blocks, m.blocks, blocks, cells);
+      diff[k] = r.diff;
       mix[k] = r.mix;
       split[k] = r.split;
       cover[k] = r.cover;
-      corr[k] = lumaCorrelation(a.blocks, blocks, cells);
+      corr[k] = lumaCorrelation(a, tiny, cells);
     }
     const p1 = back(1);
     if (p1) {
@@ -216,7 +232,13 @@ function blockDistance(a: Float32Array, b: Float32Array): number {
   return d / (a.length / 3);
 }
 
-function mixAndSplit(a: Float32Array, m: Float32Array, b: Float32Array, cells: number): { mix: number; split: number; cover: number } {
+/**
+ * One pass over the blocks of A (frame index-k), M (the middle frame) and B (this frame): diff[k] as
+ * blockDistance gives it, and mix, split and cover. Block means are multiples of 1/16, so the sums
+ * are exact whatever their order.
+ */
+function compareAcross(a: Float32Array, m: Float32Array, b: Float32Array, cells: number): { diff: number; mix: number; split: number; cover: number } {
+  let total = 0;
   let resid = 0;
   let changed = 0;
   let near = 0;
@@ -234,37 +256,35 @@ function mixAndSplit(a: Float32Array, m: Float32Array, b: Float32Array, cells: n
       dam += Math.abs(av - mv);
       dbm += Math.abs(bv - mv);
     }
+    total += dab;
     if (dab > 40) {
       changed++;
       if (Math.min(dam, dbm) < 0.2 * dab) near++;
     }
   }
-  return { mix: resid / cells, split: changed ? near / changed : 0, cover: changed / cells };
+  return { diff: total / cells, mix: resid / cells, split: changed ? near / changed : 0, cover: changed / cells };
 }
 
-/** Pearson correlation of the first `cells` values (the Y block means); 0 if either is flat. */
-function lumaCorrelation(a: Float32Array, b: Float32Array, cells: number): number {
-  let sa = 0;
-  let sb = 0;
+/** Mean and summed squared deviation of a frame's Y block means (the first `cells` values). */
+function lumaSpread(blocks: Float32Array, cells: number): { meanY: number; spreadY: number } {
+  let s = 0;
+  for (let i = 0; i < cells; i++) s += blocks[i]!;
+  const meanY = s / cells;
+  let spreadY = 0;
   for (let i = 0; i < cells; i++) {
-    sa += a[i]!;
-    sb += b[i]!;
+    const x = blocks[i]! - meanY;
+    spreadY += x * x;
   }
-  const ma = sa / cells;
-  const mb = sb / cells;
-  let cab = 0;
-  let caa = 0;
-  let cbb = 0;
-  for (let i = 0; i < cells; i++) {
-    const x = a[i]! - ma;
-    const y = b[i]! - mb;
-    cab += x * y;
-    caa += x * x;
-    cbb += y * y;
-  }
+  return { meanY, spreadY };
+}
+
+/** Pearson correlation of the Y block means of two frames; 0 if either is flat. */
+function lumaCorrelation(a: Tiny, b: Tiny, cells: number): number {
   // Flat: a standard deviation under 2 levels (black, a plain card).
-  if (caa < 4 * cells || cbb < 4 * cells) return 0;
-  return cab / Math.sqrt(caa * cbb);
+  if (a.spreadY < 4 * cells || b.spreadY < 4 * cells) return 0;
+  let cab = 0;
+  for (let i = 0; i < cells; i++) cab += (a.blocks[i]! - a.meanY) * (b.blocks[i]! - b.meanY);
+  return cab / Math.sqrt(a.spreadY * b.spreadY);
 }
 
 /** Variance of the 4-neighbour Laplacian over the interior of the Y plane. */
