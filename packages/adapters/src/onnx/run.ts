@@ -1,6 +1,7 @@
 // One exported model's forward passes as plain functions: text → context, the guided velocity the
 // pure samplers call, and model space ↔ video. Tensor names and shapes: docs/model-format.md.
-import * as ort from 'onnxruntime-node';
+// Tensors come from ONNX Runtime's common package: plain JavaScript, no native library to load.
+import { Tensor } from 'onnxruntime-common';
 import { classifierFreeGuidance, tokenize, type FrameConditioning, type Tokens, type VelocityModel, type VideoShape } from '@backlot/core';
 import type { LoadedModel } from './session.js';
 
@@ -36,7 +37,7 @@ export async function encodeText(model: LoadedModel, batch: Tokens[]): Promise<T
     ids[b * L + i] = BigInt(id);
     mask[b * L + i] = t.mask[i]!;
   }));
-  const out = await model.textEncoder.run({ tokens: new ort.Tensor('int64', ids, [batch.length, L]) });
+  const out = await model.textEncoder.run({ tokens: new Tensor('int64', ids, [batch.length, L]) });
   return { context: out.context!.data as Float32Array, mask, batch: batch.length };
 }
 
@@ -57,15 +58,15 @@ export function guidedVelocity(model: LoadedModel, text: TextContext, c: FrameCo
   const D = model.config.text.dim;
   const B = guidance === 1 ? 1 : 2;
   if (text.batch < B) throw new Error(`guidance ${guidance} needs ${B} text contexts, got ${text.batch}`);
-  const context = new ort.Tensor('float32', text.context.subarray(0, B * L * D), [B, L, D]);
-  const contextMask = new ort.Tensor('float32', text.mask.subarray(0, B * L), [B, L]);
-  const cond = new ort.Tensor('float32', repeat(c.cond, B), dims5(B));
-  const condMask = new ort.Tensor('float32', repeat(c.frameMask, B), [B, 1, shape.frames, 1, 1]);
+  const context = new Tensor('float32', text.context.subarray(0, B * L * D), [B, L, D]);
+  const contextMask = new Tensor('float32', text.mask.subarray(0, B * L), [B, L]);
+  const cond = new Tensor('float32', repeat(c.cond, B), dims5(B));
+  const condMask = new Tensor('float32', repeat(c.frameMask, B), [B, 1, shape.frames, 1, 1]);
   const call = async (x: Float32Array, t: number): Promise<Float32Array> => {
     const started = performance.now();
     const out = await model.denoiser.run({
-      x: new ort.Tensor('float32', repeat(x, B), dims5(B)),
-      t: new ort.Tensor('float32', new Float32Array(B).fill(t), [B]),
+      x: new Tensor('float32', repeat(x, B), dims5(B)),
+      t: new Tensor('float32', new Float32Array(B).fill(t), [B]),
       context,
       context_mask: contextMask,
       cond,
@@ -91,7 +92,7 @@ export async function decodeToVideo(model: LoadedModel, x: Float32Array): Promis
   let video = x;
   if (model.config.space === 'latent') {
     const s = modelShape(model);
-    const out = await model.vaeDecoder!.run({ latent: new ort.Tensor('float32', x, [1, s.channels, s.frames, s.height, s.width]) });
+    const out = await model.vaeDecoder!.run({ latent: new Tensor('float32', x, [1, s.channels, s.frames, s.height, s.width]) });
     video = out.video!.data as Float32Array;
   }
   return video.map((v) => Math.min(1, Math.max(-1, v)));
@@ -101,6 +102,6 @@ export async function decodeToVideo(model: LoadedModel, x: Float32Array): Promis
 export async function encodeVideo(model: LoadedModel, video: Float32Array): Promise<Float32Array> {
   if (model.config.space !== 'latent') return video;
   const d = videoShape(model);
-  const out = await model.vaeEncoder!.run({ video: new ort.Tensor('float32', video, [1, 3, d.frames, d.height, d.width]) });
+  const out = await model.vaeEncoder!.run({ video: new Tensor('float32', video, [1, 3, d.frames, d.height, d.width]) });
   return out.latent!.data as Float32Array;
 }

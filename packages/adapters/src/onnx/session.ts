@@ -5,11 +5,20 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-common';
 import { GenerateError, NotFoundError } from '@backlot/core';
 import { ClipIndexSchema, ModelConfigSchema, SUPPORTED_FORMAT_VERSIONS, type ClipIndexMeta, type ModelConfig } from './model-config.js';
 
 export type Device = 'cpu' | 'cuda';
+
+/** ONNX Runtime itself (its native library) loads only when a model does, in whichever thread runs it. */
+const runtime = () => import('onnxruntime-node');
+
+/** What generation uses of a session: an ONNX Runtime session here, or one in a worker thread (remote.ts). */
+export interface ModelSession {
+  run(feeds: InferenceSession.FeedsType): Promise<InferenceSession.ReturnType>;
+  release(): Promise<void>;
+}
 
 export interface LoadOptions {
   /** 'auto' (default): CUDA when BACKLOT_ONNX_DEVICE=cuda or the runtime bundles it, else CPU. */
@@ -30,10 +39,10 @@ export interface LoadedModel {
   device: Device;
   /** Why the device is what it is, when CUDA was wanted and not used. */
   deviceNote?: string;
-  textEncoder: ort.InferenceSession;
-  denoiser: ort.InferenceSession;
-  vaeEncoder: ort.InferenceSession | null;
-  vaeDecoder: ort.InferenceSession | null;
+  textEncoder: ModelSession;
+  denoiser: ModelSession;
+  vaeEncoder: ModelSession | null;
+  vaeDecoder: ModelSession | null;
   close(): Promise<void>;
 }
 
@@ -58,16 +67,16 @@ export async function readModelConfig(onnxDir: string): Promise<ModelConfig> {
   return parsed.data;
 }
 
-function wantCuda(device: LoadOptions['device']): boolean {
+async function wantCuda(device: LoadOptions['device']): Promise<boolean> {
   if (device === 'cuda') return true;
   if (device === 'cpu') return false;
   if (process.env.BACKLOT_ONNX_DEVICE) return process.env.BACKLOT_ONNX_DEVICE === 'cuda';
-  return ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
+  return (await runtime()).listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
 }
 
-async function openSession(path: string, device: Device, threads: number): Promise<ort.InferenceSession> {
+async function openSession(path: string, device: Device, threads: number): Promise<ModelSession> {
   if (!existsSync(path)) throw new GenerateError('model_file_missing', `exported model file missing: ${path}`, path);
-  return ort.InferenceSession.create(path, {
+  return (await runtime()).InferenceSession.create(path, {
     executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
@@ -81,7 +90,7 @@ async function openSession(path: string, device: Device, threads: number): Promi
 export async function loadModel(onnxDir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   const config = await readModelConfig(onnxDir);
   const threads = opts.threads ?? (Number(process.env.BACKLOT_ONNX_THREADS) || Math.min(availableParallelism(), 4));
-  let device: Device = wantCuda(opts.device) ? 'cuda' : 'cpu';
+  let device: Device = (await wantCuda(opts.device)) ? 'cuda' : 'cpu';
   let deviceNote: string | undefined;
   const f = config.files;
   const open = async (d: Device) => ({
@@ -102,7 +111,7 @@ export async function loadModel(onnxDir: string, opts: LoadOptions = {}): Promis
   if (config.space === 'latent' && (!sessions.vaeDecoder || !sessions.vaeEncoder)) {
     throw new GenerateError('model_file_missing', `${onnxDir}: a latent model needs vae_encoder and vae_decoder files`, onnxDir);
   }
-  const all = Object.values(sessions).filter((s): s is ort.InferenceSession => !!s);
+  const all = Object.values(sessions).filter((s): s is ModelSession => !!s);
   return { dir: onnxDir, config, device, deviceNote, ...sessions, close: async () => { await Promise.all(all.map((s) => s.release())); } };
 }
 
