@@ -6,15 +6,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-common';
+import * as ort from 'onnxruntime-node';
 import { GenerateError, NotFoundError } from '@backlot/core';
 import { ClipIndexSchema, ModelConfigSchema, SUPPORTED_FORMAT_VERSIONS, type ClipIndexMeta, type ModelConfig } from './model-config.js';
 
 export type Device = 'cpu' | 'cuda';
 
-/** ONNX Runtime itself (its native library) loads only when a model does, in whichever thread runs it. */
-const runtime = () => import('onnxruntime-node');
-
-/** What generation uses of a session: an ONNX Runtime session here, or one in a worker thread (remote.ts). */
+/** What generation uses of a session (an ONNX Runtime session; tests may stand in for one). */
 export interface ModelSession {
   run(feeds: InferenceSession.FeedsType): Promise<InferenceSession.ReturnType>;
   release(): Promise<void>;
@@ -67,16 +65,16 @@ export async function readModelConfig(onnxDir: string): Promise<ModelConfig> {
   return parsed.data;
 }
 
-async function wantCuda(device: LoadOptions['device']): Promise<boolean> {
+function wantCuda(device: LoadOptions['device']): boolean {
   if (device === 'cuda') return true;
   if (device === 'cpu') return false;
   if (process.env.BACKLOT_ONNX_DEVICE) return process.env.BACKLOT_ONNX_DEVICE === 'cuda';
-  return (await runtime()).listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
+  return ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
 }
 
 async function openSession(path: string, device: Device, threads: number): Promise<ModelSession> {
   if (!existsSync(path)) throw new GenerateError('model_file_missing', `exported model file missing: ${path}`, path);
-  return (await runtime()).InferenceSession.create(path, {
+  return ort.InferenceSession.create(path, {
     executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
@@ -90,7 +88,7 @@ async function openSession(path: string, device: Device, threads: number): Promi
 export async function loadModel(onnxDir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   const config = await readModelConfig(onnxDir);
   const threads = opts.threads ?? (Number(process.env.BACKLOT_ONNX_THREADS) || Math.min(availableParallelism(), 4));
-  let device: Device = (await wantCuda(opts.device)) ? 'cuda' : 'cpu';
+  let device: Device = wantCuda(opts.device) ? 'cuda' : 'cpu';
   let deviceNote: string | undefined;
   const f = config.files;
   const open = async (d: Device) => ({
