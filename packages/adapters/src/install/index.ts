@@ -2,6 +2,7 @@
 // Found by walking up from this file, so it holds for the compiled packages and for the bundled CLI
 // (apps/cli/dist/bundle) alike.
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,3 +18,6 @@ export function installRoot(): string {
 
 /** The web app's built files, served by `backlot serve`. */
 export const webDist = (): string => resolve(installRoot(), 'apps', 'web', 'dist');
+
+/** The user's cache for things Backlot can always make again (database templates, optimised models). */
+export const cacheDir = (): string => process.env.BACKLOT_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'backlot');

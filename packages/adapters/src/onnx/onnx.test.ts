@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFile, mkdtemp, cp } from 'node:fs/promises';
+import { writeFile, mkdtemp, cp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clipEmbedding, flowSchedule, gaussianNoise, knownFrames, noConditioning, sampleEuler, sizeOf, tokenize, GenerateError } from '@backlot/core';
@@ -68,4 +68,31 @@ describe('ONNX adapter on a model exported per docs/model-format.md', () => {
     await expect(readModelConfig(copy)).rejects.toThrow(GenerateError);
     await expect(readModelConfig(copy)).rejects.toThrow(/formatVersion 99/);
   });
+
+  it('keeps each CPU-optimised graph in the cache and gives the same clip from it, or from a broken one', async () => {
+    const saved = process.env.BACKLOT_CACHE;
+    process.env.BACKLOT_CACHE = await mkdtemp(join(tmpdir(), 'backlot-onnx-cache-'));
+    try {
+      const shape = modelShape(model);
+      const clip = async (m: LoadedModel) => {
+        const ctx = await encodeText(m, [tokenizePrompt(m, 'a red ball'), tokenizePrompt(m, '')]);
+        return sampleEuler(guidedVelocity(m, ctx, noConditioning(shape), 3), gaussianNoise(7, sizeOf(shape)), flowSchedule(4));
+      };
+      const first = await loadModel(dir, { device: 'cpu', threads: 1 });
+      const cacheFiles = (await readdir(join(process.env.BACKLOT_CACHE, 'onnx'))).filter((f) => f.endsWith('.onnx'));
+      expect(cacheFiles).toHaveLength(2); // text encoder and denoiser
+      const fromCache = await loadModel(dir, { device: 'cpu', threads: 1 });
+      for (const f of cacheFiles) await writeFile(join(process.env.BACKLOT_CACHE, 'onnx', f), 'not a model');
+      const fromBroken = await loadModel(dir, { device: 'cpu', threads: 1 });
+      const expected = await clip(model);
+      for (const m of [first, fromCache, fromBroken]) {
+        expect(await clip(m)).toEqual(expected);
+        await m.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.BACKLOT_CACHE;
+      else process.env.BACKLOT_CACHE = saved;
+    }
+  });
 });
+

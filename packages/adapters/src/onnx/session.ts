@@ -1,19 +1,22 @@
 // ONNX Runtime sessions for one exported model: text encoder, denoiser, and for latent presets the
 // autoencoder. CPU here; the CUDA execution provider where the runtime has it (falls back to CPU,
 // and says which device ran).
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { arch, availableParallelism, cpus } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-common';
 import * as ort from 'onnxruntime-node';
 import { GenerateError, NotFoundError } from '@backlot/core';
+import { cacheDir } from '../install/index.js';
 import { ClipIndexSchema, ModelConfigSchema, SUPPORTED_FORMAT_VERSIONS, type ClipIndexMeta, type ModelConfig } from './model-config.js';
 
 export type Device = 'cpu' | 'cuda';
 
 /** What generation uses of a session (an ONNX Runtime session; tests may stand in for one). */
 export interface ModelSession {
+  readonly inputNames: readonly string[];
   run(feeds: InferenceSession.FeedsType): Promise<InferenceSession.ReturnType>;
   release(): Promise<void>;
 }
@@ -72,9 +75,8 @@ function wantCuda(device: LoadOptions['device']): boolean {
   return ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
 }
 
-async function openSession(path: string, device: Device, threads: number): Promise<ModelSession> {
-  if (!existsSync(path)) throw new GenerateError('model_file_missing', `exported model file missing: ${path}`, path);
-  return ort.InferenceSession.create(path, {
+function sessionOptions(device: Device, threads: number): ort.InferenceSession.SessionOptions {
+  return {
     executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
@@ -82,7 +84,43 @@ async function openSession(path: string, device: Device, threads: number): Promi
     // Idle threads sleep instead of spinning: on a shared, loaded machine spinning burns the cores
     // the other threads need (the same lesson as OMP_WAIT_POLICY=PASSIVE for the trainer).
     extra: { session: { intra_op: { allow_spinning: process.env.BACKLOT_ONNX_SPIN ?? '0' }, inter_op: { allow_spinning: process.env.BACKLOT_ONNX_SPIN ?? '0' } } },
-  });
+  };
+}
+
+/**
+ * Where the CPU-optimised graph of `path` is kept. ONNX Runtime spends ~0.1 s of every load fusing
+ * and re-laying out the graph; the result depends on the file, the runtime version and the CPU, so
+ * it is cached per (file, size, mtime, runtime, CPU) in the user's cache and loaded as is next time.
+ */
+async function optimisedPath(path: string): Promise<string> {
+  const s = await stat(path);
+  const key = createHash('sha256').update(JSON.stringify([resolve(path), s.size, s.mtimeMs, ort.env.versions.common, cpus()[0]?.model ?? '', arch()])).digest('hex').slice(0, 24);
+  return join(cacheDir(), 'onnx', `${key}.onnx`);
+}
+
+async function openSession(path: string, device: Device, threads: number): Promise<ModelSession> {
+  if (!existsSync(path)) throw new GenerateError('model_file_missing', `exported model file missing: ${path}`, path);
+  const options = sessionOptions(device, threads);
+  if (device === 'cuda') return ort.InferenceSession.create(path, options);
+  const cached = await optimisedPath(path);
+  if (existsSync(cached)) {
+    try {
+      return await ort.InferenceSession.create(cached, { ...options, graphOptimizationLevel: 'disabled' });
+    } catch {
+      await rm(cached, { force: true }).catch(() => {}); // unreadable: made again below
+    }
+  }
+  const partial = `${cached}.${process.pid}.partial`;
+  try {
+    await mkdir(dirname(cached), { recursive: true });
+    // Severity 3: the runtime's warning that an optimised graph suits this CPU only is the point here.
+    const session = await ort.InferenceSession.create(path, { ...options, optimizedModelFilePath: partial, logSeverityLevel: 3 });
+    await rename(partial, cached);
+    return session;
+  } catch {
+    await rm(partial, { force: true }).catch(() => {});
+    return ort.InferenceSession.create(path, options); // a cache we cannot write only costs time
+  }
 }
 
 export async function loadModel(onnxDir: string, opts: LoadOptions = {}): Promise<LoadedModel> {

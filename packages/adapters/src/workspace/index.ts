@@ -4,7 +4,6 @@
 import { mkdir, cp, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { WorkspaceError } from '@backlot/core';
@@ -12,6 +11,7 @@ import { migrate, openPglite, openPostgres, type Db, type PgliteDb } from '../db
 import { MIGRATIONS } from '../db/migrations/index.js';
 import { ContentStore } from '../store/index.js';
 import { acquireLock, type LockInfo } from './lock.js';
+import { cacheDir } from '../install/index.js';
 
 export interface WorkspaceOptions {
   /** Folder of the workspace; default BACKLOT_HOME or ./.backlot. */
@@ -137,12 +137,12 @@ export async function openWorkspace(opts: WorkspaceOptions = {}): Promise<Worksp
  */
 async function seedFromTemplate(dataDir: string): Promise<void> {
   const schemaHash = createHash('sha256').update(JSON.stringify(MIGRATIONS)).digest('hex').slice(0, 16);
-  const cacheDir = process.env.BACKLOT_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'backlot');
-  const template = join(cacheDir, `pglite-${schemaHash}`);
+  const cache = cacheDir();
+  const template = join(cache, `pglite-${schemaHash}`);
   if (!existsSync(template)) {
     const building = `${template}.${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
-      await mkdir(cacheDir, { recursive: true });
+      await mkdir(cache, { recursive: true });
       const fresh = await openPglite(building);
       await migrate(fresh);
       await fresh.close();
