@@ -4,7 +4,7 @@
 // the machine is shared), their ratio, the CLI's peak RSS, and precision/recall/F1 against the ground
 // truth split into hard cuts and gradual transitions. Then a long looped file shows memory stays flat.
 // Default films: all footage in ../shared/library, plus the demo films when @backlot/workflows/demo
-// offers generateDemoLibrary. Uses dist/: run `npx tsc -b` first (done here unless --no-build).
+// offers generateDemoLibrary. Uses the built CLI: `npm run build:cli` (done here unless --no-build).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -22,7 +22,7 @@ const longMinutes = Number(option('--long-minutes', 20));
 const optionValues = new Set(['--reps', '--long-minutes', '--demo-films'].map((o) => option(o, null)).filter(Boolean));
 const explicit = args.filter((a) => !a.startsWith('--') && !optionValues.has(a));
 
-if (!flag('--no-build')) spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'ignore' });
+if (!flag('--no-build')) spawnSync('npm', ['run', '-s', 'build:cli'], { cwd: root, stdio: 'ignore' });
 const { probeMedia, analysisSize, analysisDecodeArgs, FFMPEG } = await import(join(root, 'packages/adapters/dist/ffmpeg/index.js'));
 const { scoreBoundaries } = await import(join(root, 'packages/core/dist/index.js'));
 const CLI = join(root, 'apps/cli/bin/backlot.js');
