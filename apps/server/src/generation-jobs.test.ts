@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlumbingModel } from '@backlot/adapters/onnx/fixtures';
 import { startTestServer, type TestServer } from './testing/fixture.js';
+import { JOB_RUNNERS } from './jobs/kinds.js';
 
 let t: TestServer;
 
@@ -68,4 +69,17 @@ describe('generation jobs', () => {
     expect(job.error!.message).toMatch(/Maya Okonkwo.*no likeness consent/);
     expect(((job as unknown as { events: Array<{ event: string }> }).events).map((e) => e.event)).toEqual(['queued', 'started', 'failed']);
   }, 120_000);
+
+  it('a job run again after its generation was recorded returns that generation, not a second one', async () => {
+    const ctx = { jobId: 'job-retried-after-crash', actor: 'test', attempt: 1, onProgress: () => {}, signal: new AbortController().signal };
+    const input = { prompt: 'a blue box moving up by day', modelId: 'mdl_plumb', steps: 2, seed: 5 };
+    const first = (await JOB_RUNNERS.generate!(t.ws, input, ctx)) as { generationId: string; recovered?: boolean };
+    const again = (await JOB_RUNNERS.generate!(t.ws, input, { ...ctx, attempt: 2 })) as { generationId: string; recovered?: boolean; sha256: string };
+    expect(first.recovered).toBeUndefined();
+    expect(again).toMatchObject({ generationId: first.generationId, recovered: true });
+    expect(again.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const rows = await t.ws.db.query<{ id: string }>('SELECT id FROM generations WHERE job_id = $1', [ctx.jobId]);
+    expect(rows.map((r) => r.id)).toEqual([first.generationId]);
+  }, 120_000);
 });
+

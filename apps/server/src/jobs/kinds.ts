@@ -9,7 +9,7 @@ import { loadSigningKeys } from '@backlot/adapters/c2pa';
 import { ingestPaths } from '@backlot/workflows/ingest';
 import { buildDataset, type BuildDatasetInput } from '@backlot/workflows/datasets';
 import { trainModel, evaluateModel, exportModel, type TrainInput, type EvalInput } from '@backlot/workflows/training';
-import { generate } from '@backlot/workflows/generation';
+import { findGeneration, generate } from '@backlot/workflows/generation';
 import { withoutPaths } from '../http/redact.js';
 
 export const JOB_KINDS = ['ingest', 'dataset', 'train', 'eval', 'generate', 'ping'] as const;
@@ -66,8 +66,17 @@ async function ingest(ws: Workspace, input: unknown, ctx: JobContext): Promise<u
   return withoutPaths(report);
 }
 
-/** Generation reads uploads from the content store and writes its output into the workspace. */
+/**
+ * Generation reads uploads from the content store and writes its output into the workspace. A job
+ * retried after a crash that came between recording its generation and finishing the job returns
+ * that generation (`recovered: true`) rather than making, signing and billing a second one.
+ */
 async function generateClip(ws: Workspace, input: unknown, ctx: JobContext): Promise<unknown> {
+  const [done] = await ws.db.query<{ id: string }>("SELECT id FROM generations WHERE job_id = $1 AND status = 'done'", [ctx.jobId]);
+  if (done) {
+    const g = await findGeneration(ws, done.id);
+    return withoutPaths({ generationId: g.id, modelId: g.model_id, mode: g.mode, prompt: g.prompt, project: g.project, sha256: g.sha256, output: g.output_path, video: { seconds: g.seconds }, recovered: true });
+  }
   const req = input as Record<string, unknown> & { image?: string; last?: string; extend?: string; restyle?: string };
   const dir = join(ws.home, 'outputs');
   await mkdir(dir, { recursive: true });
@@ -75,7 +84,7 @@ async function generateClip(ws: Workspace, input: unknown, ctx: JobContext): Pro
   const result = await generate(
     ws,
     { ...req, image: stored(req.image), last: stored(req.last), extend: stored(req.extend), restyle: stored(req.restyle), output: join(dir, `${ctx.jobId}.mp4`) },
-    opts(ctx),
+    { ...opts(ctx), jobId: ctx.jobId },
   );
   return withoutPaths(result);
 }

@@ -33,6 +33,8 @@ export interface GenerateOptions {
   device?: LoadOptions['device'];
   /** The day the guardrail judges consents on (YYYY-MM-DD); default today (UTC). */
   on?: string;
+  /** The server job making this clip, recorded with it (one generation per job, see the job runner). */
+  jobId?: string;
 }
 
 export interface StageTimes {
@@ -296,9 +298,9 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
       const totalCalls = calls;
       await ws.db.transaction(async (tx) => {
         await tx.query(
-          `INSERT INTO generations (id, model_id, mode, prompt, prompt_sha256, params, project, guardrail, status, actor, finished_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'done', $9, now())`,
-          [generationId, req.modelId, mode, req.prompt, promptSha256, JSON.stringify(params), project, JSON.stringify(guardrail), opts.actor],
+          `INSERT INTO generations (id, model_id, mode, prompt, prompt_sha256, params, project, guardrail, status, actor, finished_at, job_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'done', $9, now(), $10)`,
+          [generationId, req.modelId, mode, req.prompt, promptSha256, JSON.stringify(params), project, JSON.stringify(guardrail), opts.actor, opts.jobId ?? null],
         );
         const inputs = [['first', req.image], ['last', req.last], ['extend', req.extend], ['restyle', req.restyle]] as const;
         for (const [role, path] of inputs) {

@@ -5,6 +5,7 @@ import rights from './0002_rights.js';
 import training from './0003_training.js';
 import generation from './0004_generation.js';
 import server from './0005_server.js';
+import generationJobs from './0006_generation_jobs.js';
 
 export interface Migration {
   id: string;
@@ -17,4 +18,5 @@ export const MIGRATIONS: Migration[] = [
   { id: '0003_training', sql: training },
   { id: '0004_generation', sql: generation },
   { id: '0005_server', sql: server },
+  { id: '0006_generation_jobs', sql: generationJobs },
 ];
