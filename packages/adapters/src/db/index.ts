@@ -1,7 +1,6 @@
 // One database access layer for the embedded default (PGlite) and a PostgreSQL server.
 // The same SQL runs on both; callers never see which one they have.
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { MIGRATIONS } from './migrations/index.js';
 
 export type Row = Record<string, unknown>;
@@ -62,6 +61,8 @@ export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Pro
 }
 
 export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Db> {
+  // Loaded here, not with the module: the embedded default never needs the client (~50 ms to load).
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4 });
   // Fail fast with a clear error instead of on the first query.
   const probe = await pool.connect();

@@ -5,7 +5,7 @@ import { mkdir, cp, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { WorkspaceError } from '@backlot/core';
 import { migrate, openPglite, openPostgres, type Db, type PgliteDb } from '../db/index.js';
 import { MIGRATIONS } from '../db/migrations/index.js';
@@ -108,6 +108,8 @@ export async function openWorkspace(opts: WorkspaceOptions = {}): Promise<Worksp
     access: 'embedded-owner',
     shareDatabase: async () => {
       if (address) return address;
+      // Only the server shares its database: other commands do not load the socket server.
+      const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
       // Many client pools share this one backend; the default of 1 connection drops clients.
       for (let port = 15432 + (process.pid % 1000); ; port++) {
         const server = new PGLiteSocketServer({ db: db.lite, host: '127.0.0.1', port, maxConnections: 100 });
