@@ -202,10 +202,10 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
     throw new GenerateError('likeness_refused', `refused: ${guardrail.reasons.join('; ')}`, 'PROMPT');
   }
 
+  const unsigned = await ws.store.tempPath('.mp4'); // a name only: nothing to clean up before the encoder starts
   const t0 = performance.now();
   const model = await loadModel(onnxDir, { device: opts.device });
   let encoder: Mp4Writer | undefined;
-  const unsigned = await ws.store.tempPath('.mp4');
   try {
     const frames = checkAgainstModel(model, req, mode);
     const seconds: StageTimes = { load: (performance.now() - t0) / 1000, text: 0, sampling: 0, decode: 0, encode: 0, sign: 0, attribution: 0, total: 0 };
