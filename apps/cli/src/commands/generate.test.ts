@@ -63,7 +63,7 @@ describe('backlot generate and provenance commands', () => {
     expect(backlot('generate', 'x', '--model', 'mdl_plumb', '-o', out('d.mp4'), '--steps', 'many').err).toMatch(/--steps must be a number/);
     const r = backlot('generate', 'x', '--model', 'nope', '-o', out('d.mp4'));
     expect(r.code).toBe(1);
-    expect(r.err.trim()).toBe('backlot: --model nope: no such model (see `backlot models list`)');
+    expect(r.err.trim()).toBe('backlot: --model nope: no such model (see `backlot models ls`)');
   });
 
   it('verify prints the chain of custody; exits 1 for an altered file', () => {

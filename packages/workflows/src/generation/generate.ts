@@ -97,7 +97,7 @@ function today(): string {
 /** The model's export folder, or a one-line error naming the model. */
 export async function findExportedModel(ws: Workspace, modelId: string): Promise<{ row: ModelRow; onnxDir: string }> {
   const [row] = await ws.db.query<ModelRow & Record<string, unknown>>('SELECT id, path, export_path, lineage, dataset_root, tainted_reason FROM models WHERE id = $1', [modelId]);
-  if (!row) throw new NotFoundError('unknown_model', `--model ${modelId}: no such model (see \`backlot models list\`)`, '--model');
+  if (!row) throw new NotFoundError('unknown_model', `--model ${modelId}: no such model (see \`backlot models ls\`)`, '--model');
   const onnxDir = row.export_path ?? join(ws.modelsDir, modelId, 'onnx');
   if (!existsSync(join(onnxDir, 'model.json'))) throw new GenerateError('model_not_exported', `--model ${modelId}: not exported for generation; run \`backlot models export ${modelId}\``, '--model');
   return { row, onnxDir };
