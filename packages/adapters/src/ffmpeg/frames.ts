@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ToolError, type TransitionKind } from '@backlot/core';
+import { hueSignature, ToolError, type TransitionKind } from '@backlot/core';
 import type { ContentStore } from '../store/index.js';
 import { ffmpeg } from './run.js';
 
@@ -17,7 +17,12 @@ export interface Keyframe {
   sha256: string;
   /** 4x4 RGB cell means of the frame, 96 hex characters (colour check for near-duplicates). */
   colourSig: string;
+  /** Hue histogram of the frame's coloured pixels at 64x36 (core's hueSignature), 48 hex characters. */
+  hueSig: string;
 }
+
+/** The picture the hue histogram is taken from: small enough to be cheap, big enough for a small object. */
+const HUE_SIZE = { width: 64, height: 36 } as const;
 
 /** Keyframes per ffmpeg process: one process seeks into the file once per keyframe, so spawning
  * (costly on a loaded machine) is paid once per batch while memory stays a few decoders. */
@@ -25,7 +30,7 @@ const KEYFRAME_BATCH = 8;
 
 /**
  * Extracts the frames shown at `times` (seconds from the first frame) as JPEGs into the store, with
- * each frame's 4x4 colour signature from the same decode. Seeks to half a frame before each time so
+ * each frame's 4x4 colour signature and hue histogram from the same decode. Seeks to half a frame before each time so
  * that rounding of timestamps cannot land on the neighbour.
  */
 export async function extractKeyframes(
@@ -41,25 +46,28 @@ export async function extractKeyframes(
     const batch = times.slice(b, b + KEYFRAME_BATCH);
     const jpgs = await Promise.all(batch.map(() => store.tempPath('.jpg')));
     const sigs = jpgs.map((j) => `${j}.rgb`);
+    const hues = jpgs.map((j) => `${j}.hue`);
     const args = ['-v', 'error'];
     for (const t of batch) args.push('-ss', Math.max(0, t - 0.5 / fps).toFixed(6), '-i', source);
     const graph = batch
-      .map((_, i) => `[${i}:v:0]scale='trunc(iw*sar/2)*2':ih,setsar=1,scale=${width}:-2:flags=area,split=2[t${i}][s${i}];[s${i}]scale=4:4:flags=area,format=rgb24[g${i}]`)
+      .map((_, i) => `[${i}:v:0]scale='trunc(iw*sar/2)*2':ih,setsar=1,scale=${width}:-2:flags=area,split=3[t${i}][s${i}][h${i}];[s${i}]scale=4:4:flags=area,format=rgb24[g${i}];[h${i}]scale=${HUE_SIZE.width}:${HUE_SIZE.height}:flags=area,format=rgb24[u${i}]`)
       .join(';');
     args.push('-filter_complex', graph);
     batch.forEach((_, i) => {
       args.push('-map', `[t${i}]`, '-frames:v', '1', '-q:v', '3', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-f', 'image2', '-c:v', 'mjpeg', jpgs[i]!);
       args.push('-map', `[g${i}]`, '-frames:v', '1', '-f', 'rawvideo', sigs[i]!);
+      args.push('-map', `[u${i}]`, '-frames:v', '1', '-f', 'rawvideo', hues[i]!);
     });
     try {
       await ffmpeg(args, { signal: opts.signal });
       for (const [i, jpg] of jpgs.entries()) {
         const sig = await readFile(sigs[i]!).catch(() => Buffer.alloc(0));
-        if (sig.length < 48) throw new Error(`keyframe of ${source}: no frame decoded at ${batch[i]!.toFixed(3)} s`);
-        out.push({ sha256: await store.commitTemp(jpg), colourSig: sig.subarray(0, 48).toString('hex') });
+        const hue = await readFile(hues[i]!).catch(() => Buffer.alloc(0));
+        if (sig.length < 48 || hue.length < HUE_SIZE.width * HUE_SIZE.height * 3) throw new Error(`keyframe of ${source}: no frame decoded at ${batch[i]!.toFixed(3)} s`);
+        out.push({ sha256: await store.commitTemp(jpg), colourSig: sig.subarray(0, 48).toString('hex'), hueSig: hueSignature(hue) });
       }
     } finally {
-      await Promise.all([...jpgs, ...sigs].map((f) => rm(f, { force: true })));
+      await Promise.all([...jpgs, ...sigs, ...hues].map((f) => rm(f, { force: true })));
     }
   }
   return out;

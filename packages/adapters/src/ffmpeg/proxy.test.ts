@@ -51,11 +51,12 @@ function readdirTmp(): string[] {
 describe('keyframes and contact sheet', () => {
   test('extracts the exact frame asked for', async () => {
     // testsrc2 prints a running frame counter; frame 45 must differ from frames 44 and 46.
-    const { sha256: sha, colourSig } = await extractKeyframe(store, film, 45 * 1001 / 30000, 30000 / 1001);
+    const { sha256: sha, colourSig, hueSig } = await extractKeyframe(store, film, 45 * 1001 / 30000, 30000 / 1001);
     const again = await extractKeyframe(store, film, 45 * 1001 / 30000, 30000 / 1001);
     const other = await extractKeyframe(store, film, 46 * 1001 / 30000, 30000 / 1001);
-    expect(again).toEqual({ sha256: sha, colourSig });
+    expect(again).toEqual({ sha256: sha, colourSig, hueSig });
     expect(colourSig).toMatch(/^[0-9a-f]{96}$/);
+    expect(hueSig).toMatch(/^[0-9a-f]{48}$/);
     expect(other.sha256).not.toBe(sha);
     expect(readFileSync(store.pathOf(sha)).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { groupDuplicates, isNearDuplicate, type DuplicateCandidate } from './duplicates.js';
+import { groupDuplicates, hueSignature, isNearDuplicate, type DuplicateCandidate } from './duplicates.js';
 
 const base: DuplicateCandidate = { id: 'a-0', phash: 'f0f0a5a50f0f5a5a', colourSig: '40'.repeat(48), duration: 4, meanLuma: 100, isBlack: false, dupGroup: null };
 const shot = (patch: Partial<DuplicateCandidate>): DuplicateCandidate => ({ ...base, ...patch });
@@ -26,6 +26,49 @@ describe('isNearDuplicate', () => {
 
   test('different pictures are not duplicates', () => {
     expect(isNearDuplicate(base, shot({ id: 'b-0', phash: '0f0f5a5af0f0a5a5' }))).toBe(false);
+  });
+});
+
+/** A 64x36 night-sky-like backdrop (dark, desaturated, a few grey stars) with a square of `colour` at (x, y). */
+function picture(colour: [number, number, number] | null, x = 10, y = 10, size = 5, jitter = 0): Uint8Array {
+  const w = 64;
+  const h = 36;
+  const rgb = new Uint8Array(w * h * 3);
+  for (let i = 0; i < w * h; i++) {
+    const star = (i * 7919) % 97 === 0 ? 150 : 0;
+    const noise = jitter ? ((i * 2654435761) >>> 0) % (2 * jitter + 1) - jitter : 0;
+    rgb.set([20 + star + noise, 24 + star + noise, 40 + star], 3 * i);
+  }
+  if (colour) for (let yy = y; yy < y + size; yy++) for (let xx = x; xx < x + size; xx++) rgb.set(colour, 3 * (yy * w + xx));
+  return rgb;
+}
+const RED: [number, number, number] = [220, 30, 30];
+const BLUE: [number, number, number] = [40, 60, 230];
+
+describe('hueSignature', () => {
+  test('a desaturated picture has an empty histogram; a coloured object weighs its share of the frame', () => {
+    expect(hueSignature(picture(null))).toBe('0'.repeat(48));
+    const sig = hueSignature(picture(BLUE));
+    const bins = sig.match(/.{4}/g)!.map((v) => parseInt(v, 16) / 65535);
+    expect(bins.reduce((a, b) => a + b, 0)).toBeCloseTo(25 / (64 * 36), 4);
+    expect(bins.indexOf(Math.max(...bins))).toBe(7); // blue, 225-255 degrees
+  });
+
+  test('a small object of another colour on the same backdrop is not a duplicate, the same object elsewhere is', () => {
+    const red = shot({ hueSig: hueSignature(picture(RED)) });
+    expect(isNearDuplicate(red, shot({ id: 'b-0', hueSig: hueSignature(picture(BLUE)) }))).toBe(false);
+    expect(isNearDuplicate(red, shot({ id: 'b-0', hueSig: hueSignature(picture(RED, 40, 20)) }))).toBe(true);
+    expect(isNearDuplicate(red, shot({ id: 'b-0', hueSig: hueSignature(picture(null)) }))).toBe(false);
+  });
+
+  test('re-encoding noise (every channel off by a few levels) keeps the histogram in agreement', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 6 }), (r, g, b, d) => {
+        const a = picture([r, g, b]);
+        const moved = a.map((v, i) => Math.max(0, Math.min(255, v + (((i * 40503) >>> 3) % (2 * d + 1)) - d)));
+        expect(isNearDuplicate(shot({ hueSig: hueSignature(a) }), shot({ id: 'b-0', hueSig: hueSignature(moved) }))).toBe(true);
+      }),
+    );
   });
 });
 

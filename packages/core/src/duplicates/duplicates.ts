@@ -1,6 +1,7 @@
 // Near-duplicate shots across the library: the same picture re-encoded, or cut into a trailer.
 // Pure decision over what ingest measured per shot (keyframe perceptual hash, a 4x4 colour
-// signature, mean luma, duration), and the grouping that keeps one group id per set of duplicates.
+// signature, a hue histogram, mean luma, duration), and the grouping that keeps one group id per set
+// of duplicates.
 import { hammingDistance } from '../shots/phash.js';
 
 export interface DuplicateCandidate {
@@ -9,6 +10,8 @@ export interface DuplicateCandidate {
   phash: string;
   /** 4x4 RGB means of the keyframe, 96 hex characters; null when unknown. */
   colourSig: string | null;
+  /** Hue histogram of the keyframe's saturated pixels (see hueSignature); null when unknown. */
+  hueSig?: string | null;
   /** Seconds. */
   duration: number;
   meanLuma: number;
@@ -30,7 +33,61 @@ export const DUPLICATE_RULES = {
   minDurationRatio: 0.15,
   /** Pictures with almost no structure (flat colour, title black) hash alike whatever they show. */
   minHashBits: 6,
+  /**
+   * Hue histograms: each bin (a fraction of the frame) may differ by this fraction of the larger
+   * value, or by `hueFloor` of the frame, whichever is more. A small coloured object on a shared
+   * backdrop (1-3 % of the frame) changes neither the hash nor any 4x4 cell much, but its colour
+   * moves its pixels to another hue bin; re-encodes and trailer excerpts keep them where they were.
+   */
+  hueRelative: 0.35,
+  hueFloor: 0.003,
 } as const;
+
+/** Hue bins of the histogram (30 degrees each). */
+export const HUE_BINS = 12;
+/** A pixel counts as coloured in proportion as its chroma (max - min of R, G, B; 0..255) rises from
+ * the first value to the second: a ramp, so that a re-encode's few levels move little weight. */
+const CHROMA_RAMP = [40, 88] as const;
+
+/**
+ * The hue histogram of a picture's coloured pixels, as fractions of all its pixels: `HUE_BINS`
+ * 16-bit values (fraction × 65535) in 48 hex characters. Where a pixel lies between two bin centres
+ * it is shared between them in proportion, so a small hue shift (a re-encode) moves little weight.
+ * Position does not enter: a trailer keyframe taken at another moment of the same shot agrees.
+ */
+export function hueSignature(rgb: Uint8Array): string {
+  const bins = new Float64Array(HUE_BINS);
+  const pixels = Math.floor(rgb.length / 3);
+  for (let i = 0; i < pixels; i++) {
+    const r = rgb[3 * i]!;
+    const g = rgb[3 * i + 1]!;
+    const b = rgb[3 * i + 2]!;
+    const max = Math.max(r, g, b);
+    const chroma = max - Math.min(r, g, b);
+    if (chroma <= CHROMA_RAMP[0]) continue;
+    const weight = Math.min(1, (chroma - CHROMA_RAMP[0]) / (CHROMA_RAMP[1] - CHROMA_RAMP[0]));
+    let h = max === r ? (g - b) / chroma : max === g ? (b - r) / chroma + 2 : (r - g) / chroma + 4; // sextants
+    h = ((h % 6) + 6) % 6;
+    const pos = (h * HUE_BINS) / 6 - 0.5; // bin centres at 0.5, 1.5, ...
+    const lo = Math.floor(pos);
+    const w = pos - lo;
+    bins[(lo + HUE_BINS) % HUE_BINS]! += weight * (1 - w);
+    bins[(lo + 1) % HUE_BINS]! += weight * w;
+  }
+  let hex = '';
+  for (const v of bins) hex += Math.round((pixels ? v / pixels : 0) * 65535).toString(16).padStart(4, '0');
+  return hex;
+}
+
+function hueAgrees(a: string, b: string): boolean {
+  const r = DUPLICATE_RULES;
+  for (let i = 0; i + 4 <= Math.min(a.length, b.length); i += 4) {
+    const x = parseInt(a.slice(i, i + 4), 16) / 65535;
+    const y = parseInt(b.slice(i, i + 4), 16) / 65535;
+    if (Math.abs(x - y) > Math.max(r.hueFloor, r.hueRelative * Math.max(x, y))) return false;
+  }
+  return true;
+}
 
 function popcount(hex: string): number {
   return hammingDistance(hex, '0'.repeat(hex.length));
@@ -54,6 +111,7 @@ export function isNearDuplicate(a: DuplicateCandidate, b: DuplicateCandidate): b
   if (hammingDistance(a.phash, b.phash) > r.maxHamming) return false;
   if (Math.abs(a.meanLuma - b.meanLuma) > r.maxLumaDelta) return false;
   if (a.colourSig && b.colourSig && colourDelta(a.colourSig, b.colourSig) > r.maxCellDelta) return false;
+  if (a.hueSig && b.hueSig && !hueAgrees(a.hueSig, b.hueSig)) return false;
   const shorter = Math.min(a.duration, b.duration);
   const longer = Math.max(a.duration, b.duration);
   return longer > 0 && shorter / longer >= r.minDurationRatio;

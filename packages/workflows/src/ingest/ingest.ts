@@ -290,10 +290,10 @@ async function recordAnalysedFile(
     );
     const rows = analysis.shots.map((s, i) => [
       `${mediaId}-${s.index}`, mediaId, title.id, s.index, s.startFrame, s.endFrame, s.start, s.end, s.transitionIn, s.keyframe,
-      keyframes[i]!.sha256, s.meanLuma, s.sharpness, s.motion, s.isBlack, s.letterbox, s.phash, keyframes[i]!.colourSig,
+      keyframes[i]!.sha256, s.meanLuma, s.sharpness, s.motion, s.isBlack, s.letterbox, s.phash, keyframes[i]!.colourSig, keyframes[i]!.hueSig,
     ]);
     await insertRows(tx, 'shots', ['id', 'media_file_id', 'title_id', 'idx', 'start_frame', 'end_frame', 'start_s', 'end_s', 'transition_in', 'keyframe',
-      'keyframe_sha256', 'mean_luma', 'sharpness', 'motion', 'is_black', 'letterbox', 'phash', 'colour_sig'], rows);
+      'keyframe_sha256', 'mean_luma', 'sharpness', 'motion', 'is_black', 'letterbox', 'phash', 'colour_sig', 'hue_sig'], rows);
     report.duplicates = await groupNearDuplicates(tx, mediaId);
     await appendAudit(tx, {
       actor: opts.actor,
@@ -315,6 +315,7 @@ interface CandidateRow {
   media_file_id: string;
   phash: string;
   colour_sig: string | null;
+  hue_sig: string | null;
   duration: number;
   mean_luma: number;
   is_black: boolean;
@@ -324,10 +325,10 @@ interface CandidateRow {
 /** Groups the file's new shots with near-duplicates anywhere in the library; returns how many joined a group. */
 async function groupNearDuplicates(tx: Db, mediaId: string): Promise<number> {
   const rows = await tx.query<CandidateRow & Record<string, unknown>>(
-    'SELECT id, media_file_id, phash, colour_sig, end_s - start_s AS duration, mean_luma, is_black, dup_group FROM shots WHERE NOT is_black',
+    'SELECT id, media_file_id, phash, colour_sig, hue_sig, end_s - start_s AS duration, mean_luma, is_black, dup_group FROM shots WHERE NOT is_black',
   );
   const toCandidate = (r: CandidateRow): DuplicateCandidate => ({
-    id: r.id, phash: r.phash, colourSig: r.colour_sig, duration: Number(r.duration), meanLuma: Number(r.mean_luma), isBlack: r.is_black, dupGroup: r.dup_group,
+    id: r.id, phash: r.phash, colourSig: r.colour_sig, hueSig: r.hue_sig, duration: Number(r.duration), meanLuma: Number(r.mean_luma), isBlack: r.is_black, dupGroup: r.dup_group,
   });
   const incoming = rows.filter((r) => r.media_file_id === mediaId).map(toCandidate);
   const library = rows.filter((r) => r.media_file_id !== mediaId).map(toCandidate);

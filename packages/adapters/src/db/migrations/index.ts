@@ -6,6 +6,7 @@ import training from './0003_training.js';
 import generation from './0004_generation.js';
 import server from './0005_server.js';
 import generationJobs from './0006_generation_jobs.js';
+import hueSignature from './0007_hue_signature.js';
 
 export interface Migration {
   id: string;
@@ -19,4 +20,5 @@ export const MIGRATIONS: Migration[] = [
   { id: '0004_generation', sql: generation },
   { id: '0005_server', sql: server },
   { id: '0006_generation_jobs', sql: generationJobs },
+  { id: '0007_hue_signature', sql: hueSignature },
 ];
