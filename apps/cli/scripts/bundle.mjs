@@ -11,7 +11,9 @@ const cli = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${cli}dist/bundle`;
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [`${cli}dist/main.js`],
+  // The model's worker thread is its own entry: @backlot/adapters/onnx starts it from the file
+  // model-worker.js beside the chunk that holds it, which is this folder in the bundle.
+  entryPoints: { main: `${cli}dist/main.js`, 'model-worker': `${cli}../../packages/adapters/dist/onnx/worker/model-worker.js` },
   outdir,
   bundle: true,
   splitting: true, // each command module stays its own chunk, loaded only when its command runs

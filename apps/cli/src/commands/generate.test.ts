@@ -1,5 +1,5 @@
 // `backlot generate | verify | attribution | usage | royalties | models show` end to end through the built CLI.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,14 +12,18 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'backlot-cli-generate-'));
 const out = (n: string) => join(home, n);
 
-function backlot(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'apps/cli/bin/backlot.js'), '-w', home, ...args], { encoding: 'utf8', env: { ...process.env, BACKLOT_PROGRESS_INTERVAL_MS: '0' } });
+function backlotWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'apps/cli/bin/backlot.js'), '-w', home, ...args], { encoding: 'utf8', env: { ...process.env, BACKLOT_PROGRESS_INTERVAL_MS: '0', ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+const backlot = (...args: string[]) => backlotWith({}, ...args);
+const frames = (file: string) => execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
 
 beforeAll(async () => {
   spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'ignore' });
   const onnx = await buildPlumbingModel({ frames: 8, size: 16 });
+  // A second model where `backlot models export` puts one: in the workspace's models folder.
+  const homeOnnx = await buildPlumbingModel({ frames: 8, size: 16, modelId: 'mdl_home' }, join(home, 'models', 'mdl_home', 'onnx'));
   const ws = await openWorkspace({ home });
   try {
     await ws.db.exec(`
@@ -28,6 +32,9 @@ beforeAll(async () => {
       INSERT INTO consents (id, person_id, scopes, granted_on, document_ref) VALUES ('c_grace', 'p_grace', '{likeness}', '2025-01-01', 'DOC-7');`);
     await ws.db.query("INSERT INTO models (id, name, lineage, path, export_path, dataset_root, created_by) VALUES ('mdl_plumb', 'plumbing', $1, $2, $2, $3, 'test')", [
       JSON.stringify({ datasets: [{ id: 'ds_plumbing', merkleRoot: '0f'.repeat(32) }], bases: [] }), onnx, '0f'.repeat(32),
+    ]);
+    await ws.db.query("INSERT INTO models (id, name, lineage, path, export_path, dataset_root, created_by) VALUES ('mdl_home', 'home', $1, $2, $3, $4, 'test')", [
+      JSON.stringify({ datasets: [{ id: 'ds_plumbing', merkleRoot: '0f'.repeat(32) }], bases: [] }), join(home, 'models', 'mdl_home'), homeOnnx, '0f'.repeat(32),
     ]);
   } finally {
     await ws.close();
@@ -93,5 +100,19 @@ describe('backlot generate and provenance commands', () => {
     const roy = JSON.parse(backlot('royalties', '--json').out);
     expect(roy.generations).toBe(2);
     expect(backlot('usage', '--person', 'Grace Stone', '--from', 'yesterday').err).toMatch(/--from yesterday: not a date/);
+  });
+
+  it('loads a model from the workspace on a worker thread while the database starts: same frames, same refusals', () => {
+    const early = backlot('generate', 'a red ball', '--model', 'mdl_home', '-o', out('e.mp4'), '--steps', '4', '--seed', '5', '--json');
+    expect(early.code).toBe(0);
+    expect(JSON.parse(early.out).earlyModel).toBe(true);
+    const here = backlotWith({ BACKLOT_MODEL_WORKER: '0' }, 'generate', 'a red ball', '--model', 'mdl_home', '-o', out('f.mp4'), '--steps', '4', '--seed', '5', '--json');
+    expect(JSON.parse(here.out).earlyModel).toBe(false);
+    expect(frames(out('e.mp4')).equals(frames(out('f.mp4')))).toBe(true);
+    // The model by another route (mdl_plumb's export lies outside the workspace) runs in this thread.
+    expect(JSON.parse(backlot('generate', 'a red ball', '--model', 'mdl_plumb', '-o', out('g.mp4'), '--steps', '2', '--json').out).earlyModel).toBe(false);
+    const refused = backlot('generate', 'Maya Okonkwo waving', '--model', 'mdl_home', '-o', out('h.mp4'));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^backlot: refused: prompt names Maya Okonkwo/m);
   });
 });

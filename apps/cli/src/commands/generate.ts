@@ -6,6 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { VerifyReport } from '@backlot/workflows/generation';
 import { resolveHome } from '@backlot/adapters/workspace';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { globals, printJson, printTable, progressFor, withWorkspace } from '../context.js';
 
 const actor = () => `cli:${os.userInfo().username}`;
@@ -54,6 +55,20 @@ function printVerify(r: VerifyReport): void {
   else if (r.state !== 'None') w('  recorded   not an output of this workspace');
 }
 
+/**
+ * Starts loading the model on a worker thread from the folder `backlot models export` writes to, so
+ * that reading it and building its ONNX Runtime sessions overlap the embedded database's start. Only
+ * a head start: generate() uses it if the registry names the same folder, after the guardrail.
+ * BACKLOT_MODEL_WORKER=0 turns it off.
+ */
+async function startEarlyModel(cmd: Command, modelId: string) {
+  if (process.env.BACKLOT_MODEL_WORKER === '0' || !/^\w[\w.-]*$/.test(modelId)) return undefined;
+  const dir = join(resolveHome(globals(cmd).workspace), 'models', modelId, 'onnx');
+  if (!existsSync(join(dir, 'model.json'))) return undefined;
+  const { modelWorkerAvailable, startModelWorker } = await import('@backlot/adapters/onnx/worker');
+  return modelWorkerAvailable() ? startModelWorker(dir) : undefined;
+}
+
 export function register(program: Command): void {
   program.command('generate <prompt>').description('generate a signed clip from a prompt with an exported model')
     .requiredOption('--model <id>', 'model id (see backlot models ls)')
@@ -75,10 +90,14 @@ export function register(program: Command): void {
       const progress = progressFor(cmd);
       // ONNX Runtime and the C2PA SDK load while the embedded database starts (it waits on its files).
       const loading = generation();
+      const earlyModel = await startEarlyModel(cmd, o.model);
       const r = await withWorkspace(cmd, async (ws) => (await loading).generate(ws, {
         prompt, modelId: o.model, output: o.output, image: o.image, last: o.last, extend: o.extend, restyle: o.restyle, strength: o.strength,
         frames: o.frames, steps: o.steps, guidance: o.guidance, seed: o.seed, sampler: o.sampler, project: o.project,
-      }, { actor: actor(), onProgress: progress.sink }), { mustExist: true }).finally(() => progress.stop());
+      }, { actor: actor(), onProgress: progress.sink, earlyModel }), { mustExist: true }).finally(() => {
+        progress.stop();
+        return earlyModel?.close();
+      });
       if (globals(cmd).json) return printJson(r);
       const w = (s: string) => process.stdout.write(`${s}\n`);
       const s = r.seconds;

@@ -2,3 +2,5 @@
 export * from './model-config.js';
 export * from './session.js';
 export * from './run.js';
+export * from './runner.js';
+export * from './worker/index.js';

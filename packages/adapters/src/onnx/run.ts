@@ -3,7 +3,13 @@
 // Tensors come from ONNX Runtime's common package: plain JavaScript, no native library to load.
 import { Tensor } from 'onnxruntime-common';
 import { classifierFreeGuidance, tokenize, type FrameConditioning, type Tokens, type VelocityModel, type VideoShape } from '@backlot/core';
+import type { ModelConfig } from './model-config.js';
 import type { LoadedModel } from './session.js';
+
+/** Anything that carries an exported model's config: a loaded model or a model runner. */
+export interface HasModelConfig {
+  config: ModelConfig;
+}
 
 export interface TextContext {
   /** [B, L, D]. */
@@ -14,18 +20,18 @@ export interface TextContext {
 }
 
 /** The model's sample shape [C, T, h, w] (its latent shape; the video itself in pixel space). */
-export function modelShape(model: LoadedModel): VideoShape {
+export function modelShape(model: HasModelConfig): VideoShape {
   const l = model.config.latent;
   return { channels: l.channels, frames: l.frames, height: l.height, width: l.width };
 }
 
 /** The video shape [3, T, H, W] the model makes. */
-export function videoShape(model: LoadedModel): VideoShape {
+export function videoShape(model: HasModelConfig): VideoShape {
   const d = model.config.data;
   return { channels: 3, frames: d.frames, height: d.height, width: d.width };
 }
 
-export function tokenizePrompt(model: LoadedModel, prompt: string): Tokens {
+export function tokenizePrompt(model: HasModelConfig, prompt: string): Tokens {
   return tokenize(prompt, model.config.text.tokenizer, model.config.text.maxLength);
 }
 

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { arch, availableParallelism, cpus } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-common';
-import * as ort from 'onnxruntime-node';
+import { threadId } from 'node:worker_threads';
+import type * as OrtNode from 'onnxruntime-node';
 import { GenerateError, NotFoundError } from '@backlot/core';
 import { cacheDir } from '../install/index.js';
 import { ClipIndexSchema, ModelConfigSchema, SUPPORTED_FORMAT_VERSIONS, type ClipIndexMeta, type ModelConfig } from './model-config.js';
@@ -68,14 +69,22 @@ export async function readModelConfig(onnxDir: string): Promise<ModelConfig> {
   return parsed.data;
 }
 
-function wantCuda(device: LoadOptions['device']): boolean {
+type Ort = typeof OrtNode;
+let runtime: Promise<Ort> | undefined;
+/** ONNX Runtime's native library, loaded on first use: commands that only read records never pay for it,
+ * and a generation whose model loads on a worker thread never loads it on the main thread. */
+function onnxRuntime(): Promise<Ort> {
+  return (runtime ??= import('onnxruntime-node'));
+}
+
+function wantCuda(ort: Ort, device: LoadOptions['device']): boolean {
   if (device === 'cuda') return true;
   if (device === 'cpu') return false;
   if (process.env.BACKLOT_ONNX_DEVICE) return process.env.BACKLOT_ONNX_DEVICE === 'cuda';
   return ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
 }
 
-function sessionOptions(device: Device, threads: number): ort.InferenceSession.SessionOptions {
+function sessionOptions(device: Device, threads: number): OrtNode.InferenceSession.SessionOptions {
   return {
     executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     graphOptimizationLevel: 'all',
@@ -92,17 +101,17 @@ function sessionOptions(device: Device, threads: number): ort.InferenceSession.S
  * and re-laying out the graph; the result depends on the file, the runtime version and the CPU, so
  * it is cached per (file, size, mtime, runtime, CPU) in the user's cache and loaded as is next time.
  */
-async function optimisedPath(path: string): Promise<string> {
+async function optimisedPath(ort: Ort, path: string): Promise<string> {
   const s = await stat(path);
   const key = createHash('sha256').update(JSON.stringify([resolve(path), s.size, s.mtimeMs, ort.env.versions.common, cpus()[0]?.model ?? '', arch()])).digest('hex').slice(0, 24);
   return join(cacheDir(), 'onnx', `${key}.onnx`);
 }
 
-async function openSession(path: string, device: Device, threads: number): Promise<ModelSession> {
+async function openSession(ort: Ort, path: string, device: Device, threads: number): Promise<ModelSession> {
   if (!existsSync(path)) throw new GenerateError('model_file_missing', `exported model file missing: ${path}`, path);
   const options = sessionOptions(device, threads);
   if (device === 'cuda') return ort.InferenceSession.create(path, options);
-  const cached = await optimisedPath(path);
+  const cached = await optimisedPath(ort, path);
   if (existsSync(cached)) {
     try {
       return await ort.InferenceSession.create(cached, { ...options, graphOptimizationLevel: 'disabled' });
@@ -110,7 +119,7 @@ async function openSession(path: string, device: Device, threads: number): Promi
       await rm(cached, { force: true }).catch(() => {}); // unreadable: made again below
     }
   }
-  const partial = `${cached}.${process.pid}.partial`;
+  const partial = `${cached}.${process.pid}.${threadId}.partial`;
   try {
     await mkdir(dirname(cached), { recursive: true });
     // Severity 3: the runtime's warning that an optimised graph suits this CPU only is the point here.
@@ -126,14 +135,15 @@ async function openSession(path: string, device: Device, threads: number): Promi
 export async function loadModel(onnxDir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   const config = await readModelConfig(onnxDir);
   const threads = opts.threads ?? (Number(process.env.BACKLOT_ONNX_THREADS) || Math.min(availableParallelism(), 4));
-  let device: Device = wantCuda(opts.device) ? 'cuda' : 'cpu';
+  const ort = await onnxRuntime();
+  let device: Device = wantCuda(ort, opts.device) ? 'cuda' : 'cpu';
   let deviceNote: string | undefined;
   const f = config.files;
   const open = async (d: Device) => ({
-    textEncoder: await openSession(join(onnxDir, f.textEncoder), d, threads),
-    denoiser: await openSession(join(onnxDir, f.denoiser), d, threads),
-    vaeEncoder: config.space === 'latent' && f.vaeEncoder ? await openSession(join(onnxDir, f.vaeEncoder), d, threads) : null,
-    vaeDecoder: config.space === 'latent' && f.vaeDecoder ? await openSession(join(onnxDir, f.vaeDecoder), d, threads) : null,
+    textEncoder: await openSession(ort, join(onnxDir, f.textEncoder), d, threads),
+    denoiser: await openSession(ort, join(onnxDir, f.denoiser), d, threads),
+    vaeEncoder: config.space === 'latent' && f.vaeEncoder ? await openSession(ort, join(onnxDir, f.vaeEncoder), d, threads) : null,
+    vaeDecoder: config.space === 'latent' && f.vaeDecoder ? await openSession(ort, join(onnxDir, f.vaeDecoder), d, threads) : null,
   });
   let sessions;
   try {

@@ -1,18 +1,18 @@
 // generate: one prompt (and optional first/last image or clip) → a signed MP4 with its usage ledger
 // lines, attribution and compute on record. Order matters: every input is checked before any work,
-// the consent guardrail runs before the model is loaded, and nothing is recorded unless the signed
-// file exists.
+// the consent guardrail runs before the model runs (its files may already be loading, see
+// GenerateOptions.earlyModel), and nothing is recorded unless the signed file exists.
 import { randomBytes, randomInt, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   GenerateError, InputError, NotFoundError, attributionShares, checkPrompt, clipEmbedding, flowSchedule, gaussianNoise,
-  holdKnownFrames, knownFrames, latentConditioningVideo, modelCalls, nearestRows, noConditioning, noiseTo, sample, sharesBy, sizeOf, tokenize,
+  knownFrames, latentConditioningVideo, modelCalls, nearestRows, noConditioning, noiseTo, sharesBy, sizeOf, tokenize,
   type FrameConditioning, type GenerationMode, type GuardrailDecision, type KnownFrame, type ProgressSink, type SamplerName,
 } from '@backlot/core';
 import type { Workspace } from '@backlot/adapters/workspace';
-import { decodeToVideo, encodeText, encodeVideo, guidedVelocity, loadModel, modelShape, readClipIndex, tokenizePrompt, videoShape, type LoadOptions, type LoadedModel } from '@backlot/adapters/onnx';
+import { inProcessRunner, loadModel, modelShape, readClipIndex, tokenizePrompt, videoShape, type LoadOptions, type ModelRunner, type WorkerRunner } from '@backlot/adapters/onnx';
 import { loadSigningKeys, mimeTypeOf, readCredentials, signGeneratedVideo, type CredentialsState } from '@backlot/adapters/c2pa';
 import { sha256File } from '@backlot/adapters/store';
 import { appendAudit } from '../audit/index.js';
@@ -35,6 +35,12 @@ export interface GenerateOptions {
   on?: string;
   /** The server job making this clip, recorded with it (one generation per job, see the job runner). */
   jobId?: string;
+  /**
+   * A model already loading on a worker thread (the CLI starts one from the workspace's usual export
+   * folder before the database is open). Used only when the registry names that same folder, and
+   * only after the inputs and the consent guardrail have passed; closed in every other case.
+   */
+  earlyModel?: WorkerRunner;
 }
 
 export interface StageTimes {
@@ -70,6 +76,8 @@ export interface GenerateResult {
   attribution: AttributionRecord;
   /** Prompt words the model never saw in training. */
   unknownWords: string[];
+  /** Whether the model was loaded on a worker thread while the database started (earlyModel). */
+  earlyModel: boolean;
 }
 
 export interface AttributionRecord {
@@ -130,7 +138,7 @@ async function checkInputs(ws: Workspace, raw: unknown): Promise<CheckedInputs &
 }
 
 /** The model-dependent checks: the mode and frame count this model supports. */
-function checkAgainstModel(model: LoadedModel, req: GenerateRequest, mode: GenerationMode): number {
+function checkAgainstModel(model: ModelRunner, req: GenerateRequest, mode: GenerationMode): number {
   const T = model.config.data.frames;
   const frames = req.frames ?? T;
   if (frames > T) throw new InputError('bad_generate_request', `--frames: must be between ${LIMITS.frames.min} and ${T} for model ${req.modelId} (its clip length)`, '--frames');
@@ -140,7 +148,7 @@ function checkAgainstModel(model: LoadedModel, req: GenerateRequest, mode: Gener
   return frames;
 }
 
-async function conditioningFor(model: LoadedModel, mode: GenerationMode, req: GenerateRequest, frames: number, clip: ClipInfo | undefined): Promise<{ conditioning: FrameConditioning; pixelGiven: KnownFrame[]; restyleClip?: { video: Float32Array; frames: number } }> {
+async function conditioningFor(model: ModelRunner, mode: GenerationMode, req: GenerateRequest, frames: number, clip: ClipInfo | undefined): Promise<{ conditioning: FrameConditioning; pixelGiven: KnownFrame[]; restyleClip?: { video: Float32Array; frames: number } }> {
   const d = videoShape(model);
   const shape = modelShape(model);
   const size = { width: d.width, height: d.height };
@@ -174,7 +182,7 @@ async function conditioningFor(model: LoadedModel, mode: GenerationMode, req: Ge
   if (model.config.space === 'pixel') return { conditioning: knownFrames(shape, given), pixelGiven: given, restyleClip };
   const k = model.config.vae?.temporalDownsample ?? 4;
   const { video, givenLatent } = latentConditioningVideo(given, d.frames, d.height, d.width, k);
-  const cond = await encodeVideo(model, video);
+  const cond = await model.encodeVideo(video);
   const planeL = shape.height * shape.width;
   const frameMask = new Float32Array(shape.frames);
   for (const j of givenLatent) frameMask[j] = 1;
@@ -183,6 +191,28 @@ async function conditioningFor(model: LoadedModel, mode: GenerationMode, req: Ge
 }
 
 export async function generate(ws: Workspace, input: unknown, opts: GenerateOptions): Promise<GenerateResult> {
+  try {
+    return await makeClip(ws, input, opts);
+  } finally {
+    await opts.earlyModel?.close(); // unused (refused, failed, another folder), or already closed
+  }
+}
+
+/** The early model when it is this export and loaded well, else the model loaded here. */
+async function openModel(onnxDir: string, opts: GenerateOptions): Promise<ModelRunner> {
+  const early = opts.earlyModel;
+  if (early && resolve(early.dir) === resolve(onnxDir)) {
+    try {
+      await early.ready;
+      return early;
+    } catch {
+      // Load again here: a real problem with the files then fails with its own code and message.
+    }
+  }
+  return inProcessRunner(await loadModel(onnxDir, { device: opts.device }));
+}
+
+async function makeClip(ws: Workspace, input: unknown, opts: GenerateOptions): Promise<GenerateResult> {
   const started = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const { req, mode, clip, output, row, onnxDir } = await checkInputs(ws, input);
@@ -204,7 +234,7 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
 
   const unsigned = await ws.store.tempPath('.mp4'); // a name only: nothing to clean up before the encoder starts
   const t0 = performance.now();
-  const model = await loadModel(onnxDir, { device: opts.device });
+  const model = await openModel(onnxDir, opts);
   let encoder: Mp4Writer | undefined;
   try {
     const frames = checkAgainstModel(model, req, mode);
@@ -224,31 +254,31 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
     let t = performance.now();
     const tokens = tokenizePrompt(model, req.prompt);
     const batch = guidance === 1 ? [tokens] : [tokens, tokenize('', model.config.text.tokenizer, model.config.text.maxLength)];
-    const text = await encodeText(model, batch);
+    const text = await model.encodeText(batch);
     seconds.text = (performance.now() - t) / 1000;
 
     const noise = gaussianNoise(seed, sizeOf(shape));
     let x = noise;
     let schedule = flowSchedule(steps);
     if (restyleClip) {
-      const x0 = await encodeVideo(model, restyleClip.video);
+      const x0 = await model.encodeVideo(restyleClip.video);
       x = noiseTo(x0, noise, strength!);
       schedule = flowSchedule(steps, { start: strength! });
     }
     const task = `generate:${basename(output)}`;
     progress({ task, label: 'denoising', done: 0, total: steps, unit: 'steps' });
-    let calls = 0;
     t = performance.now();
-    const velocity = guidedVelocity(model, text, conditioning, guidance, () => calls++);
-    const x0 = await sample(sampler, velocity, x, schedule, {
+    const { x0, calls } = await model.sample({
+      sampler, x, schedule, text, conditioning, guidance,
+      holdNoise: model.config.space === 'pixel' && conditioning.frameMask.some((m) => m > 0) ? noise : undefined,
+    }, {
       signal: opts.signal,
-      constrain: model.config.space === 'pixel' && conditioning.frameMask.some((m) => m > 0) ? holdKnownFrames(shape, conditioning, noise) : undefined,
       onStep: (i, n) => progress({ task, label: 'denoising', done: i, total: n, unit: 'steps', finished: i === n }),
     });
     seconds.sampling = (performance.now() - t) / 1000;
 
     t = performance.now();
-    const video = await decodeToVideo(model, x0);
+    const video = await model.decode(x0);
     seconds.decode = (performance.now() - t) / 1000;
     const keep = restyleClip ? Math.min(frames, restyleClip.frames) : frames;
     const trimmed = keep === d.frames ? video : trimFrames(video, d.frames, keep, d.height * d.width);
@@ -349,7 +379,7 @@ export async function generate(ws: Workspace, input: unknown, opts: GenerateOpti
         video: { frames: keep, fps, seconds: clipSeconds, width: d.width, height: d.height },
         device: model.device, deviceNote: model.deviceNote, seconds, modelCalls: calls || modelCalls(sampler, steps),
         credentials: { state: check.state, manifestLabel: check.manifest?.label ?? '', signer: keys.source },
-        guardrail, usage, attribution, unknownWords: tokens.unknown,
+        guardrail, usage, attribution, unknownWords: tokens.unknown, earlyModel: model === opts.earlyModel,
       };
     } finally {
       await rm(signedTmp, { force: true });
@@ -373,7 +403,7 @@ async function mimeOf(path: string): Promise<string> {
 }
 
 /** Nearest training clips in the model's own space, their titles, and shares summing to 1. */
-async function attribute(ws: Workspace, model: LoadedModel, embedding: Float32Array): Promise<AttributionRecord> {
+async function attribute(ws: Workspace, model: ModelRunner, embedding: Float32Array): Promise<AttributionRecord> {
   const index = await readClipIndex(model.dir, model.config);
   if (!index || index.meta.count === 0) return { clips: [], titles: [] };
   if (index.meta.dim !== embedding.length) throw new GenerateError('clip_index_invalid', `${model.dir}: clip index has dim ${index.meta.dim}, the model's embedding ${embedding.length}`, model.dir);
