@@ -5,6 +5,7 @@ would, and every DDP rank takes its own slice of the same global batch."""
 import hashlib
 import json
 import os
+import re
 import struct
 from dataclasses import dataclass
 
@@ -124,6 +125,17 @@ def to_video(frames, height, width):
     return x
 
 
+MIRRORED = re.compile(r"\b(left|right)\b", re.IGNORECASE)
+
+
+def mirror_caption(text):
+    """The caption of a clip mirrored left-right: "left" and "right" trade places (case kept)."""
+    def swap(m):
+        word = "right" if m.group(0).lower() == "left" else "left"
+        return word.capitalize() if m.group(0)[0].isupper() else word
+    return MIRRORED.sub(swap, text)
+
+
 def clip_indices(n_frames, T, stride, offset_u):
     """T frame indices with the given stride, starting at a position chosen by offset_u in [0,1);
     clips shorter than the span hold their last frame."""
@@ -157,12 +169,17 @@ class ClipStream:
         items = range(step * self.B + rank * per, step * self.B + (rank + 1) * per)
         rng = np.random.RandomState((self.seed * 7919 + step) % 2**32)
         offsets = rng.random_sample(self.B)[rank * per:(rank + 1) * per]
+        # Mirroring (preset.hflip) doubles what a small library shows of sideways motion; drawn after the
+        # offsets so that a preset without it reads exactly the clips it always did.
+        flips = rng.random_sample(self.B)[rank * per:(rank + 1) * per] < getattr(self.p, "hflip", 0.0)
         vids, caps, ids = [], [], []
-        for g, u in zip(items, offsets):
+        for g, u, flip in zip(items, offsets, flips):
             r = self._item(g)
             idx = clip_indices(r.header["frames"], self.p.frames, self.p.frame_stride, u)
-            vids.append(to_video(read_frames(r, idx), self.p.height, self.p.width))
-            caps.append(r.header.get("caption", ""))
+            video = to_video(read_frames(r, idx), self.p.height, self.p.width)
+            caption = r.header.get("caption", "")
+            vids.append(video.flip(-1) if flip else video)
+            caps.append(mirror_caption(caption) if flip else caption)
             ids.append(r.header.get("clipId"))
         return torch.stack(vids), caps, ids
 

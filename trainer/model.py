@@ -42,6 +42,7 @@ class Preset:
     vae_steps: int = 0         # latent presets train the autoencoder first, then freeze it
     vae_lr: float = 1e-3
     caption_dropout: float = 0.1
+    hflip: float = 0.0         # share of clips mirrored left-right, "left"/"right" swapped in their captions
     extend_frames: int = 4
     bf16: bool = False         # autocast on CUDA
     checkpointing: bool = False  # activation checkpointing of DiT blocks
@@ -64,10 +65,11 @@ class Preset:
 
 PRESETS = {
     # Pixel space, 128 tokens: what DEPENDENCIES.md measured learning the demo world in ~10 CPU minutes.
-    "tiny": Preset("tiny", "pixel", 16, 32, 32, 2, (2, 8, 8), 128, 6, 4, 128, 2, 24, batch=16, lr=5e-4, steps=3000),
+    "tiny": Preset("tiny", "pixel", 16, 32, 32, 2, (2, 8, 8), 128, 6, 4, 128, 2, 24, batch=16, lr=5e-4, steps=3000,
+                   hflip=0.5),
     # Through the causal autoencoder: 17x64x64 -> 8x5x16x16 latents, 320 tokens. CPU-hours.
     "small": Preset("small", "latent", 17, 64, 64, 1, (1, 2, 2), 256, 8, 4, 256, 4, 32, latent_channels=8,
-                    vae_base=32, batch=16, lr=3e-4, steps=40000, vae_steps=4000),
+                    vae_base=32, batch=16, lr=3e-4, steps=40000, vae_steps=4000, hflip=0.5),
     # GPU: 49x256x256 -> 16x13x64x64 latents, 13312 tokens; bf16, fused attention, checkpointing.
     "base": Preset("base", "latent", 49, 256, 256, 1, (1, 2, 2), 1152, 28, 16, 768, 6, 64, latent_channels=16,
                    vae_base=128, batch=8, lr=1e-4, warmup=1000, steps=200000, vae_steps=20000, ema=0.9999,

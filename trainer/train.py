@@ -165,7 +165,7 @@ def main(argv=None):
             p = preset_from_dict(base["preset"])
             for kv in a.set:
                 k, v = kv.split("=", 1)
-                if k in ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "vae_steps"):
+                if k in ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps"):
                     setattr(p, k, type(getattr(p, k))(v))
         else:
             p = build_preset(a.preset, a.set)

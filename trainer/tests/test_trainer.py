@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 
 from trainer import train  # noqa: E402
-from trainer.data import ClipStream, Snapshot, SnapshotError  # noqa: E402
+from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption  # noqa: E402
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.model import PRESETS, Tokenizer, VideoModel, apply_lora, latent_groups, merge_lora  # noqa: E402
 from trainer.sample import generate_video, load, sample  # noqa: E402
@@ -213,6 +213,20 @@ class DataTests(Fixture):
         self.assertEqual(tuple(va.shape), (4, 3, p.frames, p.height, p.width))
         halves = [a.batch(5, rank=r, world=2) for r in range(2)]
         self.assertEqual(halves[0][2] + halves[1][2], ia)
+
+    def test_mirroring_flips_frames_and_swaps_left_and_right_in_captions(self):
+        self.assertEqual(mirror_caption("A red ball moving left. Right away, it turns; bright light."),
+                         "A red ball moving right. Left away, it turns; bright light.")
+        snap = Snapshot(self.data)
+        plain = ClipStream(snap, "train", small("tiny", SMALL_SET + ["hflip=0"]), seed=3, global_batch=4).batch(2)
+        always = ClipStream(snap, "train", small("tiny", SMALL_SET + ["hflip=1"]), seed=3, global_batch=4).batch(2)
+        self.assertEqual(plain[2], always[2])                      # the same clips, the same crops
+        self.assertTrue(torch.equal(always[0], plain[0].flip(-1)))
+        self.assertEqual(always[1], [mirror_caption(c) for c in plain[1]])
+        self.assertTrue(any("left" in c or "right" in c for c in plain[1]))
+        half = ClipStream(snap, "train", small("tiny", SMALL_SET + ["hflip=0.5"]), seed=3, global_batch=4)
+        flipped = [not torch.equal(v, w) for b in range(6) for v, w in zip(half.batch(b)[0], ClipStream(snap, "train", small("tiny", SMALL_SET + ["hflip=0"]), seed=3, global_batch=4).batch(b)[0])]
+        self.assertTrue(0 < sum(flipped) < len(flipped))
 
     def test_a_corrupted_shard_is_refused(self):
         bad = os.path.join(self.tmp, "bad")
