@@ -2,10 +2,10 @@
 // starts, then answers the ModelRunner calls that index.ts sends it, one at a time. The
 // sampling loop runs here whole, so a clip costs two messages, not two per denoising step.
 import { parentPort, workerData } from 'node:worker_threads';
-import { isBacklotError } from '@backlot/core';
-import { decodeToVideo, encodeText, encodeVideo } from '../run.js';
+import { flowSchedule, isBacklotError, noConditioning, sizeOf, tokenize } from '@backlot/core';
+import { decodeToVideo, encodeText, encodeVideo, modelShape } from '../run.js';
 import { runSampling } from '../runner.js';
-import { loadModel, type LoadOptions } from '../session.js';
+import { loadModel, type LoadedModel, type LoadOptions } from '../session.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 const port = parentPort!;
@@ -13,11 +13,27 @@ const { onnxDir, options } = workerData as { onnxDir: string; options: LoadOptio
 const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const failure = (e: unknown) => ({ message: (e as Error)?.message ?? String(e), code: isBacklotError(e) ? e.code : undefined });
 
-const loading = loadModel(onnxDir, options);
-loading.then(
+/**
+ * One small guided clip nobody sees: the first calls of a session and of the sampler's arithmetic are
+ * far slower than the rest (buffers, kernels, JIT), and here that cost overlaps the database's start.
+ */
+async function warmUp(model: LoadedModel): Promise<void> {
+  const shape = modelShape(model);
+  const empty = tokenize('', model.config.text.tokenizer, model.config.text.maxLength);
+  const text = await encodeText(model, [empty, empty]);
+  const { x0 } = await runSampling(model, { sampler: 'euler', x: new Float32Array(sizeOf(shape)), schedule: flowSchedule(2), text, conditioning: noConditioning(shape), guidance: 2 });
+  await decodeToVideo(model, x0);
+}
+
+const loaded = loadModel(onnxDir, options);
+loaded.then(
   (m) => post({ type: 'ready', config: m.config, device: m.device, deviceNote: m.deviceNote }),
   (e) => post({ type: 'failed', ...failure(e) }),
 );
+const loading = loaded.then(async (m) => {
+  await warmUp(m).catch(() => {}); // only a head start: a real call reports any problem
+  return m;
+});
 
 const aborts = new Map<number, AbortController>();
 port.on('message', async (msg: WorkerRequest) => {
