@@ -38,6 +38,7 @@ export function startModelWorker(onnxDir: string, options: LoadOptions = {}, fil
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let closed = false;
+  let exited = false;
   let settleReady!: { resolve: () => void; reject: (e: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (settleReady = { resolve, reject }));
   ready.catch(() => {}); // a caller that never awaits it must not crash the process
@@ -55,6 +56,7 @@ export function startModelWorker(onnxDir: string, options: LoadOptions = {}, fil
     encodeVideo: (x: Float32Array) => call<Float32Array>({ op: 'encodeVideo', id: 0, x }),
     decode: (x: Float32Array) => call<Float32Array>({ op: 'decode', id: 0, x }),
     sample: (req: SampleRequest, run: SampleRun = {}) => {
+      if (run.signal?.aborted) return Promise.reject(run.signal.reason ?? new Error('aborted'));
       const p = call<{ x0: Float32Array; calls: number }>({ op: 'sample', id: 0, req }, run.onStep);
       const id = nextId - 1;
       const onAbort = () => worker.postMessage({ op: 'abort', target: id } satisfies WorkerRequest);
@@ -65,11 +67,12 @@ export function startModelWorker(onnxDir: string, options: LoadOptions = {}, fil
       if (closed) return;
       closed = true;
       fail(new Error('model runner closed'));
-      const exited = new Promise((r) => worker.once('exit', r));
+      if (exited) return;
+      const gone = new Promise((r) => worker.once('exit', r));
       worker.postMessage({ op: 'close' } satisfies WorkerRequest);
       // A worker stuck in a native call would hold the process: give it a moment, then stop it.
       const timer = setTimeout(() => void worker.terminate(), 2000);
-      await exited;
+      await gone;
       clearTimeout(timer);
     },
   };
@@ -100,6 +103,7 @@ export function startModelWorker(onnxDir: string, options: LoadOptions = {}, fil
   });
   worker.on('error', (e) => fail(e));
   worker.on('exit', (code) => {
+    exited = true;
     if (!closed) fail(new Error(`model worker stopped (exit code ${code})`));
   });
   return runner;

@@ -1,6 +1,6 @@
 // The model on a worker thread: loads the exported model named in workerData as soon as the thread
-// starts, then answers the ModelRunner calls that index.ts sends it, one at a time. The
-// sampling loop runs here whole, so a clip costs two messages, not two per denoising step.
+// starts, then answers the ModelRunner calls that index.ts sends it (generate sends one at a time).
+// The sampling loop runs here whole, so a clip costs two messages, not two per denoising step.
 import { parentPort, workerData } from 'node:worker_threads';
 import { flowSchedule, isBacklotError, noConditioning, sizeOf, tokenize } from '@backlot/core';
 import { decodeToVideo, encodeText, encodeVideo, modelShape } from '../run.js';
@@ -10,7 +10,7 @@ import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 const port = parentPort!;
 const { onnxDir, options } = workerData as { onnxDir: string; options: LoadOptions };
-const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+const post = (m: WorkerReply) => port.postMessage(m);
 const failure = (e: unknown) => ({ message: (e as Error)?.message ?? String(e), code: isBacklotError(e) ? e.code : undefined });
 
 /**
@@ -42,7 +42,6 @@ port.on('message', async (msg: WorkerRequest) => {
     const m = await loading.catch(() => null);
     await m?.close();
     return process.exit(0); // in a worker: ends this thread only
-
   }
   const { id } = msg;
   try {
