@@ -205,9 +205,15 @@ def main(argv=None):
     for q in ema.parameters():
         q.requires_grad_(False)
 
+    # The averaged weights, and the autoencoder's (copied, not averaged: it is frozen by then). One
+    # multi-tensor update per step instead of ~1,000 small ones: ~8 % of a CPU `tiny` step.
+    pairs = list(zip(ema.named_parameters(), model.parameters()))
+    ema_avg = ([pe for (n, pe), _ in pairs if not n.startswith("vae.")], [pm for (n, _), pm in pairs if not n.startswith("vae.")])
+    ema_copy = [(pe, pm) for (n, pe), pm in pairs if n.startswith("vae.")]
+
     dit_params = [q for n, q in model.named_parameters() if q.requires_grad and not n.startswith("vae.")]
-    opt = torch.optim.AdamW(dit_params, lr=p.lr, betas=(0.9, 0.99), weight_decay=0.0)
-    opt_vae = torch.optim.AdamW(model.vae.parameters(), lr=p.vae_lr) if model.vae is not None else None
+    opt = torch.optim.AdamW(dit_params, lr=p.lr, betas=(0.9, 0.99), weight_decay=0.0, foreach=True)
+    opt_vae = torch.optim.AdamW(model.vae.parameters(), lr=p.vae_lr, foreach=True) if model.vae is not None else None
     step, curves, wall_before, samples_before = 0, [], 0.0, 0
     if resume is not None:
         model.load_state_dict(resume["model"])
@@ -296,11 +302,10 @@ def main(argv=None):
             opt.step()
             d = min(p.ema, (1 + step) / (10 + step))
             with torch.no_grad():
-                for (n, pe), pm in zip(ema.named_parameters(), model.parameters()):
-                    if n.startswith("vae."):
-                        pe.copy_(pm)  # frozen by now: the autoencoder is not averaged
-                    else:
-                        pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+                torch._foreach_mul_(ema_avg[0], d)
+                torch._foreach_add_(ema_avg[0], ema_avg[1], alpha=1 - d)
+                for pe, pm in ema_copy:
+                    pe.copy_(pm)
                 for be, bm in zip(ema.buffers(), model.buffers()):
                     be.copy_(bm)
             phase = "dit"
