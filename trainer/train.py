@@ -294,7 +294,7 @@ def main(argv=None):
                 tb = t[:, None, None, None, None]
                 xt = (1 - tb) * x0 + tb * noise
                 x0_hat = head(xt, t, tokens, None, cond, cond_mask)
-            w = 1.0 / t.clamp(min=0.2) ** 2
+            w = 1.0 / t.clamp(min=p.loss_tmin) ** 2
             loss = (w * ((x0_hat.float() - x0) ** 2 * (1 - cond_mask)).flatten(1).mean(1)).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
