@@ -88,7 +88,8 @@ export function register(program: Command): void {
     .action(async (prompt: string, _o, cmd: Command) => {
       const o = cmd.opts<{ model: string; output: string; image?: string; last?: string; extend?: string; restyle?: string; strength?: number; frames?: number; steps?: number; guidance?: number; seed?: number; sampler?: string; project?: string }>();
       const progress = progressFor(cmd);
-      // ONNX Runtime and the C2PA SDK load while the embedded database starts (it waits on its files).
+      // The workflow and the C2PA SDK load while the embedded database starts; the model itself loads
+      // on a worker thread meanwhile when it is in the workspace (startEarlyModel).
       const loading = generation();
       const earlyModel = await startEarlyModel(cmd, o.model);
       const r = await withWorkspace(cmd, async (ws) => (await loading).generate(ws, {

@@ -30,8 +30,8 @@ const KEYFRAME_BATCH = 8;
 
 /**
  * Extracts the frames shown at `times` (seconds from the first frame) as JPEGs into the store, with
- * each frame's 4x4 colour signature and hue histogram from the same decode. Seeks to half a frame before each time so
- * that rounding of timestamps cannot land on the neighbour.
+ * each frame's 4x4 colour signature and hue histogram from the same decode. Seeks to half a frame
+ * before each time so that rounding of timestamps cannot land on the neighbour.
  */
 export async function extractKeyframes(
   store: ContentStore,
