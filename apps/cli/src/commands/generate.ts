@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { globals, printJson, printTable, progressFor, withWorkspace } from '../context.js';
 
 const actor = () => `cli:${os.userInfo().username}`;
-// Loaded when a command runs: it brings ONNX Runtime and the C2PA SDK (native, ~1 s on a busy
-// machine), which every other `backlot` command should not pay for at start.
+// Loaded when a command runs: it brings the C2PA SDK (native) and the ONNX adapter (ONNX Runtime itself
+// loads on first use), which every other `backlot` command should not pay for at start.
 const generation = () => import('@backlot/workflows/generation');
 
 function num(flag: string) {
