@@ -47,7 +47,7 @@ export async function runSampling(model: LoadedModel, req: SampleRequest, run: S
   const x0 = await sample(req.sampler, velocity, req.x, req.schedule, {
     signal: run.signal,
     constrain: req.holdNoise ? holdKnownFrames(modelShape(model), req.conditioning, req.holdNoise) : undefined,
-    onStep: run.onStep ? (i, n) => run.onStep!(i, n) : undefined,
+    onStep: run.onStep,
   });
   return { x0, calls };
 }
