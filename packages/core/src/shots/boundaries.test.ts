@@ -93,6 +93,12 @@ function wipePictures(a: Picture, b: Picture, t: number): Picture {
   return { y: pick(a.y, b.y, W), u: pick(a.u, b.u, W / 2), v: pick(a.v, b.v, W / 2) };
 }
 
+/** The picture pushed a share `level` of the way toward white (a flash as the demo films render it). */
+function towardWhite(p: Picture, level: number): Picture {
+  const mix = (x: Float32Array, white: number) => x.map((val) => val + level * (white - val));
+  return { y: mix(p.y, 255), u: mix(p.u, 128), v: mix(p.v, 128) };
+}
+
 function toFrame(p: Picture, noise: () => number, flash = 0): AnalysisFrame {
   const q = (x: Float32Array, isLuma: boolean) =>
     Uint8Array.from(x, (val) => Math.max(0, Math.min(255, Math.round((isLuma ? val * (1 + flash) + 90 * flash : val) + (noise() - 0.5) * 4))));
@@ -102,7 +108,7 @@ function toFrame(p: Picture, noise: () => number, flash = 0): AnalysisFrame {
 export type SyntheticTransition = { kind: 'cut' } | { kind: 'dissolve' | 'wipe' | 'fade'; frames: number };
 
 /** Renders shots joined by transitions and returns the features plus the true boundaries. */
-function render(shots: Array<{ frames: number; drift: number; flashes?: number[] }>, transitions: SyntheticTransition[], seed = 1): { features: FrameFeatures[]; truth: Boundary[] } {
+function render(shots: Array<{ frames: number; drift: number; flashes?: number[]; fadingFlash?: { at: number; levels: number[] } }>, transitions: SyntheticTransition[], seed = 1): { features: FrameFeatures[]; truth: Boundary[] } {
   const ex = new FrameFeatureExtractor(W, H);
   const noise = rng(seed * 7919);
   const features: FrameFeatures[] = [];
@@ -129,7 +135,11 @@ function render(shots: Array<{ frames: number; drift: number; flashes?: number[]
       }
       first = t.frames + 1;
     } else if (t) truth.push({ kind: 'cut', frame: n, end: n });
-    for (let f = first; f < shot.frames; f++) emit(picture(i, f), shot.flashes?.includes(f) ? 1.2 : 0);
+    for (let f = first; f < shot.frames; f++) {
+      const fading = shot.fadingFlash?.levels[f - shot.fadingFlash.at];
+      if (fading !== undefined) emit(towardWhite(picture(i, f), fading));
+      else emit(picture(i, f), shot.flashes?.includes(f) ? 1.2 : 0);
+    }
   });
   return { features, truth };
 }
@@ -189,6 +199,18 @@ describe('shot boundary decision on synthetic frame sequences', () => {
   test('camera flashes (one to three bright frames) inside a shot are not cuts', () => {
     const { features } = render([{ frames: 120, drift: 0.4, flashes: [20, 50, 51, 80, 81, 82] }], []);
     expect(detectShotBoundaries(features)).toEqual([]);
+  });
+
+  test('a flash that dies away over a few frames in a moving shot is not a gradual transition', () => {
+    // A photographer's flash: bright at once, then fading back over two or three frames. A window
+    // that starts on the bright frame sees a smooth, monotonic change to a different (moved) picture.
+    // (A four-frame flash during a fast pan stays a known limit: the cut test looks 4 frames ahead.)
+    for (const drift of [0.4, 1, 3]) {
+      for (const levels of drift < 3 ? [[0.9, 0.55, 0.25], [0.85, 0.85, 0.5, 0.2], [0.95, 0.4]] : [[0.9, 0.55, 0.25], [0.95, 0.4]]) {
+        const { features } = render([{ frames: 120, drift, fadingFlash: { at: 50, levels } }], []);
+        expect(detectShotBoundaries(features), `drift ${drift}, flash ${levels.join('/')}`).toEqual([]);
+      }
+    }
   });
 
   test('steady fast motion is not a transition', () => {

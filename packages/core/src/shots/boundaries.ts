@@ -224,6 +224,8 @@ export class ShotBoundaryDetector {
       const settled = [this.at(s)?.diff[flank], this.at(e + flank)?.diff[flank]].filter((v): v is number => v !== undefined && !Number.isNaN(v));
       if (settled.length && Math.min(...settled) > flankStableMax * total) continue;
       if (fe.cover[L]! < gradualCoverMin || fe.corr[L]! > gradualCorrMax) continue;
+      // A window that starts or ends on a flash frame measures the flash fading, not a transition.
+      if (this.inFlash(s) || this.inFlash(e)) continue;
       const mixRatio = fe.mix[L]! / total;
       const split = fe.split[L]!;
       let kind: GradualCandidate['kind'] | null = null;
@@ -304,6 +306,17 @@ export class ShotBoundaryDetector {
     for (let m = 1; m <= 3; m++) {
       // Frames j..j+m-1 are a flash when frame j+m is close to frame j-1 again.
       for (const j of [i, i - m]) {
+        const up = j > 0 && this.at(j) ? this.d1(j) : 0;
+        if (up > 0 && this.comesBack(j, m, up)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Frame i is one of the one to three frames of a flash (the picture before it comes back after it). */
+  private inFlash(i: number): boolean {
+    for (let m = 1; m <= 3; m++) {
+      for (let j = i - m + 1; j <= i; j++) {
         const up = j > 0 && this.at(j) ? this.d1(j) : 0;
         if (up > 0 && this.comesBack(j, m, up)) return true;
       }
