@@ -165,3 +165,24 @@ describe.skipIf(!haveLibrary)(haveLibrary ? 'real footage in ../shared/library (
     });
   }
 });
+
+describe('analyzeShots on a demo film', () => {
+  test("its camera flashes (fading over up to four frames, in still, panning and zooming shots) are not transitions, and its edit is recovered", async () => {
+    const { generateDemoLibrary } = await import('@backlot/workflows/demo');
+    const lib = await generateDemoLibrary(join(dir, 'demo'), { films: 1, seed: 11, filmSeconds: 60 });
+    const film = lib.films[0]!;
+    const truth = JSON.parse(readFileSync(join(dir, 'demo', `${film.slug}.truth.json`), 'utf8')) as {
+      transitions: Array<{ kind: 'cut' | 'dissolve' | 'fade' | 'wipe'; start: number; end: number }>;
+      nonTransitions: Array<{ kind: string; approxStart: number; approxEnd: number }>;
+    };
+    const flashes = truth.nonTransitions.filter((n) => n.kind === 'flash');
+    expect(flashes.length).toBeGreaterThanOrEqual(3);
+    const found = boundaries(await analyzeShots(join(dir, 'demo', `${film.slug}.mp4`)));
+    const atFlash = found.filter((b) => flashes.some((f) => b.frame >= f.approxStart - 2 && b.frame <= f.approxEnd + 2));
+    expect(atFlash).toEqual([]);
+    const s = scoreBoundaries(found, truth.transitions);
+    expect(s.cuts.f1).toBe(1);
+    expect(s.gradual.precision, JSON.stringify(s.spurious)).toBeGreaterThanOrEqual(0.9);
+    expect(s.gradual.recall, JSON.stringify(s.missed)).toBeGreaterThanOrEqual(0.9);
+  }, 120_000);
+});

@@ -313,9 +313,9 @@ export class ShotBoundaryDetector {
     return false;
   }
 
-  /** Frame i is one of the one to three frames of a flash (the picture before it comes back after it). */
+  /** Frame i is one of the frames of a flash: at most `returnSpan` frames after which the picture before them comes back. */
   private inFlash(i: number): boolean {
-    for (let m = 1; m <= 3; m++) {
+    for (let m = 1; m <= this.p.returnSpan; m++) {
       for (let j = i - m + 1; j <= i; j++) {
         const up = j > 0 && this.at(j) ? this.d1(j) : 0;
         if (up > 0 && this.comesBack(j, m, up)) return true;
