@@ -225,7 +225,7 @@ export class ShotBoundaryDetector {
       if (settled.length && Math.min(...settled) > flankStableMax * total) continue;
       if (fe.cover[L]! < gradualCoverMin || fe.corr[L]! > gradualCorrMax) continue;
       // A window that starts or ends on a flash frame measures the flash fading, not a transition.
-      if (this.inFlash(s) || this.inFlash(e)) continue;
+      if (this.inFlash(s, 0.25 * total) || this.inFlash(e, 0.25 * total)) continue;
       const mixRatio = fe.mix[L]! / total;
       const split = fe.split[L]!;
       let kind: GradualCandidate['kind'] | null = null;
@@ -313,12 +313,15 @@ export class ShotBoundaryDetector {
     return false;
   }
 
-  /** Frame i is one of the frames of a flash: at most `returnSpan` frames after which the picture before them comes back. */
-  private inFlash(i: number): boolean {
+  /**
+   * Frame i is one of the frames of a flash: a jump of at least `minJump` into at most `returnSpan`
+   * frames after which the picture before them comes back (grain in a still shot is no flash).
+   */
+  private inFlash(i: number, minJump: number): boolean {
     for (let m = 1; m <= this.p.returnSpan; m++) {
       for (let j = i - m + 1; j <= i; j++) {
         const up = j > 0 && this.at(j) ? this.d1(j) : 0;
-        if (up > 0 && this.comesBack(j, m, up)) return true;
+        if (up > 0 && up >= minJump && this.comesBack(j, m, up)) return true;
       }
     }
     return false;
