@@ -167,7 +167,7 @@ describe.skipIf(!haveLibrary)(haveLibrary ? 'real footage in ../shared/library (
 });
 
 describe('analyzeShots on a demo film', () => {
-  test("its camera flashes (fading over up to four frames, in still, panning and zooming shots) are not transitions, and its edit is recovered", async () => {
+  test("its camera flashes (fading over up to four frames) are not transitions, and its edit is recovered", async () => {
     const { generateDemoLibrary } = await import('@backlot/workflows/demo');
     const lib = await generateDemoLibrary(join(dir, 'demo'), { films: 1, seed: 11, filmSeconds: 60 });
     const film = lib.films[0]!;
