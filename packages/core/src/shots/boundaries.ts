@@ -303,13 +303,7 @@ export class ShotBoundaryDetector {
    * steps are not part of a gradual transition, however large.
    */
   private flashStep(i: number): boolean {
-    for (let m = 1; m <= 3; m++) {
-      // Frames j..j+m-1 are a flash when frame j+m is close to frame j-1 again.
-      for (const j of [i, i - m]) {
-        const up = j > 0 && this.at(j) ? this.d1(j) : 0;
-        if (up > 0 && this.comesBack(j, m, up)) return true;
-      }
-    }
+    for (let m = 1; m <= 3; m++) if (this.isFlash(i, m) || this.isFlash(i - m, m)) return true;
     return false;
   }
 
@@ -319,12 +313,15 @@ export class ShotBoundaryDetector {
    */
   private inFlash(i: number, minJump: number): boolean {
     for (let m = 1; m <= this.p.returnSpan; m++) {
-      for (let j = i - m + 1; j <= i; j++) {
-        const up = j > 0 && this.at(j) ? this.d1(j) : 0;
-        if (up > 0 && up >= minJump && this.comesBack(j, m, up)) return true;
-      }
+      for (let j = i - m + 1; j <= i; j++) if (this.isFlash(j, m, minJump)) return true;
     }
     return false;
+  }
+
+  /** Frames j..j+m-1 are a flash: a jump (of at least `minJump`) into frame j, and frame j+m is close to frame j-1 again. */
+  private isFlash(j: number, m: number, minJump = 0): boolean {
+    const up = j > 0 && this.at(j) ? this.d1(j) : 0;
+    return up > 0 && up >= minJump && this.comesBack(j, m, up);
   }
 
   /** After the change `d` into frame j, frame j+k is back within returnRatio·d of frame j-1. */
