@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { analyzeShots } from '@backlot/adapters/ffmpeg';
+import { analysisDecodeThreads, analyzeShots, probeMedia } from '@backlot/adapters/ffmpeg';
 import { ffmpeg } from '@backlot/adapters/ffmpeg';
 import { hammingDistance, scoreBoundaries, type ProgressEvent, type ShotAnalysis } from '@backlot/core';
 import { makeEdit, makeVariableRateEdit, scenes, type MadeEdit } from '../support/edits.js';
@@ -126,6 +126,16 @@ describe('analyzeShots on ffmpeg-made edits', () => {
       if (!s.isBlack) expect(hammingDistance(s.phash, b.shots[i]!.phash)).toBeLessThanOrEqual(10);
     });
     expect(hammingDistance(a.shots[0]!.phash, a.shots[2]!.phash)).toBeGreaterThan(16);
+  });
+
+  test('a small source decodes on one thread, leaving a core to the analysis; the result does not depend on it', async () => {
+    const edit = await makeScenario(dir, 'dissolves');
+    expect(analysisDecodeThreads(await probeMedia(edit.path))).toBe(1);
+    const big = await makeEdit(join(dir, 'hd.mp4'), { width: 1280, height: 720, shots: [{ scene: scenes.bars(), frames: 12 }], transitions: [] });
+    expect(analysisDecodeThreads(await probeMedia(big.path))).toBeUndefined();
+    const one = await analyzeShots(edit.path);
+    const auto = await analyzeShots(edit.path, { decodeThreads: 0 });
+    expect(auto.shots).toEqual(one.shots);
   });
 
   test('reports progress in frames and stops ffmpeg when aborted', async () => {
