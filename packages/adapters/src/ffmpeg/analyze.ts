@@ -15,7 +15,7 @@ export interface AnalyzeShotsOptions {
   params?: Partial<BoundaryParams>;
   /** A probe already made for this file (ingest probes first); saves one ffprobe run. */
   probe?: MediaProbe;
-  /** ffmpeg decoder threads (default: see `analysisDecodeThreads`). */
+  /** ffmpeg decoder threads; 0 leaves the choice to ffmpeg (default: see `analysisDecodeThreads`). */
   decodeThreads?: number;
 }
 
@@ -36,7 +36,7 @@ export function analysisSize(probe: MediaProbe, width = DEFAULT_ANALYSIS_WIDTH):
 /**
  * Decoder threads for the analysis of a source this size. The analysis takes about one core in Node
  * (~0.4 ms a frame), so on a small source, whose decode costs about as much, a second decoder thread
- * only competes with it: frame threading adds ~35 % CPU (thread hand-offs) for no gain in wall time.
+ * only competes with it: frame threading adds 25–40 % CPU (thread hand-offs) for little gain in wall time.
  * Sources above 640x360 need the decoder's parallelism more than the analysis does: ffmpeg chooses.
  */
 export function analysisDecodeThreads(probe: MediaProbe): number | undefined {
