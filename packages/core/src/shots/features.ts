@@ -82,11 +82,13 @@ export class FrameFeatureExtractor {
   readonly gridRows: number;
   private readonly block: number;
   private readonly ring: Tiny[] = [];
+  private spare: Tiny | null = null;
   private prevY: Uint8Array | null = null;
   private count = 0;
   /** Scratch for one frame's integer block sums and histogram counts. */
   private readonly acc: Int32Array;
   private readonly counts = new Int32Array(HIST_SIZE);
+  private readonly lumaCounts = new Int32Array(256);
 
   constructor(
     readonly width: number,
@@ -110,12 +112,16 @@ export class FrameFeatureExtractor {
     // read-modify-write), then scale once into the float block means and histograms.
     const acc = this.acc.fill(0);
     const counts = this.counts.fill(0);
+    const lumaCounts = this.lumaCounts.fill(0);
     const rowsUsed = this.gridRows * this.block;
 
-    // Y: mean, brightness, histogram, block sums, motion.
+    // Y, one pass over the plane: block sums, a 256-level histogram (which gives both the 32-bin
+    // histogram and the bright fraction without a branch per pixel), motion against the previous
+    // frame, and the Laplacian of the row above once its lower neighbour is at hand.
     let sum = 0;
-    let bright = 0;
     let motion = 0;
+    let lapSum = 0;
+    let lapSq = 0;
     const prev = this.prevY;
     const bw = this.block;
     for (let yy = 0; yy < h; yy++) {
@@ -127,14 +133,32 @@ export class FrameFeatureExtractor {
         for (let x = row + x0, end = x + bw; x < end; x++) {
           const p = y[x]!;
           run += p;
-          if (p > 48) bright++;
-          counts[p >> 3]!++;
+          lumaCounts[p]!++;
         }
         sum += run;
         if (brow >= 0) acc[b]! += run;
       }
       if (prev) for (let x = row; x < row + w; x++) motion += Math.abs(y[x]! - prev[x]!);
+      if (yy >= 2 && w >= 3) {
+        // Left and centre carried along the row: three loads per pixel instead of five.
+        const mid = row - w;
+        let left = y[mid]!;
+        let centre = y[mid + 1]!;
+        for (let i = mid + 1, end = mid + w - 1; i < end; i++) {
+          const right = y[i + 1]!;
+          const l = 4 * centre - left - right - y[i - w]! - y[i + w]!;
+          lapSum += l;
+          lapSq += l * l;
+          left = centre;
+          centre = right;
+        }
+      }
     }
+    let bright = 0;
+    for (let p = 49; p < 256; p++) bright += lumaCounts[p]!;
+    for (let p = 0; p < 256; p++) counts[p >> 3]! += lumaCounts[p]!;
+    const lapN = Math.max(0, h - 2) * Math.max(0, w - 2);
+    const sharpness = lapN ? lapSq / lapN - (lapSum / lapN) * (lapSum / lapN) : 0;
     const n = w * h;
     // U and V at half resolution.
     const cw = w >> 1;
@@ -163,22 +187,28 @@ export class FrameFeatureExtractor {
     }
     const ypb = this.block * this.block;
     const cpb = cblock * cblock;
-    const blocks = new Float32Array(cells * 3);
+    // The frame that left the ring last time lends its arrays: no allocation per frame once it is full.
+    const spare = this.spare;
+    this.spare = null;
+    const blocks = spare?.blocks ?? new Float32Array(cells * 3);
     for (let i = 0; i < cells; i++) {
       blocks[i] = acc[i]! / ypb;
       blocks[cells + i] = acc[cells + i]! / cpb;
       blocks[2 * cells + i] = acc[2 * cells + i]! / cpb;
     }
-    const hist = new Float32Array(HIST_SIZE);
+    const hist = spare?.hist ?? new Float32Array(HIST_SIZE);
     for (let i = 0; i < HIST_Y_BINS; i++) hist[i] = counts[i]! / n;
     for (let i = HIST_Y_BINS; i < HIST_SIZE; i++) hist[i] = counts[i]! / (cw * ch);
 
     const tiny: Tiny = { index: this.count, blocks, hist, ...lumaSpread(blocks, cells) };
-    const diff = new Float64Array(MAX_LAG + 1).fill(NaN);
-    const mix = new Float64Array(MAX_LAG + 1).fill(NaN);
-    const split = new Float64Array(MAX_LAG + 1).fill(NaN);
-    const cover = new Float64Array(MAX_LAG + 1).fill(NaN);
-    const corr = new Float64Array(MAX_LAG + 1).fill(NaN);
+    // One backing store for the five per-lag arrays: typed arrays this size are allocated off the heap.
+    const L = MAX_LAG + 1;
+    const lagStore = new Float64Array(5 * L).fill(NaN);
+    const diff = lagStore.subarray(0, L);
+    const mix = lagStore.subarray(L, 2 * L);
+    const split = lagStore.subarray(2 * L, 3 * L);
+    const cover = lagStore.subarray(3 * L, 4 * L);
+    const corr = lagStore.subarray(4 * L, 5 * L);
     let histDiff = 0;
     const back = (k: number): Tiny | undefined => (k <= this.ring.length ? this.ring[this.ring.length - k] : undefined);
     for (const k of SHORT_LAGS) {
@@ -204,7 +234,7 @@ export class FrameFeatureExtractor {
     }
 
     this.ring.push(tiny);
-    if (this.ring.length > MAX_LAG) this.ring.shift();
+    if (this.ring.length > MAX_LAG) this.spare = this.ring.shift()!;
     const copy = this.prevY && this.prevY.length === y.length ? this.prevY : new Uint8Array(y.length);
     copy.set(y);
     this.prevY = copy;
@@ -213,7 +243,7 @@ export class FrameFeatureExtractor {
       index,
       meanLuma: sum / n,
       brightFraction: bright / n,
-      sharpness: laplacianVariance(y, w, h),
+      sharpness,
       motion: prev ? motion / n : 0,
       histDiff,
       diff,
@@ -285,24 +315,4 @@ function lumaCorrelation(a: Tiny, b: Tiny, cells: number): number {
   let cab = 0;
   for (let i = 0; i < cells; i++) cab += (a.blocks[i]! - a.meanY) * (b.blocks[i]! - b.meanY);
   return cab / Math.sqrt(a.spreadY * b.spreadY);
-}
-
-/** Variance of the 4-neighbour Laplacian over the interior of the Y plane. */
-export function laplacianVariance(y: Uint8Array, w: number, h: number): number {
-  let s = 0;
-  let s2 = 0;
-  let n = 0;
-  for (let yy = 1; yy < h - 1; yy += 1) {
-    const row = yy * w;
-    for (let x = 1; x < w - 1; x++) {
-      const i = row + x;
-      const l = 4 * y[i]! - y[i - 1]! - y[i + 1]! - y[i - w]! - y[i + w]!;
-      s += l;
-      s2 += l * l;
-      n++;
-    }
-  }
-  if (!n) return 0;
-  const mean = s / n;
-  return s2 / n - mean * mean;
 }
