@@ -48,7 +48,7 @@ describe('analyzeShots on ffmpeg-made edits', () => {
     expectMatches(await analyzeShots(edit.path), edit);
   });
 
-  test('a title fading in and an object entering a static shot are not transitions', async () => {
+  test('a title fading in, an object entering a static shot and a truck-sized one driving through it are not transitions', async () => {
     const edit = await makeScenario(dir, 'overlays');
     expectMatches(await analyzeShots(edit.path), edit);
   });

@@ -64,8 +64,9 @@ export const SCENARIOS: Record<string, EditSpec> = {
       { scene: scenes.fractal(200), frames: 90, title: { text: 'BACKLOT', at: 30, frames: 30 } },
       { scene: scenes.pattern(40), frames: 90, brighten: { at: 20, frames: 30, gain: 0.45 } },
       { scene: scenes.crossing(40), frames: 80 },
+      { scene: scenes.passing(30), frames: 70 },
     ],
-    transitions: [{ kind: 'cut' }, { kind: 'cut' }, { kind: 'cut' }, { kind: 'cut' }],
+    transitions: [{ kind: 'cut' }, { kind: 'cut' }, { kind: 'cut' }, { kind: 'cut' }, { kind: 'cut' }],
   },
 };
 

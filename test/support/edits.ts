@@ -48,6 +48,9 @@ export const scenes = {
   /** A static view that a large box crosses from left to right (a car through a fixed camera's view). */
   crossing: (framesToCross = 40): Scene =>
     `gradients=s={s}:r={r}:speed=0.001:seed=4:${gradientColours(4)}[bg{i}];color=c=darkred:s={w}x{h}:r={r},scale=iw/2:ih/2[fg{i}];[bg{i}][fg{i}]overlay=x='-w + n*(W+w)/${framesToCross}':y='H/3':shortest=1`,
+  /** A static view that a box three quarters of the frame wide and as tall drives through (a truck past a fixed camera): most of the picture changes and comes back. */
+  passing: (framesToCross = 30, enterAt = 20): Scene =>
+    `smptehdbars=s={s}:r={r}[bg{i}];color=c=0x2a3550:s={w}x{h}:r={r},scale=iw*3/4:ih[fg{i}];[bg{i}][fg{i}]overlay=x='-w + (n-${enterAt})*(W+w)/${framesToCross}':y=0:shortest=1`,
   /** Solid black (a black shot). */
   black: (): Scene => `color=c=black:s={s}:r={r}`,
 } as const;

@@ -56,6 +56,8 @@ export interface BoundaryParams {
   flankStableMax: number;
   /** Two fades joined by at most this many frames (a dip to black) count as one fade. */
   dipMerge: number;
+  /** A dissolve/wipe followed within this many frames by one back to the picture before it is something passing through, not two transitions. */
+  passMax: number;
 }
 
 export const DEFAULT_BOUNDARY_PARAMS: BoundaryParams = {
@@ -79,6 +81,7 @@ export const DEFAULT_BOUNDARY_PARAMS: BoundaryParams = {
   flank: 8,
   flankStableMax: 0.5,
   dipMerge: 8,
+  passMax: 40,
 };
 
 const MAX_WINDOW = LONG_LAGS[LONG_LAGS.length - 1]!;
@@ -390,10 +393,64 @@ export class ShotBoundaryDetector {
     this.pending.push({ kind: fade ? 'fade' : c.kind, frame: start, end });
   }
 
+  /** Distance between frames i < j (block distance) where j - i is a lag the features carry. */
+  private distance(i: number, j: number): number | undefined {
+    const v = this.at(j)?.diff[j - i];
+    return v === undefined || Number.isNaN(v) ? undefined : v;
+  }
+
+  /**
+   * Something large crossed a still shot: the picture after `b` is again the picture before `a`
+   * (within `returnRatio` of how far it went in between). A static camera that a truck drives past
+   * changes most of the picture and back, which reads as a wipe in and a wipe out.
+   */
+  private passesThrough(a: Boundary, b: Boundary): boolean {
+    const { flank, returnRatio } = this.p;
+    let away = 0;
+    let back = Number.POSITIVE_INFINITY;
+    for (let p = Math.max(0, a.frame - flank); p < a.frame; p++) {
+      for (let m = a.end; m <= b.frame; m++) away = Math.max(away, this.distance(p, m) ?? 0);
+      for (let q = b.end; q <= b.end + flank; q++) back = Math.min(back, this.distance(p, q) ?? Number.POSITIVE_INFINITY);
+    }
+    return away >= this.p.gradualMin && back < returnRatio * away;
+  }
+
+  /**
+   * Drops pairs of dissolves/wipes between which something passed through a still shot
+   * (passesThrough), with the other picks of the same windows. Pairs are taken from the boundaries as
+   * `release` will give them (a cut wins, a second pick of one transition goes); the second of a pair
+   * is always found long before the first is released (BOUNDARY_DELAY).
+   */
+  private dropPassings(): void {
+    const { passMax, flank } = this.p;
+    const cuts = this.pending.filter((b) => b.kind === 'cut');
+    const seq: Boundary[] = [];
+    for (const b of this.pending) {
+      if (b.kind !== 'cut' && cuts.some((c) => c.frame >= b.frame && c.frame <= b.end)) continue;
+      const prev = seq[seq.length - 1] ?? this.lastGradual;
+      if (b.kind !== 'cut' && prev && prev.kind !== 'cut' && b.frame <= prev.end) continue;
+      seq.push(b);
+    }
+    const gradual = (b: Boundary) => b.kind === 'dissolve' || b.kind === 'wipe';
+    const drop: Boundary[] = [];
+    for (let i = 0; i + 1 < seq.length; i++) {
+      const a = seq[i]!;
+      const b = seq[i + 1]!;
+      if (!gradual(a) || !gradual(b) || b.frame - a.end > passMax || !this.at(b.end + flank)) continue;
+      if (!this.passesThrough(a, b)) continue;
+      drop.push(a, b);
+      i++;
+    }
+    if (!drop.length) return;
+    const overlapsDropped = (x: Boundary) => x.kind !== 'cut' && drop.some((d) => x.frame <= d.end && x.end >= d.frame);
+    this.pending = this.pending.filter((x) => !overlapsDropped(x));
+  }
+
   /** Resolves conflicts among boundaries before `upTo` and returns them in frame order. */
   private release(upTo: number, all = false): Boundary[] {
     if (!all && upTo <= this.emittedThrough) return [];
     this.pending.sort((a, b) => a.frame - b.frame || (a.kind === 'cut' ? -1 : 1));
+    this.dropPassings();
     const ready: Boundary[] = [];
     const keep: Boundary[] = [];
     for (const b of this.pending) (all || b.frame < upTo ? ready : keep).push(b);
