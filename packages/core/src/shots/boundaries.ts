@@ -418,19 +418,12 @@ export class ShotBoundaryDetector {
   /**
    * Drops pairs of dissolves/wipes between which something passed through a still shot
    * (passesThrough), with the other picks of the same windows. Pairs are taken from the boundaries as
-   * `release` will give them (a cut wins, a second pick of one transition goes); the second of a pair
-   * is always found long before the first is released (BOUNDARY_DELAY).
+   * `release` will give them (`resolve`); the second of a pair is always found long before the first
+   * is released (BOUNDARY_DELAY).
    */
   private dropPassings(): void {
     const { passMax, flank } = this.p;
-    const cuts = this.pending.filter((b) => b.kind === 'cut');
-    const seq: Boundary[] = [];
-    for (const b of this.pending) {
-      if (b.kind !== 'cut' && cuts.some((c) => c.frame >= b.frame && c.frame <= b.end)) continue;
-      const prev = seq[seq.length - 1] ?? this.lastGradual;
-      if (b.kind !== 'cut' && prev && prev.kind !== 'cut' && b.frame <= prev.end) continue;
-      seq.push(b);
-    }
+    const seq = this.resolve(this.pending, this.pending.filter((b) => b.kind === 'cut'));
     const gradual = (b: Boundary) => b.kind === 'dissolve' || b.kind === 'wipe';
     const drop: Boundary[] = [];
     for (let i = 0; i + 1 < seq.length; i++) {
@@ -446,6 +439,22 @@ export class ShotBoundaryDetector {
     this.pending = this.pending.filter((x) => !overlapsDropped(x));
   }
 
+  /**
+   * `list` (frame order) as it is given out: a cut in `cuts` wins over a gradual transition that
+   * contains it, and of two picks of one gradual transition (windows that overlapped by less than
+   * half) the first is kept, also across calls (`lastGradual`).
+   */
+  private resolve(list: readonly Boundary[], cuts: readonly Boundary[]): Boundary[] {
+    const out: Boundary[] = [];
+    for (const b of list) {
+      if (b.kind !== 'cut' && cuts.some((c) => c.frame >= b.frame && c.frame <= b.end)) continue;
+      const prev = out[out.length - 1] ?? this.lastGradual;
+      if (b.kind !== 'cut' && prev && prev.kind !== 'cut' && b.frame <= prev.end) continue;
+      out.push(b);
+    }
+    return out;
+  }
+
   /** Resolves conflicts among boundaries before `upTo` and returns them in frame order. */
   private release(upTo: number, all = false): Boundary[] {
     if (!all && upTo <= this.emittedThrough) return [];
@@ -455,17 +464,8 @@ export class ShotBoundaryDetector {
     const keep: Boundary[] = [];
     for (const b of this.pending) (all || b.frame < upTo ? ready : keep).push(b);
     this.pending = keep;
-    // A cut wins over a gradual transition that contains it.
-    const cuts = [...ready, ...keep].filter((b) => b.kind === 'cut');
-    const out: Boundary[] = [];
-    for (const b of ready) {
-      if (b.kind !== 'cut' && cuts.some((c) => c.frame >= b.frame && c.frame <= b.end)) continue;
-      // Two picks of one gradual transition (windows that overlapped by less than half): keep the first.
-      const prev = out[out.length - 1] ?? this.lastGradual;
-      if (b.kind !== 'cut' && prev && prev.kind !== 'cut' && b.frame <= prev.end) continue;
-      out.push(b);
-      if (b.kind !== 'cut') this.lastGradual = b;
-    }
+    const out = this.resolve(ready, [...ready, ...keep].filter((b) => b.kind === 'cut'));
+    this.lastGradual = out.findLast((b) => b.kind !== 'cut') ?? this.lastGradual;
     if (!all) this.emittedThrough = Math.max(this.emittedThrough, upTo - 1);
     else this.emittedThrough = Number.MAX_SAFE_INTEGER;
     return this.mergeDips(out, upTo, all);
