@@ -70,6 +70,8 @@ export class ShotAnalyser {
   private lastTime = 0;
   private lastDuration = 0;
   private firstTime: number | null = null;
+  /** Copies of Y planes no longer held or kept as keyframe candidates, for reuse: none allocated per frame once warm. */
+  private readonly spareY: Uint8Array[] = [];
 
   constructor(
     readonly width: number,
@@ -91,7 +93,9 @@ export class ShotAnalyser {
     if (this.firstTime === null) this.firstTime = time;
     const features = this.extractor.push(frame);
     // The frame planes may be views into a reused buffer: keep our own copy of Y while held.
-    this.held.push({ features, y: frame.y.slice(), time: time - this.firstTime });
+    const y = this.spareY.pop() ?? new Uint8Array(frame.y.length);
+    y.set(frame.y);
+    this.held.push({ features, y, time: time - this.firstTime });
     this.boundaries.push(...this.detector.push(features));
     this.commitBefore(this.detector.finalBefore);
   }
@@ -157,14 +161,22 @@ export class ShotAnalyser {
     }
     // Keyframe candidates, evenly spaced whatever the shot's length (bounded memory).
     const settled = f.index >= s.settledFrom;
+    let kept = false;
     if (settled && (f.index - s.settledFrom) % s.keyStep === 0) {
       s.keys.push({ frame: f.index, time: h.time, quality: black ? 0 : f.sharpness / (1 + f.motion), y: h.y });
+      kept = true;
       if (s.keys.length > KEY_SAMPLES) {
-        s.keys = s.keys.filter((k) => (k.frame - s.settledFrom) % (2 * s.keyStep) === 0);
-        s.keyStep *= 2;
+        const step = 2 * s.keyStep;
+        for (const k of s.keys) if ((k.frame - s.settledFrom) % step !== 0) this.spareY.push(k.y);
+        s.keys = s.keys.filter((k) => (k.frame - s.settledFrom) % step === 0);
+        s.keyStep = step;
       }
     }
-    if (!s.keys.length && f.index === s.startFrame) s.keys.push({ frame: f.index, time: h.time, quality: 0, y: h.y });
+    if (!s.keys.length && f.index === s.startFrame) {
+      s.keys.push({ frame: f.index, time: h.time, quality: 0, y: h.y });
+      kept = true;
+    }
+    if (!kept) this.spareY.push(h.y);
     this.lastDuration = h.time - this.lastTime > 0 ? h.time - this.lastTime : this.lastDuration;
     this.lastTime = h.time;
   }
@@ -201,5 +213,6 @@ export class ShotAnalyser {
       letterbox: hasBars(rows) || hasBars(cols),
       phash: perceptualHash(key.y, this.width, this.height),
     });
+    for (const k of s.keys) this.spareY.push(k.y);
   }
 }

@@ -81,14 +81,24 @@ export class FrameFeatureExtractor {
   readonly gridCols = GRID_COLUMNS;
   readonly gridRows: number;
   private readonly block: number;
-  private readonly ring: Tiny[] = [];
-  private spare: Tiny | null = null;
+  /**
+   * The last MAX_LAG frames and the current one, in MAX_LAG + 1 slots allocated up front and reused
+   * in turn: no allocation and no branch on "is there a spare" per frame. (Taking arrays from a spare
+   * that was null for the first MAX_LAG frames sent V8's optimised push back to the interpreter tens
+   * to hundreds of times per film, and doubled the analysis time of the first thousand frames.)
+   */
+  private readonly slots: Tiny[];
+  /** Slot of the current frame; the previous frames are behind it, `filled` of them (≤ MAX_LAG). */
+  private head = 0;
+  private filled = 0;
   private prevY: Uint8Array | null = null;
   private count = 0;
   /** Scratch for one frame's integer block sums and histogram counts. */
   private readonly acc: Int32Array;
   private readonly counts = new Int32Array(HIST_SIZE);
   private readonly lumaCounts = new Int32Array(256);
+  /** scanLuma's sums for the current frame. */
+  private readonly scan = new Float64Array(4);
 
   constructor(
     readonly width: number,
@@ -98,6 +108,8 @@ export class FrameFeatureExtractor {
     this.block = width / GRID_COLUMNS;
     this.gridRows = Math.max(1, Math.floor(height / this.block));
     this.acc = new Int32Array(GRID_COLUMNS * this.gridRows * 3);
+    const cells = GRID_COLUMNS * this.gridRows;
+    this.slots = Array.from({ length: MAX_LAG + 1 }, () => ({ index: -1, blocks: new Float32Array(cells * 3), hist: new Float32Array(HIST_SIZE), meanY: 0, spreadY: 0 }));
   }
 
   get frameCount(): number {
@@ -115,92 +127,37 @@ export class FrameFeatureExtractor {
     const lumaCounts = this.lumaCounts.fill(0);
     const rowsUsed = this.gridRows * this.block;
 
-    // Y, one pass over the plane: block sums, a 256-level histogram (which gives both the 32-bin
-    // histogram and the bright fraction without a branch per pixel), motion against the previous
-    // frame, and the Laplacian of the row above once its lower neighbour is at hand.
-    let sum = 0;
-    let motion = 0;
-    let lapSum = 0;
-    let lapSq = 0;
     const prev = this.prevY;
-    const bw = this.block;
-    for (let yy = 0; yy < h; yy++) {
-      const row = yy * w;
-      const brow = yy < rowsUsed ? Math.floor(yy / bw) * this.gridCols : -1;
-      // One block's width of pixels at a time: one block-sum update per run instead of per pixel.
-      for (let x0 = 0, b = brow; x0 < w; x0 += bw, b++) {
-        let run = 0;
-        for (let x = row + x0, end = x + bw; x < end; x++) {
-          const p = y[x]!;
-          run += p;
-          lumaCounts[p]!++;
-        }
-        sum += run;
-        if (brow >= 0) acc[b]! += run;
-      }
-      if (prev) for (let x = row; x < row + w; x++) motion += Math.abs(y[x]! - prev[x]!);
-      if (yy >= 2 && w >= 3) {
-        // Left and centre carried along the row: three loads per pixel instead of five.
-        const mid = row - w;
-        let left = y[mid]!;
-        let centre = y[mid + 1]!;
-        for (let i = mid + 1, end = mid + w - 1; i < end; i++) {
-          const right = y[i + 1]!;
-          const l = 4 * centre - left - right - y[i - w]! - y[i + w]!;
-          lapSum += l;
-          lapSq += l * l;
-          left = centre;
-          centre = right;
-        }
-      }
-    }
+    const scan = this.scan;
+    scanLuma(y, prev, w, h, this.block, this.gridCols, rowsUsed, acc, lumaCounts, scan);
+    const sum = scan[0]!;
+    const motion = scan[1]!;
+    const lapSum = scan[2]!;
+    const lapSq = scan[3]!;
     let bright = 0;
     for (let p = 49; p < 256; p++) bright += lumaCounts[p]!;
     for (let p = 0; p < 256; p++) counts[p >> 3]! += lumaCounts[p]!;
     const lapN = Math.max(0, h - 2) * Math.max(0, w - 2);
     const sharpness = lapN ? lapSq / lapN - (lapSum / lapN) * (lapSum / lapN) : 0;
     const n = w * h;
-    // U and V at half resolution.
     const cw = w >> 1;
     const ch = h >> 1;
     const cblock = this.block >> 1;
-    const crowsUsed = this.gridRows * cblock;
-    for (let yy = 0; yy < ch; yy++) {
-      const row = yy * cw;
-      const brow = yy < crowsUsed ? Math.floor(yy / cblock) * this.gridCols : -1;
-      for (let x0 = 0, b = brow; x0 < cw; x0 += cblock, b++) {
-        let runU = 0;
-        let runV = 0;
-        for (let x = row + x0, end = x + cblock; x < end; x++) {
-          const pu = u[x]!;
-          const pv = v[x]!;
-          runU += pu;
-          runV += pv;
-          counts[HIST_Y_BINS + (pu >> 4)]!++;
-          counts[HIST_Y_BINS + HIST_C_BINS + (pv >> 4)]!++;
-        }
-        if (brow >= 0) {
-          acc[cells + b]! += runU;
-          acc[2 * cells + b]! += runV;
-        }
-      }
-    }
+    scanChroma(u, v, cw, ch, cblock, this.gridCols, this.gridRows * cblock, cells, acc, counts);
     const ypb = this.block * this.block;
     const cpb = cblock * cblock;
-    // The frame that left the ring last time lends its arrays: no allocation per frame once it is full.
-    const spare = this.spare;
-    this.spare = null;
-    const blocks = spare?.blocks ?? new Float32Array(cells * 3);
+    const tiny = this.slots[this.head]!;
+    const { blocks, hist } = tiny;
     for (let i = 0; i < cells; i++) {
       blocks[i] = acc[i]! / ypb;
       blocks[cells + i] = acc[cells + i]! / cpb;
       blocks[2 * cells + i] = acc[2 * cells + i]! / cpb;
     }
-    const hist = spare?.hist ?? new Float32Array(HIST_SIZE);
     for (let i = 0; i < HIST_Y_BINS; i++) hist[i] = counts[i]! / n;
     for (let i = HIST_Y_BINS; i < HIST_SIZE; i++) hist[i] = counts[i]! / (cw * ch);
 
-    const tiny: Tiny = { index: this.count, blocks, hist, ...lumaSpread(blocks, cells) };
+    tiny.index = this.count;
+    lumaSpread(tiny, cells);
     // One backing store for the five per-lag arrays: typed arrays this size are allocated off the heap.
     const L = MAX_LAG + 1;
     const lagStore = new Float64Array(5 * L).fill(NaN);
@@ -210,7 +167,10 @@ export class FrameFeatureExtractor {
     const cover = lagStore.subarray(3 * L, 4 * L);
     const corr = lagStore.subarray(4 * L, 5 * L);
     let histDiff = 0;
-    const back = (k: number): Tiny | undefined => (k <= this.ring.length ? this.ring[this.ring.length - k] : undefined);
+    const slots = this.slots;
+    const head = this.head;
+    const filled = this.filled;
+    const back = (k: number): Tiny | undefined => (k <= filled ? slots[(head - k + slots.length) % slots.length] : undefined);
     for (const k of SHORT_LAGS) {
       const a = back(k);
       if (a) diff[k] = blockDistance(a.blocks, blocks);
@@ -233,8 +193,8 @@ export class FrameFeatureExtractor {
       histDiff = d / 6; // three histograms, each with L1 distance up to 2
     }
 
-    this.ring.push(tiny);
-    if (this.ring.length > MAX_LAG) this.spare = this.ring.shift()!;
+    this.head = (head + 1) % slots.length;
+    this.filled = Math.min(filled + 1, MAX_LAG);
     const copy = this.prevY && this.prevY.length === y.length ? this.prevY : new Uint8Array(y.length);
     copy.set(y);
     this.prevY = copy;
@@ -252,6 +212,80 @@ export class FrameFeatureExtractor {
       cover,
       corr,
     };
+  }
+}
+
+/**
+ * Y, one pass over the plane: block sums into `acc`, a 256-level histogram into `lumaCounts` (which
+ * gives both the 32-bin histogram and the bright fraction without a branch per pixel), motion against
+ * the previous frame, and the Laplacian of the row above once its lower neighbour is at hand. Writes
+ * sum, motion, Laplacian sum and sum of squares into `out`. The per-pixel loops live in their own
+ * functions so that V8 optimises them as whole functions rather than by on-stack replacement inside
+ * `push`, whose cached replacement code kept falling back to the interpreter on branches that the
+ * first frames never took.
+ */
+function scanLuma(y: Uint8Array, prev: Uint8Array | null, w: number, h: number, bw: number, gridCols: number, rowsUsed: number, acc: Int32Array, lumaCounts: Int32Array, out: Float64Array): void {
+  let sum = 0;
+  let motion = 0;
+  let lapSum = 0;
+  let lapSq = 0;
+  for (let yy = 0; yy < h; yy++) {
+    const row = yy * w;
+    const brow = yy < rowsUsed ? Math.floor(yy / bw) * gridCols : -1;
+    // One block's width of pixels at a time: one block-sum update per run instead of per pixel.
+    for (let x0 = 0, b = brow; x0 < w; x0 += bw, b++) {
+      let run = 0;
+      for (let x = row + x0, end = x + bw; x < end; x++) {
+        const p = y[x]!;
+        run += p;
+        lumaCounts[p]!++;
+      }
+      sum += run;
+      if (brow >= 0) acc[b]! += run;
+    }
+    if (prev) for (let x = row; x < row + w; x++) motion += Math.abs(y[x]! - prev[x]!);
+    if (yy >= 2 && w >= 3) {
+      // Left and centre carried along the row: three loads per pixel instead of five.
+      const mid = row - w;
+      let left = y[mid]!;
+      let centre = y[mid + 1]!;
+      for (let i = mid + 1, end = mid + w - 1; i < end; i++) {
+        const right = y[i + 1]!;
+        const l = 4 * centre - left - right - y[i - w]! - y[i + w]!;
+        lapSum += l;
+        lapSq += l * l;
+        left = centre;
+        centre = right;
+      }
+    }
+  }
+  out[0] = sum;
+  out[1] = motion;
+  out[2] = lapSum;
+  out[3] = lapSq;
+}
+
+/** U and V at half resolution: block sums into `acc` after the Y cells, 16-bin histograms into `counts`. */
+function scanChroma(u: Uint8Array, v: Uint8Array, cw: number, ch: number, cblock: number, gridCols: number, crowsUsed: number, cells: number, acc: Int32Array, counts: Int32Array): void {
+  for (let yy = 0; yy < ch; yy++) {
+    const row = yy * cw;
+    const brow = yy < crowsUsed ? Math.floor(yy / cblock) * gridCols : -1;
+    for (let x0 = 0, b = brow; x0 < cw; x0 += cblock, b++) {
+      let runU = 0;
+      let runV = 0;
+      for (let x = row + x0, end = x + cblock; x < end; x++) {
+        const pu = u[x]!;
+        const pv = v[x]!;
+        runU += pu;
+        runV += pv;
+        counts[HIST_Y_BINS + (pu >> 4)]!++;
+        counts[HIST_Y_BINS + HIST_C_BINS + (pv >> 4)]!++;
+      }
+      if (brow >= 0) {
+        acc[cells + b]! += runU;
+        acc[2 * cells + b]! += runV;
+      }
+    }
   }
 }
 
@@ -295,8 +329,9 @@ function compareAcross(a: Float32Array, m: Float32Array, b: Float32Array, cells:
   return { diff: total / cells, mix: resid / cells, split: changed ? near / changed : 0, cover: changed / cells };
 }
 
-/** Mean and summed squared deviation of a frame's Y block means (the first `cells` values). */
-function lumaSpread(blocks: Float32Array, cells: number): { meanY: number; spreadY: number } {
+/** Sets the mean and summed squared deviation of a frame's Y block means (the first `cells` values). */
+function lumaSpread(tiny: Tiny, cells: number): void {
+  const blocks = tiny.blocks;
   let s = 0;
   for (let i = 0; i < cells; i++) s += blocks[i]!;
   const meanY = s / cells;
@@ -305,7 +340,8 @@ function lumaSpread(blocks: Float32Array, cells: number): { meanY: number; sprea
     const x = blocks[i]! - meanY;
     spreadY += x * x;
   }
-  return { meanY, spreadY };
+  tiny.meanY = meanY;
+  tiny.spreadY = spreadY;
 }
 
 /** Pearson correlation of the Y block means of two frames; 0 if either is flat. */
