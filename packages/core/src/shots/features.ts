@@ -67,7 +67,6 @@ const HIST_C_BINS = 16;
 const HIST_SIZE = HIST_Y_BINS + 2 * HIST_C_BINS;
 
 interface Tiny {
-  index: number;
   /** Block means, Y then U then V, each gridCols*gridRows. */
   blocks: Float32Array;
   hist: Float32Array;
@@ -88,9 +87,6 @@ export class FrameFeatureExtractor {
    * to hundreds of times per film: the first 200 frames took 150–180 ms instead of ~100 ms.)
    */
   private readonly slots: Tiny[];
-  /** Slot of the current frame; the previous frames are behind it, `filled` of them (≤ MAX_LAG). */
-  private head = 0;
-  private filled = 0;
   private prevY: Uint8Array | null = null;
   private count = 0;
   /** Scratch for one frame's integer block sums and histogram counts. */
@@ -109,7 +105,7 @@ export class FrameFeatureExtractor {
     this.gridRows = Math.max(1, Math.floor(height / this.block));
     this.acc = new Int32Array(GRID_COLUMNS * this.gridRows * 3);
     const cells = GRID_COLUMNS * this.gridRows;
-    this.slots = Array.from({ length: MAX_LAG + 1 }, () => ({ index: -1, blocks: new Float32Array(cells * 3), hist: new Float32Array(HIST_SIZE), meanY: 0, spreadY: 0 }));
+    this.slots = Array.from({ length: MAX_LAG + 1 }, () => ({ blocks: new Float32Array(cells * 3), hist: new Float32Array(HIST_SIZE), meanY: 0, spreadY: 0 }));
   }
 
   get frameCount(): number {
@@ -146,7 +142,11 @@ export class FrameFeatureExtractor {
     scanChroma(u, v, cw, ch, cblock, this.gridCols, this.gridRows * cblock, cells, acc, counts);
     const ypb = this.block * this.block;
     const cpb = cblock * cblock;
-    const tiny = this.slots[this.head]!;
+    // Frame `count` goes in slot count % (MAX_LAG + 1); the min(count, MAX_LAG) frames before it are behind it.
+    const slots = this.slots;
+    const head = this.count % slots.length;
+    const filled = Math.min(this.count, MAX_LAG);
+    const tiny = slots[head]!;
     const { blocks, hist } = tiny;
     for (let i = 0; i < cells; i++) {
       blocks[i] = acc[i]! / ypb;
@@ -156,7 +156,6 @@ export class FrameFeatureExtractor {
     for (let i = 0; i < HIST_Y_BINS; i++) hist[i] = counts[i]! / n;
     for (let i = HIST_Y_BINS; i < HIST_SIZE; i++) hist[i] = counts[i]! / (cw * ch);
 
-    tiny.index = this.count;
     lumaSpread(tiny, cells);
     // One backing store for the five per-lag arrays: typed arrays this size are allocated off the heap.
     const L = MAX_LAG + 1;
@@ -167,9 +166,6 @@ export class FrameFeatureExtractor {
     const cover = lagStore.subarray(3 * L, 4 * L);
     const corr = lagStore.subarray(4 * L, 5 * L);
     let histDiff = 0;
-    const slots = this.slots;
-    const head = this.head;
-    const filled = this.filled;
     const back = (k: number): Tiny | undefined => (k <= filled ? slots[(head - k + slots.length) % slots.length] : undefined);
     for (const k of SHORT_LAGS) {
       const a = back(k);
@@ -193,8 +189,6 @@ export class FrameFeatureExtractor {
       histDiff = d / 6; // three histograms, each with L1 distance up to 2
     }
 
-    this.head = (head + 1) % slots.length;
-    this.filled = Math.min(filled + 1, MAX_LAG);
     const copy = this.prevY && this.prevY.length === y.length ? this.prevY : new Uint8Array(y.length);
     copy.set(y);
     this.prevY = copy;
