@@ -25,6 +25,7 @@ interface OpenShot {
   motionSum: number;
   motionFrames: number;
   blackFrames: number;
+  /** Summed Y of each row and of each column over the sampled frames (whole numbers: exact). */
   rowLuma: Float64Array;
   colLuma: Float64Array;
   /** Keyframe candidates: every `keyStep`-th frame after the transition, thinned to at most KEY_SAMPLES. */
@@ -149,14 +150,15 @@ export class ShotAnalyser {
     // Row and column luma profiles for letterbox/pillarbox bars (every 4th frame is plenty).
     if ((f.index - s.startFrame) % 4 === 0) {
       const w = this.width;
+      const { colLuma, rowLuma } = s;
       for (let y = 0; y < this.height; y++) {
         let r = 0;
-        for (let x = 0; x < w; x++) {
-          const p = h.y[y * w + x]!;
+        for (let x = 0, i = y * w; x < w; x++, i++) {
+          const p = h.y[i]!;
           r += p;
-          s.colLuma[x]! += p / this.height;
+          colLuma[x]! += p;
         }
-        s.rowLuma[y]! += r / w;
+        rowLuma[y]! += r;
       }
     }
     // Keyframe candidates, evenly spaced whatever the shot's length (bounded memory).
@@ -186,8 +188,8 @@ export class ShotAnalyser {
     if (!s) return;
     this.shot = null;
     const sampled = Math.ceil(s.frames / 4);
-    const rows = s.rowLuma.map((v) => v / sampled);
-    const cols = s.colLuma.map((v) => v / sampled);
+    const rows = s.rowLuma.map((v) => v / (sampled * this.width));
+    const cols = s.colLuma.map((v) => v / (sampled * this.height));
     // Keyframe: near the middle of the settled part, the sharpest and stillest of the closest few
     // candidates (not a flash, not a black frame, not a frame from the transition).
     const last = s.startFrame + s.frames - 1;
