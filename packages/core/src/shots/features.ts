@@ -214,7 +214,7 @@ export class FrameFeatureExtractor {
 }
 
 /**
- * Y, one pass over the plane: block sums into `acc`, a 256-level histogram into `lumaCounts` (which
+ * Y, one pass over the plane: block sums into `acc`, 256-level histograms of the even and odd pixels into `lumaCounts` (which
  * gives both the 32-bin histogram and the bright fraction without a branch per pixel), motion against
  * the previous frame, and the Laplacian of the row above once its lower neighbour is at hand. Writes
  * sum, motion, Laplacian sum and sum of squares into `out`. The per-pixel loops live in their own
