@@ -47,6 +47,8 @@ class Preset:
     extend_frames: int = 4
     bf16: bool = False         # autocast on CUDA
     checkpointing: bool = False  # activation checkpointing of DiT blocks
+    pos_motion: int = 0        # position dims given to space-time diagonals (sinusoids of x - v*t, y - v*t)
+    high_noise_steps: int = 0  # the first N denoiser steps are text-to-video at t = 1 only (docs/model.md)
 
     def latent_shape(self):
         if self.space == "pixel":
@@ -190,9 +192,35 @@ def sincos_1d(n, dim):
     return torch.cat([torch.sin(pos * freq), torch.cos(pos * freq)], dim=1)
 
 
-def sincos_3d(t, h, w, dim):
+def motion_features(t, h, w, dim):
+    """[t*h*w, dim] sinusoids of moving-frame coordinates: for each axis (x, y), speed v (in frame
+    extents per clip: -1, -1/2, 1/2, 1) and wave number k = 1, 2, ..., sin and cos of pi k (x - v t), with
+    x and t normalised to [0, 1). Something moving at speed v is constant along its feature, so a caption can
+    select a motion by weighting channels, as it selects a colour."""
+    tt = (torch.arange(t, dtype=torch.float32) / t)[:, None, None]
+    yy = (torch.arange(h, dtype=torch.float32) / h)[None, :, None]
+    xx = (torch.arange(w, dtype=torch.float32) / w)[None, None, :]
+    feats = []
+    speeds = (-1.0, -0.5, 0.5, 1.0)
+    n_k = max(1, dim // (2 * 2 * len(speeds)))
+    for axis in (xx, yy):
+        for v in speeds:
+            u = (axis - v * tt).expand(t, h, w)
+            for k in range(1, n_k + 1):
+                a = math.pi * k * u
+                feats += [torch.sin(a), torch.cos(a)]
+    out = torch.stack(feats, dim=-1).reshape(t * h * w, -1)
+    if out.shape[1] < dim:
+        out = torch.cat([out, torch.zeros(t * h * w, dim - out.shape[1])], dim=1)
+    return out[:, :dim]
+
+
+def sincos_3d(t, h, w, dim, motion=0):
     """Fixed 3D position embedding [t*h*w, dim]; DEPENDENCIES.md: without it objects fell apart into
-    patch fragments and direction stayed at chance."""
+    patch fragments and direction stayed at chance. `motion` of the dims carry space-time diagonals."""
+    if motion:
+        base = sincos_3d(t, h, w, dim - motion)
+        return torch.cat([base, motion_features(t, h, w, motion)], dim=1)
     dt = 2 * (dim // 6)
     dh = 2 * (dim // 6)
     dw = dim - dt - dh
@@ -398,7 +426,7 @@ class DiT(nn.Module):
         self.embed = nn.Conv3d(2 * C + 1, D, kernel_size=p.patch, stride=p.patch)
         pt, ph, pw = p.patch
         self.grid = (T // pt, h // ph, w // pw)
-        self.register_buffer("pos", sincos_3d(*self.grid, D)[None], persistent=False)
+        self.register_buffer("pos", sincos_3d(*self.grid, D, p.pos_motion)[None], persistent=False)
         self.t_mlp = nn.Sequential(nn.Linear(256, D), nn.SiLU(), nn.Linear(D, D))
         self.text_pool = nn.Linear(p.text_dim, D)  # pooled caption joins the timestep in adaLN
         self.blocks = nn.ModuleList([DiTBlock(D, p.heads, p.text_dim) for _ in range(p.depth)])

@@ -44,13 +44,18 @@ def atomic_save(obj, path):
 
 # ----------------------------------------------------------------------------- per-step randomness
 
-def step_draws(seed, step, B, T, p):
-    """Global-batch draws for one step: timesteps, which pixel frames are given, caption dropout."""
+def step_draws(seed, step, B, T, p, training=False):
+    """Global-batch draws for one step: timesteps, which pixel frames are given, caption dropout.
+    `training`: the first `high_noise_steps` denoiser steps (after the autoencoder's) are all
+    text-to-video at t = 1: pure noise in, the caption's expected clip out. Where the caption puts the
+    object is learned there first (docs/model.md); the usual mix follows."""
     g = torch.Generator().manual_seed(seed * 1000003 + step)
     t = torch.rand(B, generator=g)
     mode = torch.rand(B, generator=g)
     drop = torch.rand(B, generator=g) < p.caption_dropout
     given = torch.zeros(B, T, dtype=torch.bool)
+    if training and 0 <= step - p.vae_steps < p.high_noise_steps:
+        return g, torch.ones(B), given, drop
     E = min(p.extend_frames, T - 1)
     for b in range(B):
         m = mode[b].item()
@@ -279,7 +284,7 @@ def main(argv=None):
         else:
             if model.vae is not None and step == vae_steps and not cfg["lora"] and resume_scale_needed(model):
                 calibrate_latent_scale(model, stream, step, rank, world, device)
-            g, t, given, drop = step_draws(cfg["seed"], step, p.batch, p.frames, p)
+            g, t, given, drop = step_draws(cfg["seed"], step, p.batch, p.frames, p, training=True)
             caps = ["" if d else c for d, c in zip(drop[sl].tolist(), caps)]
             tokens = tok.batch(caps).to(device)
             with torch.no_grad():

@@ -22,12 +22,13 @@ sys.path.insert(0, ROOT)
 from trainer import train  # noqa: E402
 from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption  # noqa: E402
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
-from trainer.model import PRESETS, Tokenizer, VideoModel, apply_lora, latent_groups, merge_lora  # noqa: E402
+from trainer.model import PRESETS, Tokenizer, VideoModel, apply_lora, latent_groups, merge_lora, motion_features, sincos_3d  # noqa: E402
 from trainer.sample import generate_video, load, sample  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
 SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=8", "height=16",
-             "width=16", "patch=2,8,8", "batch=4", "warmup=2", "extend_frames=2"]
+             "width=16", "patch=2,8,8", "batch=4", "warmup=2", "extend_frames=2", "pos_motion=16",
+             "high_noise_steps=2"]
 LATENT_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=5", "height=16",
               "width=16", "patch=1,2,2", "batch=2", "warmup=2", "latent_channels=4", "vae_base=8", "vae_steps=2",
               "extend_frames=2"]
@@ -114,6 +115,35 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(PRESETS["tiny"].tokens(), 128)
         self.assertEqual(PRESETS["small"].latent_shape(), (8, 5, 16, 16))
         self.assertEqual(PRESETS["base"].latent_shape(), (16, 13, 64, 64))
+
+    def test_motion_features_are_constant_along_a_moving_path(self):
+        # Grid of 8 temporal x 4 x 4 spatial tokens. Speed 1/2 of the frame width per clip = 2 tokens over
+        # the 8 temporal tokens: one column right every 4 temporal tokens. Channels 0..3 are x at speed
+        # -1 (k = 1, 2); 4..7 x at -1/2; 8..11 x at +1/2.
+        t, h, w = 8, 4, 4
+        f = motion_features(t, h, w, 32).reshape(t, h, w, 32)
+        right_half = slice(8, 12)
+        torch.testing.assert_close(f[0, 1, 0, right_half], f[4, 1, 1, right_half])
+        torch.testing.assert_close(f[2, 3, 1, right_half], f[6, 0, 2, right_half])  # y does not matter for x channels
+        self.assertFalse(torch.allclose(f[0, 1, 0, right_half], f[4, 1, 0, right_half]))  # standing still is not that path
+        self.assertFalse(torch.allclose(f[0, 1, 1, 4:8], f[4, 1, 2, 4:8]))  # nor the leftward one
+        # Every channel varies over the grid (none is a constant), and the embedding keeps its width.
+        self.assertTrue(bool((f.reshape(-1, 32).std(0) > 0.1).all()))
+        self.assertEqual(tuple(sincos_3d(t, h, w, 128, 32).shape), (t * h * w, 128))
+        torch.testing.assert_close(sincos_3d(t, h, w, 128, 32)[:, :96], sincos_3d(t, h, w, 96))
+
+    def test_high_noise_warm_up_draws_text_to_video_at_t_1_then_the_usual_mix(self):
+        p = small("tiny", SMALL_SET + ["high_noise_steps=3"])
+        for step in range(3):
+            _, t, given, _ = train.step_draws(0, step, 16, p.frames, p, training=True)
+            self.assertTrue(bool((t == 1).all()))
+            self.assertFalse(bool(given.any()))
+        _, t, given, _ = train.step_draws(0, 3, 16, p.frames, p, training=True)
+        self.assertTrue(bool((t < 1).all()))
+        self.assertTrue(bool(given.any()))
+        # Evaluation draws (validation loss) never take the warm-up.
+        _, t, _, _ = train.step_draws(0, 0, 16, p.frames, p)
+        self.assertTrue(bool((t < 1).all()))
 
     def test_autoencoder_is_causal_in_time(self):
         p = small("small", LATENT_SET)
