@@ -214,13 +214,13 @@ export class FrameFeatureExtractor {
 }
 
 /**
- * Y, one pass over the plane: block sums into `acc`, 256-level histograms of the even and odd pixels into `lumaCounts` (which
- * gives both the 32-bin histogram and the bright fraction without a branch per pixel), motion against
- * the previous frame, and the Laplacian of the row above once its lower neighbour is at hand. Writes
- * sum, motion, Laplacian sum and sum of squares into `out`. The per-pixel loops live in their own
- * functions so that V8 optimises them as whole functions rather than by on-stack replacement inside
- * `push`, whose cached replacement code kept falling back to the interpreter on branches that the
- * first frames never took.
+ * Y, one pass over the plane: block sums into `acc`, 256-level histograms of the even and of the odd
+ * pixels into `lumaCounts` (which give both the 32-bin histogram and the bright fraction without a
+ * branch per pixel), motion against the previous frame, and the Laplacian of the row above once its
+ * lower neighbour is at hand. Writes sum, motion, Laplacian sum and sum of squares into `out`. The
+ * per-pixel loops live in their own functions so that V8 optimises them as whole functions rather
+ * than by on-stack replacement inside `push`, whose cached replacement code kept falling back to the
+ * interpreter on branches that the first frames never took.
  */
 function scanLuma(y: Uint8Array, prev: Uint8Array | null, w: number, h: number, bw: number, gridCols: number, rowsUsed: number, acc: Int32Array, lumaCounts: Int32Array, out: Float64Array): void {
   let sum = 0;
