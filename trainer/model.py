@@ -194,25 +194,22 @@ def sincos_1d(n, dim):
 
 def motion_features(t, h, w, dim):
     """[t*h*w, dim] sinusoids of moving-frame coordinates: for each axis (x, y), speed v (in frame
-    extents per clip: -1, -1/2, 1/2, 1) and wave number k = 1, 2, ..., sin and cos of pi k (x - v t), with
-    x and t normalised to [0, 1). Something moving at speed v is constant along its feature, so a caption can
-    select a motion by weighting channels, as it selects a colour."""
+    extents per clip: -1, -1/2, 1/2, 1) and wave number k = 1, 2, ..., sin and cos of pi k (x - v t),
+    with x and t normalised to [0, 1); as many k as fill `dim`. Something moving at speed v is constant
+    along its feature, so a caption can select a motion by weighting channels, as it selects a colour."""
     tt = (torch.arange(t, dtype=torch.float32) / t)[:, None, None]
     yy = (torch.arange(h, dtype=torch.float32) / h)[None, :, None]
     xx = (torch.arange(w, dtype=torch.float32) / w)[None, None, :]
     feats = []
     speeds = (-1.0, -0.5, 0.5, 1.0)
-    n_k = max(1, dim // (2 * 2 * len(speeds)))
+    n_k = -(-dim // (2 * 2 * len(speeds)))  # enough wave numbers to fill dim; the surplus is cut off
     for axis in (xx, yy):
         for v in speeds:
             u = (axis - v * tt).expand(t, h, w)
             for k in range(1, n_k + 1):
                 a = math.pi * k * u
                 feats += [torch.sin(a), torch.cos(a)]
-    out = torch.stack(feats, dim=-1).reshape(t * h * w, -1)
-    if out.shape[1] < dim:
-        out = torch.cat([out, torch.zeros(t * h * w, dim - out.shape[1])], dim=1)
-    return out[:, :dim]
+    return torch.stack(feats, dim=-1).reshape(t * h * w, -1)[:, :dim]
 
 
 def sincos_3d(t, h, w, dim, motion=0):
