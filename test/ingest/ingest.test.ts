@@ -88,6 +88,10 @@ describe('ingest a folder', () => {
     expect(shots[1]!.startFrame).toBe(36);
     // The analyser's own tests hold its accuracy; here the dissolve only has to be where it was made.
     expect(Math.abs(shots[2]!.startFrame - dissolveStart)).toBeLessThanOrEqual(3);
+    // How long the dissolve lasts is stored too: datasets take their clips from after it.
+    const heads = await ws.db.query<{ transition_frames: number }>("SELECT s.transition_frames FROM shots s JOIN titles t ON t.id = s.title_id WHERE t.name = 'red-ball' ORDER BY s.idx");
+    expect(heads.map((h) => h.transition_frames).slice(0, 2)).toEqual([0, 0]);
+    expect(Math.abs(heads[2]!.transition_frames - 10)).toBeLessThanOrEqual(3);
     for (const s of shots) {
       expect(await ws.store.has(s.keyframeSha256!)).toBe(true);
       expect(await ws.store.has(s.proxySha256!)).toBe(true);

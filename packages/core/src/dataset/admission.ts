@@ -8,6 +8,8 @@ export interface AdmissionShot {
   titleId: string;
   start: number;
   end: number;
+  /** Seconds at the head that belong to the incoming dissolve, fade or wipe: the clip starts after them. */
+  transitionSeconds?: number;
   isBlack: boolean;
   /** Shots that are the same picture share a group (ingest's perceptual hash). */
   dupGroup: string | null;
@@ -45,9 +47,11 @@ export class DatasetAdmission {
     }
     if (!shot.proxySha256) reasons.push({ rule: 'dataset.no_proxy', detail: `ingest made no training proxy for this shot${shot.proxySkip ? ` (${shot.proxySkip === 'too_short' ? 'shorter than its minimum' : shot.proxySkip === 'black' ? 'black frames' : shot.proxySkip})` : ''}`, ref: null });
     if (shot.isBlack) reasons.push({ rule: 'dataset.black', detail: 'the shot is black frames only', ref: null });
-    const seconds = shot.end - shot.start;
+    const head = shot.transitionSeconds ?? 0;
+    const seconds = shot.end - shot.start - head;
     if (seconds < this.rules.minSeconds) {
-      reasons.push({ rule: 'dataset.min_seconds', detail: `${seconds.toFixed(2)} s is shorter than --min-seconds ${this.rules.minSeconds}`, ref: null });
+      const what = head > 0 ? `${seconds.toFixed(2)} s after its incoming transition (${head.toFixed(2)} s)` : `${seconds.toFixed(2)} s`;
+      reasons.push({ rule: 'dataset.min_seconds', detail: `${what} is shorter than --min-seconds ${this.rules.minSeconds}`, ref: null });
     }
     if (!reasons.length && shot.dupGroup) {
       const first = this.dupKeeper.get(shot.dupGroup);

@@ -110,17 +110,23 @@ async function* readLines(path: string): AsyncGenerator<string> {
 }
 
 /**
- * The clip taken from a shot: from the shot's first frame, at most maxFrames at the shard rate.
- * Frames are source frames, end inclusive.
+ * The clip taken from a shot: from the first frame after its incoming dissolve, fade or wipe (those
+ * frames blend in the shot before, or black, which the caption does not describe), at most maxFrames
+ * at the shard rate. Frames are source frames, end inclusive; `offset` is seconds into the proxy,
+ * which starts at the shot's first frame.
  */
-function clipSpan(shot: CatalogueShot, spec: ShardSpec): { startFrame: number; endFrame: number; start: number; end: number } {
-  const seconds = Math.min(shot.end - shot.start, spec.maxFrames / spec.fps);
+function clipSpan(shot: CatalogueShot, spec: ShardSpec): { startFrame: number; endFrame: number; start: number; end: number; offset: number } {
+  const head = shot.startFrame + shot.transitionFrames <= shot.endFrame ? shot.transitionFrames : 0;
+  const offset = head / shot.fps;
+  const start = shot.start + offset;
+  const seconds = Math.min(shot.end - start, spec.maxFrames / spec.fps);
   const frames = Math.max(1, Math.round(seconds * shot.fps));
-  return { startFrame: shot.startFrame, endFrame: Math.min(shot.endFrame, shot.startFrame + frames - 1), start: shot.start, end: shot.start + seconds };
+  const startFrame = shot.startFrame + head;
+  return { startFrame, endFrame: Math.min(shot.endFrame, startFrame + frames - 1), start, end: start + seconds, offset };
 }
 
 /** Decodes a proxy to spec.width x spec.height RGB at spec.fps: short side scaled, centre crop. */
-async function decodeClip(ws: Workspace, shotId: string, proxySha256: string, seconds: number, spec: ShardSpec, signal?: AbortSignal): Promise<{ payload: Buffer; frames: number }> {
+async function decodeClip(ws: Workspace, shotId: string, proxySha256: string, span: { offset: number; start: number; end: number }, spec: ShardSpec, signal?: AbortSignal): Promise<{ payload: Buffer; frames: number }> {
   const path = ws.store.pathOf(proxySha256);
   await stat(path).catch(() => {
     throw new DatasetError('proxy_missing', `shot ${shotId}: its training proxy ${proxySha256} is not in the content store (${path}); re-run ingest`, shotId);
@@ -128,7 +134,7 @@ async function decodeClip(ws: Workspace, shotId: string, proxySha256: string, se
   const vf = `fps=${spec.fps},scale=${spec.width}:${spec.height}:force_original_aspect_ratio=increase:flags=area,crop=${spec.width}:${spec.height}`;
   let out: Buffer;
   try {
-    ({ stdout: out } = await ffmpeg(['-v', 'error', '-i', path, '-an', '-t', seconds.toFixed(6), '-vf', vf, '-frames:v', String(spec.maxFrames), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], { signal }));
+    ({ stdout: out } = await ffmpeg(['-v', 'error', ...(span.offset > 0 ? ['-ss', span.offset.toFixed(6)] : []), '-i', path, '-an', '-t', (span.end - span.start).toFixed(6), '-vf', vf, '-frames:v', String(spec.maxFrames), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], { signal }));
   } catch (e) {
     if (e instanceof FfmpegFailure) throw new DatasetError('proxy_unreadable', `shot ${shotId}: ffmpeg cannot decode its proxy ${path}: ${e.reason}`, shotId);
     throw e;
@@ -178,7 +184,8 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
       const side = split.get(shot.titleId) ?? 'train';
       const at = await writers[side].write({ clipId, titleId: shot.titleId, caption, frames, height: spec.height, width: spec.width, channels: 3, fps: spec.fps }, payload);
       const entry: ManifestEntry = {
-        clipId, shotId: shot.id, titleId: shot.titleId, title: shot.title, sourceSha256: shot.sourceSha256, proxySha256: shot.proxySha256!, ...span, caption,
+        clipId, shotId: shot.id, titleId: shot.titleId, title: shot.title, sourceSha256: shot.sourceSha256, proxySha256: shot.proxySha256!,
+        startFrame: span.startFrame, endFrame: span.endFrame, start: span.start, end: span.end, caption,
         split: side, shard: at.shard, record: at.record, frames, clipSha256: at.clipSha256,
         attributes: { meanLuma: round3(shot.meanLuma), motion: round3(shot.motion), seconds: round3(shot.end - shot.start) },
       };
@@ -192,7 +199,7 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
       if (opts.signal?.aborted) throw new DatasetError('cancelled', `dataset build ${input.name} was cancelled`);
       const decision = policy.decide({ id: shot.id, titleId: shot.titleId, mediaFileId: shot.mediaFileId, start: shot.start, end: shot.end });
       const verdict = { allowed: decision.allowed, reasons: decision.allowed ? [] : denyReasons(decision) };
-      const out = admission.admit({ ...shot, shotId: shot.id }, verdict);
+      const out = admission.admit({ ...shot, shotId: shot.id, transitionSeconds: shot.transitionFrames / shot.fps }, verdict);
       seen++;
       if (!out.included) {
         const line = exclusionLine(out.exclusion);
@@ -204,7 +211,7 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
         const { alignment, subtitles } = await texts.get(shot.titleId);
         const span = clipSpan(shot, spec);
         const caption = buildCaption({ title: { name: shot.title, year: shot.year }, shot: { start: span.start, end: span.end, meanLuma: shot.meanLuma, motion: shot.motion }, alignment, subtitles });
-        const decoded = decodeClip(ws, shot.id, shot.proxySha256!, span.end - span.start, spec, opts.signal);
+        const decoded = decodeClip(ws, shot.id, shot.proxySha256!, span, spec, opts.signal);
         decoded.catch(() => {}); // awaited in order below; this only stops an early failure counting as unhandled
         pending.push({ shot, span, caption, decoded });
         if (pending.length >= DECODE_AHEAD) await writeClip(pending.shift()!);

@@ -15,6 +15,8 @@ export interface CatalogueShot {
   endFrame: number;
   start: number;
   end: number;
+  /** Frames at the head that belong to the incoming dissolve, fade or wipe (0 for a cut, or when not recorded). */
+  transitionFrames: number;
   meanLuma: number;
   motion: number;
   isBlack: boolean;
@@ -37,6 +39,7 @@ interface ShotRow {
   end_frame: number;
   start_s: number;
   end_s: number;
+  transition_frames: number | null;
   mean_luma: number;
   motion: number;
   is_black: boolean;
@@ -60,7 +63,7 @@ export async function* shotsInIdOrder(db: Db, pageSize = 500): AsyncGenerator<Ca
   for (;;) {
     const rows = await db.query<ShotRow>(
       `SELECT s.id, s.title_id, t.name AS title, t.year, s.media_file_id, m.sha256 AS source_sha256, m.fps_num, m.fps_den,
-              s.start_frame, s.end_frame, s.start_s, s.end_s, s.mean_luma, s.motion, s.is_black, s.dup_group, s.proxy_sha256, s.proxy_skip
+              s.start_frame, s.end_frame, s.start_s, s.end_s, s.transition_frames, s.mean_luma, s.motion, s.is_black, s.dup_group, s.proxy_sha256, s.proxy_skip
          FROM shots s JOIN media_files m ON m.id = s.media_file_id JOIN titles t ON t.id = s.title_id
         WHERE s.id COLLATE "C" > $1
         ORDER BY s.id COLLATE "C"
@@ -70,7 +73,7 @@ export async function* shotsInIdOrder(db: Db, pageSize = 500): AsyncGenerator<Ca
     for (const r of rows) {
       yield {
         id: r.id, titleId: r.title_id, title: r.title, year: r.year, mediaFileId: r.media_file_id, sourceSha256: r.source_sha256,
-        fps: r.fps_num / r.fps_den, startFrame: r.start_frame, endFrame: r.end_frame, start: r.start_s, end: r.end_s,
+        fps: r.fps_num / r.fps_den, startFrame: r.start_frame, endFrame: r.end_frame, start: r.start_s, end: r.end_s, transitionFrames: r.transition_frames ?? 0,
         meanLuma: r.mean_luma, motion: r.motion, isBlack: r.is_black, dupGroup: r.dup_group, proxySha256: r.proxy_sha256, proxySkip: r.proxy_skip,
       };
     }

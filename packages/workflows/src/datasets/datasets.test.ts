@@ -1,10 +1,11 @@
 // Dataset builds on a real workspace (PGlite in a temp dir) with proxies made by ffmpeg.
 import { mkdtempSync } from 'node:fs';
-import { readFile, writeFile, readdir } from 'node:fs/promises';
+import { readFile, writeFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpeg } from '@backlot/adapters/ffmpeg';
 import { openWorkspace, type Workspace } from '@backlot/adapters/workspace';
 import { compileRightsPolicy, canonicalJson, type ManifestEntry, type Exclusion, type ProgressEvent } from '@backlot/core';
 import { loadRightsRegistry } from '../rights/index.js';
@@ -293,6 +294,44 @@ describe('an empty library', () => {
       expect((await verifyDataset(empty, 'nothing')).problems).toEqual([]);
     } finally {
       await empty.close();
+    }
+  });
+});
+
+describe('a shot that begins with a gradual transition', () => {
+  it('gives a clip that starts after the transition, and --min-seconds counts only what is left', async () => {
+    const home = await openWorkspace({ home: mkdtempSync(join(tmpdir(), 'backlot-datasets-head-')) });
+    try {
+      await seedLibrary(home);
+      // Shot 111111111111-1 (frames 24..47, 1 s..2 s) becomes one whose first 6 frames are a fade from
+      // white: its proxy shows white for 0.25 s, then the red square on brown.
+      const path = join(tmpdir(), `proxy-head-${process.pid}.mp4`);
+      await ffmpeg(['-y', '-f', 'lavfi', '-i', 'color=c=brown:s=128x72:r=24:d=1', '-f', 'lavfi', '-i', 'color=c=red:s=16x16:r=24:d=1',
+        '-filter_complex', "[0][1]overlay=x=56:y=28,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(t,0.25)'",
+        '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-t', '1', path]);
+      const proxy = await home.store.putFileCopy(path);
+      await rm(path, { force: true });
+      await home.db.query("UPDATE shots SET transition_in = 'fade', transition_frames = 6, proxy_sha256 = $1 WHERE id = '111111111111-1'", [proxy]);
+
+      const r = await buildDataset(home, { name: 'heads', valFraction: 0, asOf: '2026-11-25' }, { actor });
+      const clip = (await lines<ManifestEntry>(join(r.path, 'manifest.jsonl'))).find((m) => m.shotId === '111111111111-1')!;
+      expect(clip).toMatchObject({ clipId: '111111111111-1:30-47', startFrame: 30, endFrame: 47, start: 1.25, end: 2, frames: 9 });
+      expect(clip.caption).toMatch(/ 0\.8 s shot\./);
+      const reader = await ShardReader.open(join(r.path, 'shards', clip.shard), clip.shard);
+      let rec = await reader.next();
+      for (let i = 0; i < clip.record; i++) rec = await reader.next();
+      await reader.close();
+      // The first stored frame is the shot itself (brown and red), not the white head.
+      const first = rec!.payload.subarray(0, 64 * 64 * 3);
+      expect(first.reduce((a, b) => a + b, 0) / first.length).toBeLessThan(120);
+      // A shot without a recorded transition (ingested before transition_frames existed) is taken whole.
+      expect((await lines<ManifestEntry>(join(r.path, 'manifest.jsonl'))).find((m) => m.shotId === '111111111111-0')).toMatchObject({ startFrame: 0, frames: 12 });
+
+      const strict = await buildDataset(home, { name: 'heads-strict', minSeconds: 0.9, valFraction: 0, asOf: '2026-11-25' }, { actor });
+      const out = (await lines<Exclusion>(join(strict.path, 'exclusions.jsonl'))).find((x) => x.shotId === '111111111111-1')!;
+      expect(out.reasons).toEqual([{ rule: 'dataset.min_seconds', detail: '0.75 s after its incoming transition (0.25 s) is shorter than --min-seconds 0.9', ref: null }]);
+    } finally {
+      await home.close();
     }
   });
 });

@@ -290,10 +290,10 @@ async function recordAnalysedFile(
     );
     const rows = analysis.shots.map((s, i) => [
       `${mediaId}-${s.index}`, mediaId, title.id, s.index, s.startFrame, s.endFrame, s.start, s.end, s.transitionIn, s.keyframe,
-      keyframes[i]!.sha256, s.meanLuma, s.sharpness, s.motion, s.isBlack, s.letterbox, s.phash, keyframes[i]!.colourSig, keyframes[i]!.hueSig,
+      keyframes[i]!.sha256, s.meanLuma, s.sharpness, s.motion, s.isBlack, s.letterbox, s.phash, keyframes[i]!.colourSig, keyframes[i]!.hueSig, s.transitionFrames,
     ]);
     await insertRows(tx, 'shots', ['id', 'media_file_id', 'title_id', 'idx', 'start_frame', 'end_frame', 'start_s', 'end_s', 'transition_in', 'keyframe',
-      'keyframe_sha256', 'mean_luma', 'sharpness', 'motion', 'is_black', 'letterbox', 'phash', 'colour_sig', 'hue_sig'], rows);
+      'keyframe_sha256', 'mean_luma', 'sharpness', 'motion', 'is_black', 'letterbox', 'phash', 'colour_sig', 'hue_sig', 'transition_frames'], rows);
     report.duplicates = await groupNearDuplicates(tx, mediaId);
     await appendAudit(tx, {
       actor: opts.actor,

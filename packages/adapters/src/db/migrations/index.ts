@@ -7,6 +7,7 @@ import generation from './0004_generation.js';
 import server from './0005_server.js';
 import generationJobs from './0006_generation_jobs.js';
 import hueSignature from './0007_hue_signature.js';
+import transitionFrames from './0008_transition_frames.js';
 
 export interface Migration {
   id: string;
@@ -21,4 +22,5 @@ export const MIGRATIONS: Migration[] = [
   { id: '0005_server', sql: server },
   { id: '0006_generation_jobs', sql: generationJobs },
   { id: '0007_hue_signature', sql: hueSignature },
+  { id: '0008_transition_frames', sql: transitionFrames },
 ];
