@@ -116,7 +116,8 @@ async function* readLines(path: string): AsyncGenerator<string> {
  * which starts at the shot's first frame.
  */
 function clipSpan(shot: CatalogueShot, spec: ShardSpec): { startFrame: number; endFrame: number; start: number; end: number; offset: number } {
-  const head = shot.startFrame + shot.transitionFrames <= shot.endFrame ? shot.transitionFrames : 0;
+  // At least the shot's last frame is left, whatever length was recorded.
+  const head = Math.min(shot.transitionFrames, shot.endFrame - shot.startFrame);
   const offset = head / shot.fps;
   const start = shot.start + offset;
   const seconds = Math.min(shot.end - start, spec.maxFrames / spec.fps);
@@ -199,7 +200,8 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
       if (opts.signal?.aborted) throw new DatasetError('cancelled', `dataset build ${input.name} was cancelled`);
       const decision = policy.decide({ id: shot.id, titleId: shot.titleId, mediaFileId: shot.mediaFileId, start: shot.start, end: shot.end });
       const verdict = { allowed: decision.allowed, reasons: decision.allowed ? [] : denyReasons(decision) };
-      const out = admission.admit({ ...shot, shotId: shot.id, transitionSeconds: shot.transitionFrames / shot.fps }, verdict);
+      const span = clipSpan(shot, spec);
+      const out = admission.admit({ ...shot, shotId: shot.id, transitionSeconds: span.offset }, verdict);
       seen++;
       if (!out.included) {
         const line = exclusionLine(out.exclusion);
@@ -209,7 +211,6 @@ export async function buildDataset(ws: Workspace, input: BuildDatasetInput, opts
         for (const r of new Set(out.exclusion.reasons.map((x) => x.rule))) byRule[r] = (byRule[r] ?? 0) + 1;
       } else {
         const { alignment, subtitles } = await texts.get(shot.titleId);
-        const span = clipSpan(shot, spec);
         const caption = buildCaption({ title: { name: shot.title, year: shot.year }, shot: { start: span.start, end: span.end, meanLuma: shot.meanLuma, motion: shot.motion }, alignment, subtitles });
         const decoded = decodeClip(ws, shot.id, shot.proxySha256!, span, spec, opts.signal);
         decoded.catch(() => {}); // awaited in order below; this only stops an early failure counting as unhandled
