@@ -145,17 +145,32 @@ def clip_indices(n_frames, T, stride, offset_u):
 
 
 class ClipStream:
-    """Deterministic batches: epoch e is a permutation seeded by (seed, e); step s takes global items
-    [s*B, (s+1)*B) of the endless concatenation of epochs."""
+    """Deterministic batches: epoch e is a permutation seeded by (seed, e); step s takes the next global
+    batch of the endless concatenation of epochs. Steps in `warm` (a range) take `warm_batch` items
+    instead of `global_batch`; the order of the clips runs on through both."""
 
-    def __init__(self, snapshot: Snapshot, split, preset, seed, global_batch):
+    def __init__(self, snapshot: Snapshot, split, preset, seed, global_batch, warm=range(0), warm_batch=0):
         self.recs = snapshot.records(split)
         if not self.recs:
             raise SnapshotError("split_empty", f"{snapshot.root}: no {split} records")
         self.p = preset
         self.seed = seed
         self.B = global_batch
+        self.warm = warm
+        self.warm_B = warm_batch or global_batch
         self._perm = {}
+
+    def size(self, step):
+        """The global batch of `step`."""
+        return self.warm_B if step in self.warm else self.B
+
+    def _first(self, step):
+        warm_before = min(max(step - self.warm.start, 0), len(self.warm))
+        return step * self.B + warm_before * (self.warm_B - self.B)
+
+    def items_between(self, a, b):
+        """Clips read by steps a .. b-1."""
+        return self._first(b) - self._first(a)
 
     def _item(self, g):
         n = len(self.recs)
@@ -165,13 +180,15 @@ class ClipStream:
         return self.recs[self._perm[e][i]]
 
     def batch(self, step, rank=0, world=1):
-        per = self.B // world
-        items = range(step * self.B + rank * per, step * self.B + (rank + 1) * per)
+        B = self.size(step)
+        per = B // world
+        first = self._first(step)
+        items = range(first + rank * per, first + (rank + 1) * per)
         rng = np.random.RandomState((self.seed * 7919 + step) % 2**32)
-        offsets = rng.random_sample(self.B)[rank * per:(rank + 1) * per]
+        offsets = rng.random_sample(B)[rank * per:(rank + 1) * per]
         # Mirroring (preset.hflip) doubles what a small library shows of sideways motion; drawn after the
         # offsets so that a preset without it reads exactly the clips it always did.
-        flips = rng.random_sample(self.B)[rank * per:(rank + 1) * per] < getattr(self.p, "hflip", 0.0)
+        flips = rng.random_sample(B)[rank * per:(rank + 1) * per] < getattr(self.p, "hflip", 0.0)
         vids, caps, ids = [], [], []
         for g, u, flip in zip(items, offsets, flips):
             r = self._item(g)

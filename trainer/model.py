@@ -49,6 +49,7 @@ class Preset:
     checkpointing: bool = False  # activation checkpointing of DiT blocks
     pos_motion: int = 0        # position dims given to space-time diagonals (sinusoids of x - v*t, y - v*t)
     high_noise_steps: int = 0  # the first N denoiser steps are text-to-video at t = 1 only (docs/model.md)
+    high_noise_batch: int = 0  # global batch of those steps (0: `batch`); a bigger one averages out what no caption says
 
     def latent_shape(self):
         if self.space == "pixel":

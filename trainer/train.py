@@ -44,17 +44,23 @@ def atomic_save(obj, path):
 
 # ----------------------------------------------------------------------------- per-step randomness
 
-def step_draws(seed, step, B, T, p, training=False):
+def warm_up_steps(p, first):
+    """The steps of the `t = 1` warm-up: the first `high_noise_steps` denoiser steps, which begin at
+    `first` (after the autoencoder's steps; 0 in a fine-tune, which keeps its base's autoencoder)."""
+    return range(first, first + p.high_noise_steps)
+
+
+def step_draws(seed, step, B, T, p, warm=range(0)):
     """Global-batch draws for one step: timesteps, which pixel frames are given, caption dropout.
-    `training`: the first `high_noise_steps` denoiser steps (after the autoencoder's) are all
-    text-to-video at t = 1: pure noise in, the caption's expected clip out. Where the caption puts the
-    object is learned there first (docs/model.md); the usual mix follows."""
+    Steps in `warm` (training only) are all text-to-video at t = 1: pure noise in, the caption's
+    expected clip out. Where the caption puts the object is learned there first (docs/model.md); the
+    usual mix follows."""
     g = torch.Generator().manual_seed(seed * 1000003 + step)
     t = torch.rand(B, generator=g)
     mode = torch.rand(B, generator=g)
     drop = torch.rand(B, generator=g) < p.caption_dropout
     given = torch.zeros(B, T, dtype=torch.bool)
-    if training and 0 <= step - p.vae_steps < p.high_noise_steps:
+    if step in warm:
         return g, torch.ones(B), given, drop
     E = min(p.extend_frames, T - 1)
     for b in range(B):
@@ -168,9 +174,11 @@ def main(argv=None):
     else:
         if base is not None:
             p = preset_from_dict(base["preset"])
+            p.high_noise_steps = 0      # the base had its warm-up; a fine-tune trains on the usual mix
             for kv in a.set:
                 k, v = kv.split("=", 1)
-                if k in ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps"):
+                if k in ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps", "high_noise_steps",
+                         "high_noise_batch"):
                     setattr(p, k, type(getattr(p, k))(v))
         else:
             p = build_preset(a.preset, a.set)
@@ -185,9 +193,10 @@ def main(argv=None):
                "datasetId": snap.id, "datasetRoot": snap.merkle_root, "world": world}
     if a.steps and resume is not None:
         p.steps = a.steps
-    if p.batch % world:
-        emit("error", code="bad_batch", message=f"batch {p.batch} does not split over {world} processes")
-        return 2
+    for name, b in (("batch", p.batch), ("high_noise_batch", p.high_noise_batch)):
+        if b % world:
+            emit("error", code="bad_batch", message=f"{name} {b} does not split over {world} processes")
+            return 2
 
     need, have = memory_estimate(p, world, cuda, device)
     if have and need > have:
@@ -232,8 +241,11 @@ def main(argv=None):
     head = X0Head(model)
     if world > 1:
         head = torch.nn.parallel.DistributedDataParallel(head, device_ids=[device.index] if cuda else None)
+    # a fine-tune keeps its base's autoencoder (and latent scale) frozen
+    vae_steps = p.vae_steps if model.vae is not None and not cfg["lora"] and not cfg["initFrom"] else 0
+    warm = warm_up_steps(p, vae_steps)
     try:
-        stream = ClipStream(snap, "train", p, cfg["seed"], p.batch)
+        stream = ClipStream(snap, "train", p, cfg["seed"], p.batch, warm, p.high_noise_batch)
     except SnapshotError as e:
         emit("error", code=e.code, message=str(e))
         return 3
@@ -242,10 +254,6 @@ def main(argv=None):
          vocab=len(tok.vocab), trainClips=len(stream.recs), step=step, total=p.steps, device=str(device),
          world=world, resumed=resume is not None)
 
-    # a fine-tune keeps its base's autoencoder (and latent scale) frozen
-    vae_steps = p.vae_steps if model.vae is not None and not cfg["lora"] and not cfg["initFrom"] else 0
-    per = p.batch // world
-    sl = slice(rank * per, (rank + 1) * per)
     t0 = time.time()
     seen = 0
     acc, acc_n = 0.0, 0
@@ -266,6 +274,9 @@ def main(argv=None):
             break
         video, caps, _ = prefetch.get(step) if prefetch else stream.batch(step, rank, world)
         video = video.to(device)
+        B = stream.size(step)
+        per = B // world
+        sl = slice(rank * per, (rank + 1) * per)
         model.train()
         if step < vae_steps:
             g = torch.Generator().manual_seed(cfg["seed"] * 1000003 + step)
@@ -284,13 +295,13 @@ def main(argv=None):
         else:
             if model.vae is not None and step == vae_steps and not cfg["lora"] and resume_scale_needed(model):
                 calibrate_latent_scale(model, stream, step, rank, world, device)
-            g, t, given, drop = step_draws(cfg["seed"], step, p.batch, p.frames, p, training=True)
+            g, t, given, drop = step_draws(cfg["seed"], step, B, p.frames, p, warm)
             caps = ["" if d else c for d, c in zip(drop[sl].tolist(), caps)]
             tokens = tok.batch(caps).to(device)
             with torch.no_grad():
                 x0 = model.to_model_space(video)
                 cond, cond_mask = model.build_cond(video, given[sl].to(device))
-            noise = torch.randn((p.batch,) + tuple(x0.shape[1:]), generator=g)[sl].to(device)
+            noise = torch.randn((B,) + tuple(x0.shape[1:]), generator=g)[sl].to(device)
             t = t[sl].to(device)
             lr = p.lr * min(1.0, (step + 1) / max(1, p.warmup))
             for gr in opt.param_groups:
@@ -326,7 +337,7 @@ def main(argv=None):
         if step % a.log_every == 0 or step == p.steps:
             el = time.time() - t0
             sps = seen * world / el
-            remaining = (p.steps - step) * p.batch / max(sps, 1e-9)
+            remaining = stream.items_between(step, p.steps) / max(sps, 1e-9)
             if a.minutes:
                 remaining = min(remaining, max(0.0, a.minutes * 60 - el))
             curves.append({"step": step, "loss": acc / acc_n, "phase": phase})
@@ -368,7 +379,7 @@ def memory_estimate(p, world, cuda, device):
     worth with activation checkpointing). Rough on purpose: it exists to refuse the hopeless, early."""
     W, Td = p.width_dit, p.text_dim
     params = p.depth * (20 * W * W + 2 * W * Td) + p.text_depth * 12 * Td * Td
-    per = p.batch // world
+    per = max(p.batch, p.high_noise_batch) // world
     act = per * p.tokens() * W * 34 * 4 * (1 if p.checkpointing and cuda else p.depth)
     if cuda:
         act //= 2 if p.bf16 else 1

@@ -28,7 +28,7 @@ from trainer.sample import generate_video, load, sample  # noqa: E402
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
 SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=8", "height=16",
              "width=16", "patch=2,8,8", "batch=4", "warmup=2", "extend_frames=2", "pos_motion=16",
-             "high_noise_steps=2"]
+             "high_noise_steps=2", "high_noise_batch=8"]
 LATENT_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=5", "height=16",
               "width=16", "patch=1,2,2", "batch=2", "warmup=2", "latent_channels=4", "vae_base=8", "vae_steps=2",
               "extend_frames=2"]
@@ -134,15 +134,18 @@ class ModelTests(unittest.TestCase):
 
     def test_high_noise_warm_up_draws_text_to_video_at_t_1_then_the_usual_mix(self):
         p = small("tiny", SMALL_SET + ["high_noise_steps=3"])
-        for step in range(3):
-            _, t, given, _ = train.step_draws(0, step, 16, p.frames, p, training=True)
+        warm = train.warm_up_steps(p, 2)        # after 2 autoencoder steps
+        self.assertEqual(list(warm), [2, 3, 4])
+        for step in warm:
+            _, t, given, _ = train.step_draws(0, step, 16, p.frames, p, warm)
             self.assertTrue(bool((t == 1).all()))
             self.assertFalse(bool(given.any()))
-        _, t, given, _ = train.step_draws(0, 3, 16, p.frames, p, training=True)
-        self.assertTrue(bool((t < 1).all()))
-        self.assertTrue(bool(given.any()))
+        for step in (1, 5):
+            _, t, given, _ = train.step_draws(0, step, 16, p.frames, p, warm)
+            self.assertTrue(bool((t < 1).all()))
+            self.assertTrue(bool(given.any()))
         # Evaluation draws (validation loss) never take the warm-up.
-        _, t, _, _ = train.step_draws(0, 0, 16, p.frames, p)
+        _, t, _, _ = train.step_draws(0, 2, 16, p.frames, p)
         self.assertTrue(bool((t < 1).all()))
 
     def test_autoencoder_is_causal_in_time(self):
@@ -243,6 +246,23 @@ class DataTests(Fixture):
         self.assertEqual(tuple(va.shape), (4, 3, p.frames, p.height, p.width))
         halves = [a.batch(5, rank=r, world=2) for r in range(2)]
         self.assertEqual(halves[0][2] + halves[1][2], ia)
+
+    def test_warm_up_batch_reads_more_clips_and_the_order_runs_on(self):
+        snap = Snapshot(self.data)
+        p = small("tiny", SMALL_SET)
+        plain = ClipStream(snap, "train", p, 0, 2)
+        warm = ClipStream(snap, "train", p, 0, 2, range(1, 3), 4)
+        self.assertEqual([warm.size(s) for s in range(4)], [2, 4, 4, 2])
+        self.assertEqual(warm.items_between(0, 4), 12)
+        self.assertEqual(warm.batch(0)[2], plain.batch(0)[2])     # before the warm-up: as without it
+        # the two warm-up steps read the clips of plain steps 1-4 (in the same order), and step 3 goes on from there
+        read = warm.batch(1)[2] + warm.batch(2)[2]
+        self.assertEqual(len(read), 8)
+        self.assertEqual(read, sum((plain.batch(s)[2] for s in range(1, 5)), []))
+        self.assertEqual(warm.batch(3)[2], plain.batch(5)[2])
+        self.assertEqual(tuple(warm.batch(1)[0].shape), (4, 3, p.frames, p.height, p.width))
+        # split over two ranks, each takes half of the warm-up batch
+        self.assertEqual(warm.batch(1, 0, 2)[2] + warm.batch(1, 1, 2)[2], warm.batch(1)[2])
 
     def test_mirroring_flips_frames_and_swaps_left_and_right_in_captions(self):
         self.assertEqual(mirror_caption("A red ball moving left. Right away, it turns; bright light."),
@@ -354,12 +374,16 @@ class TrainTests(Fixture):
         lineage = os.path.join(self.tmp, "lineage.json")
         with open(lineage, "w") as f:
             json.dump({"datasets": [{"id": "ds_fixture", "merkleRoot": "r"}], "bases": [{"modelId": "m0", "card": {}}]}, f)
-        for mode, extra in (("ft", []), ("lora", ["--lora", "4"])):
-            proc, ev = run_train(self.args(mode, 2, "--init-from", base, "--lineage", lineage, *extra))
+        no_warm_up = [s for s in SMALL_SET if not s.startswith("high_noise_")]
+        for mode, extra, sets in (("ft", [], no_warm_up), ("lora", ["--lora", "4"], SMALL_SET)):
+            proc, ev = run_train(self.args(mode, 2, "--init-from", base, "--lineage", lineage, *extra, sets=sets))
             self.assertEqual(proc.returncode, 0, proc.stderr)
             st = self.state(mode)
             self.assertEqual(st["vocab"][: len(self.state("base")["vocab"])], self.state("base")["vocab"])
             self.assertEqual(st["lineage"]["bases"][0]["modelId"], "m0")
+            # the base's t = 1 warm-up is not repeated unless asked for with --set
+            self.assertEqual(self.state("base")["preset"]["high_noise_steps"], 2)
+            self.assertEqual(st["preset"]["high_noise_steps"], 0 if sets is no_warm_up else 2)
             self.assertFalse(any("lora_" in k for k in st["state"]))
             m, tok, _ = load(os.path.join(self.tmp, mode, "model.pt"))
         b = self.state("base")["state"]
