@@ -314,6 +314,12 @@ class TrainTests(Fixture):
     def state(self, run, name="model.pt"):
         return torch.load(os.path.join(self.tmp, run, name), map_location="cpu")
 
+    def test_a_warm_up_batch_that_does_not_split_over_the_processes_is_refused(self):
+        proc, events = run_train(self.args("odd", 1, sets=SMALL_SET + ["high_noise_batch=5"]), world=2)
+        self.assertEqual(proc.returncode, 2, proc.stderr[-500:])
+        self.assertEqual((events[-1]["code"], events[-1]["message"]), ("bad_batch", "high_noise_batch 5 does not split over 2 processes"))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "odd", "model.pt")))
+
     def test_resume_after_a_stop_gives_the_uninterrupted_result(self):
         proc, ev = run_train(self.args("full", 6))
         self.assertEqual(proc.returncode, 0, proc.stderr)
