@@ -35,17 +35,18 @@ def sample(model, tok, captions, cond=None, cond_mask=None, steps=20, guidance=3
     """Model-space x0 for each caption. cond / cond_mask as built by VideoModel.build_cond."""
     B = len(captions)
     shape = model.preset.latent_shape()
-    x = torch.randn((B,) + shape, generator=generator)
+    dev = next(model.parameters()).device
+    x = torch.randn((B,) + shape, generator=generator).to(dev)    # drawn on the CPU: the same noise on any device
     if cond is None:
-        cond = torch.zeros((B,) + shape)
-        cond_mask = torch.zeros(B, 1, shape[1], 1, 1)
-    tokens = torch.cat([tok.batch(captions), tok.batch([""] * B)])
+        cond = torch.zeros((B,) + shape, device=dev)
+        cond_mask = torch.zeros(B, 1, shape[1], 1, 1, device=dev)
+    tokens = torch.cat([tok.batch(captions), tok.batch([""] * B)]).to(dev)
     ctx = model.text(tokens)
     cmask = (tokens != 0).float()
     cond2, cm2 = torch.cat([cond, cond]), torch.cat([cond_mask, cond_mask])
     for i in range(steps):
         t, t_next = 1 - i / steps, 1 - (i + 1) / steps
-        v = model.dit(torch.cat([x, x]), torch.full((2 * B,), t), ctx, cmask, cond2, cm2)
+        v = model.dit(torch.cat([x, x]), torch.full((2 * B,), t, device=dev), ctx, cmask, cond2, cm2)
         vc, vu = v.chunk(2)
         x = x + (t_next - t) * (vu + guidance * (vc - vu))
     return x
@@ -63,7 +64,7 @@ def generate_video(model, tok, captions, given_video=None, given=None, **kw):
 
 def to_uint8(video):
     """[B,3,T,H,W] in [-1,1] -> uint8 [B,T,H,W,3]."""
-    return ((video.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 4, 1).numpy()
+    return ((video.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 4, 1).cpu().numpy()
 
 
 def grid(videos, cols, scale=4):
@@ -80,11 +81,35 @@ def grid(videos, cols, scale=4):
 def write_mp4(frames, path, fps):
     T, H, W, _ = frames.shape
     H2, W2 = H - H % 2, W - W % 2
-    proc = subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{W2}x{H2}",
-                           "-r", str(fps), "-i", "-", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-crf", "18", path],
-                          input=np.ascontiguousarray(frames[:, :H2, :W2]).tobytes(), capture_output=True)
+    try:
+        proc = subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{W2}x{H2}",
+                               "-r", str(fps), "-i", "-", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-crf", "18", path],
+                              input=np.ascontiguousarray(frames[:, :H2, :W2]).tobytes(), capture_output=True)
+    except FileNotFoundError:
+        raise RuntimeError("ffmpeg is not installed (sudo apt-get install ffmpeg, or bash scripts/setup.sh)") from None
     if proc.returncode:
         raise RuntimeError(proc.stderr.decode()[-500:])
+
+
+def preview(model, tok, snap, path, n=8, steps=20, guidance=3.0, seed=0):
+    """Writes an MP4 grid: text-to-video generations from the captions of the first `n` held-out clips
+    (training clips when the snapshot holds none) above those real clips, so a run's previews at
+    successive steps can be set side by side. Same prompts and noise every time for one snapshot."""
+    from .data import whole_clip
+    recs = (snap.records("val") or snap.records("train"))[:n]
+    p = model.preset
+    was_training = model.training
+    model.eval()
+    try:
+        gen = generate_video(model, tok, [r.header.get("caption", "") for r in recs], steps=steps, guidance=guidance,
+                             generator=torch.Generator().manual_seed(seed))
+    finally:
+        model.train(was_training)
+    real = to_uint8(torch.stack([whole_clip(r, p) for r in recs]))
+    tmp = path + ".tmp.mp4"
+    write_mp4(grid(np.concatenate([gen, real]), cols=len(recs)), tmp, fps=max(1, 12 // p.frame_stride))
+    os.replace(tmp, path)
+    return [r.header.get("caption", "") for r in recs]
 
 
 def main():

@@ -4,10 +4,11 @@
         [--resume] [--init-from MODEL.pt [--lora RANK]] [--ckpt-every N] [--threads 2]
     torchrun --nproc_per_node 2 -m trainer.train ...        (DDP: gloo on CPU, nccl on CUDA)
 
-Progress is JSON lines on stdout ({"event": "start" | "step" | "checkpoint" | "done" | "error", ...}).
-Every random draw of step s is derived from (seed, s), so --resume after a kill reproduces an
-uninterrupted run exactly. The run writes RUN/checkpoint.pt (atomic) and, when it finishes, RUN/model.pt
-(EMA weights, LoRA merged) and RUN/summary.json."""
+Progress is JSON lines on stdout ({"event": "start" | "step" | "checkpoint" | "preview" | "warning" | "done" |
+"error", ...}). Every random draw of step s is derived from (seed, s), so --resume after a kill reproduces an
+uninterrupted run exactly. The run writes RUN/checkpoint.pt (atomic), preview grids RUN/previews/step-N.mp4
+(generations from held-out captions above the real clips: when the denoiser starts, every --preview-every
+steps, at the end) and, when it finishes, RUN/model.pt (EMA weights, LoRA merged) and RUN/summary.json."""
 import argparse
 import contextlib
 import copy
@@ -22,6 +23,7 @@ import torch.distributed as dist
 
 from .data import ClipStream, Prefetcher, Snapshot, SnapshotError
 from .model import PRESETS, Tokenizer, VideoModel, apply_lora, merge_lora, preset_from_dict
+from .sample import preview
 
 MIN_TORCH = (1, 13)
 CPU_WATTS_PER_CORE = 12.0   # energy estimate: a server core under load; GPUs use their board power
@@ -113,6 +115,9 @@ def parse(argv=None):
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     ap.add_argument("--no-verify", action="store_true", help="skip the shard sha256 check")
     ap.add_argument("--set", action="append", default=[], help="override a preset field, e.g. --set depth=4")
+    ap.add_argument("--preview-every", type=int, default=0,
+                    help="also write a preview grid every N steps (one is always written when the denoiser starts and at the end)")
+    ap.add_argument("--no-previews", action="store_true", help="write no preview grids")
     return ap.parse_args(argv)
 
 
@@ -229,6 +234,7 @@ def main(argv=None):
     opt = torch.optim.AdamW(dit_params, lr=p.lr, betas=(0.9, 0.99), weight_decay=0.0, foreach=True)
     opt_vae = torch.optim.AdamW(model.vae.parameters(), lr=p.vae_lr, foreach=True) if model.vae is not None else None
     step, curves, wall_before, samples_before = 0, [], 0.0, 0
+    previews = []   # [{"step", "path"}]: the run's preview grids, relative to the run folder
     if resume is not None:
         model.load_state_dict(resume["model"])
         ema.load_state_dict(resume["ema"])
@@ -236,6 +242,7 @@ def main(argv=None):
         if opt_vae is not None and resume.get("opt_vae"):
             opt_vae.load_state_dict(resume["opt_vae"])
         step, curves = resume["step"], resume["curves"]
+        previews = resume.get("previews", [])
         wall_before, samples_before = resume.get("wall", 0.0), resume.get("samples", 0)
 
     head = X0Head(model)
@@ -263,15 +270,36 @@ def main(argv=None):
     def save(path_step):
         state = {"preset": p.to_dict(), "config": cfg, "vocab": tok.vocab, "model": model.state_dict(),
                  "ema": ema.state_dict(), "opt": opt.state_dict(),
-                 "opt_vae": opt_vae.state_dict() if opt_vae else None, "step": path_step, "curves": curves,
+                 "opt_vae": opt_vae.state_dict() if opt_vae else None, "step": path_step, "curves": curves, "previews": previews,
                  "wall": wall_before + time.time() - t0, "samples": samples_before + seen * world}
         atomic_save(state, ckpt_path)
         emit("checkpoint", step=path_step, path=ckpt_path)
+
+    def write_preview(at):
+        """Preview grid of the averaged weights (what the run registers) at step `at`: generations from
+        held-out captions above the real clips. Returns the seconds it took, which the run's wall time
+        and `--minutes` budget leave out. A preview that cannot be written is a warning, never a failure."""
+        if a.no_previews or rank != 0 or any(pv["step"] == at for pv in previews):
+            return 0.0
+        started = time.time()
+        rel = os.path.join("previews", f"step-{at:06d}.mp4")
+        try:
+            os.makedirs(os.path.join(a.run_dir, "previews"), exist_ok=True)
+            prompts = preview(ema, tok, snap, os.path.join(a.run_dir, rel), seed=cfg["seed"])
+        except Exception as e:  # noqa: BLE001 - ffmpeg missing or failing must not cost the run
+            why = (str(e).strip().splitlines() or [type(e).__name__])[-1]
+            emit("warning", code="preview_failed", message=f"preview at step {at} not written: {why}")
+            return time.time() - started
+        previews.append({"step": at, "path": rel})
+        emit("preview", step=at, path=os.path.join(a.run_dir, rel), prompts=prompts)
+        return time.time() - started
 
     prefetch = Prefetcher(stream, step, p.steps, rank, world) if cuda else None
     while step < p.steps:
         if a.minutes and time.time() - t0 > a.minutes * 60:
             break
+        if step == vae_steps:
+            t0 += write_preview(step)    # the denoiser as initialised: what later previews are compared with
         video, caps, _ = prefetch.get(step) if prefetch else stream.batch(step, rank, world)
         video = video.to(device)
         B = stream.size(step)
@@ -345,11 +373,15 @@ def main(argv=None):
                  lr=opt.param_groups[0]["lr"] if phase == "dit" else p.vae_lr, samplesPerSec=sps,
                  etaSeconds=remaining, elapsed=wall_before + el)
             acc, acc_n = 0.0, 0
+        if a.preview_every and step % a.preview_every == 0 and vae_steps < step < p.steps:
+            t0 += write_preview(step)
         if step % a.ckpt_every == 0 and rank == 0:
             save(step)
     if rank == 0:
-        if step % a.ckpt_every:
-            save(step)
+        if step > vae_steps:
+            t0 += write_preview(step)
+        if step % a.ckpt_every or (previews and previews[-1]["step"] == step):
+            save(step)      # the last checkpoint lists the last preview too: a longer resumed run keeps it
         wall = wall_before + time.time() - t0
         final = copy.deepcopy(ema).cpu()
         if cfg["lora"]:
@@ -361,7 +393,7 @@ def main(argv=None):
                     os.path.join(a.run_dir, "model.pt"))
         samples = samples_before + seen * world
         watts = (GPU_WATTS * world) if cuda else (CPU_WATTS_PER_CORE * a.threads)
-        summary = {"preset": p.name, "steps": step, "params": counts, "curves": curves, "config": cfg,
+        summary = {"preset": p.name, "steps": step, "params": counts, "curves": curves, "config": cfg, "previews": previews,
                    "compute": {"device": torch.cuda.get_device_name(device) if cuda else f"cpu x{a.threads} threads",
                                "processes": world, "wallSeconds": wall, "samplesSeen": samples,
                                "energyKwh": watts * wall / 3.6e6, "energyAssumption": f"{watts:.0f} W while training"}}

@@ -20,10 +20,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 
 from trainer import train  # noqa: E402
-from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption  # noqa: E402
+from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, whole_clip  # noqa: E402
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.model import PRESETS, Tokenizer, VideoModel, apply_lora, latent_groups, merge_lora, motion_features, sincos_3d  # noqa: E402
-from trainer.sample import generate_video, load, sample  # noqa: E402
+from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
 SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=8", "height=16",
@@ -51,13 +51,13 @@ def fixture_snapshot(root, n=12, frames=20, size=32):
     return write_snapshot(root, clips, snap_id="ds_fixture", shard_records=5)
 
 
-def run_train(args, world=1):
+def run_train(args, world=1, env=ENV):
     """One process, or `world` processes with the environment torchrun sets (--standalone). Debian's
     torchrun 1.13 cannot start under Python 3.11 (its Std.from_str("0") returns None), so the test
     launches the ranks itself; on current PyTorch `torchrun --nproc_per_node N -m trainer.train` works."""
     cmd = [sys.executable, "-m", "trainer.train"] + args
     if world == 1:
-        proc = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         return proc, [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
     import socket
     with socket.socket() as s:
@@ -353,6 +353,42 @@ class TrainTests(Fixture):
         a, b = self.state("ref"), self.state("killed")
         for k in a["state"]:
             self.assertTrue(torch.equal(a["state"][k], b["state"][k]), k)
+
+    def test_previews_put_generations_above_the_real_clips_at_the_start_every_n_steps_and_at_the_end(self):
+        proc, ev = run_train(self.args("prev", 5, "--preview-every", "2"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual([e["step"] for e in ev if e["event"] == "preview"], [0, 2, 4, 5])
+        with open(os.path.join(self.tmp, "prev", "summary.json")) as f:
+            self.assertEqual([pv["step"] for pv in json.load(f)["previews"]], [0, 2, 4, 5])
+        p = small("tiny", SMALL_SET)
+        recs = Snapshot(self.data).records("val")[:8]
+        real = to_uint8(torch.stack([whole_clip(r, p) for r in recs])).astype(np.int16)
+        cell = p.height * 4 + 8                    # 4x scale, 2-pixel gutter scaled too
+        for step in (0, 5):
+            path = os.path.join(self.tmp, "prev", "previews", f"step-{step:06d}.mp4")
+            out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                                 capture_output=True, check=True).stdout
+            W, H = len(recs) * cell, 2 * cell
+            video = np.frombuffer(out, np.uint8).reshape(-1, H, W, 3).astype(np.int16)
+            self.assertEqual(video.shape[0], p.frames)
+            for i in range(len(recs)):
+                x = i * cell
+                shown_real = video[:, cell:cell + p.height * 4:4, x:x + p.width * 4:4]
+                shown_gen = video[:, :p.height * 4:4, x:x + p.width * 4:4]
+                self.assertLess(np.abs(shown_real - real[i]).mean(), 12, f"step {step}: clip {i} is not the real clip")
+                if step == 0:   # the untrained denoiser draws noise, nothing like the clip
+                    self.assertGreater(np.abs(shown_gen - real[i]).mean(), 25, f"clip {i}")
+
+    def test_a_preview_that_cannot_be_written_is_a_warning_not_a_failure(self):
+        proc, ev = run_train(self.args("noffmpeg", 2), env=dict(ENV, PATH="/nonexistent"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        warnings = [e for e in ev if e["event"] == "warning"]
+        self.assertEqual([w["code"] for w in warnings], ["preview_failed", "preview_failed"])
+        self.assertEqual(warnings[0]["message"], "preview at step 0 not written: ffmpeg is not installed "
+                         "(sudo apt-get install ffmpeg, or bash scripts/setup.sh)")
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, "noffmpeg", "model.pt")))
+        with open(os.path.join(self.tmp, "noffmpeg", "summary.json")) as f:
+            self.assertEqual(json.load(f)["previews"], [])
 
     def test_latent_preset_trains_autoencoder_then_denoiser(self):
         proc, ev = run_train(self.args("latent", 4, preset="small", sets=LATENT_SET))

@@ -72,6 +72,9 @@ export function register(program: Command): void {
         .finally(() => { progress.stop(); process.off('SIGINT', stop); process.off('SIGTERM', stop); });
       if (globals(cmd).json) return printJson(result);
       const m = result.model;
-      process.stdout.write(`model ${m.id} registered (run ${result.runId})\n  preset ${m.preset}, dataset ${m.datasetId} (merkleRoot ${m.datasetRoot})\n  final loss ${m.finalLoss?.toFixed(4) ?? '-'}\n  next: backlot eval ${m.id}   backlot models export ${m.id}\n`);
+      const previews = result.previews.map((pv) => `\n    step ${pv.step}: ${pv.path}`).join('');
+      process.stdout.write(`model ${m.id} registered (run ${result.runId})\n  preset ${m.preset}, dataset ${m.datasetId} (merkleRoot ${m.datasetRoot})\n  final loss ${m.finalLoss?.toFixed(4) ?? '-'}\n` +
+        (previews ? `  previews (generations from held-out captions above the real clips):${previews}\n` : '') +
+        `  next: backlot eval ${m.id}   backlot models export ${m.id}\n`);
     });
 }

@@ -45,6 +45,8 @@ export interface TrainOptions {
 export interface TrainResult {
   runId: string;
   model: ModelSummary;
+  /** The run's preview grids, copied beside the model's weights: generations from held-out captions above the real clips. */
+  previews: Array<{ step: number; path: string }>;
 }
 
 interface RunRow {
@@ -146,6 +148,10 @@ async function runAndRegister(ws: Workspace, runId: string, args: string[], opts
         opts.onProgress?.({ task: 'train', label, done: Number(e.step), total: Number(e.total), unit: 'steps',
           message: `loss ${Number(e.loss).toFixed(4)} lr ${Number(e.lr).toExponential(1)} ${Number(e.samplesPerSec).toFixed(1)} samples/s ETA ${Math.round(eta / 60)} min` });
       }
+      if (e.event === 'preview' || e.event === 'warning') {
+        opts.onProgress?.({ task: 'train', label, done: Number(e.step ?? 0), total: run!.total_steps || undefined, unit: 'steps',
+          message: e.event === 'preview' ? `preview at step ${String(e.step)}: ${String(e.path)}` : `warning: ${String(e.message)}` });
+      }
     },
   });
   const done = r.events.find((e) => e.event === 'done');
@@ -161,18 +167,26 @@ async function runAndRegister(ws: Workspace, runId: string, args: string[], opts
   }
   const summary = JSON.parse(await readFile(join(run!.run_dir, 'summary.json'), 'utf8')) as {
     steps: number; params: Record<string, number>; curves: Array<{ step: number; loss: number; phase: string }>; config: Record<string, unknown>; compute: Record<string, unknown>; preset: string;
+    previews?: Array<{ step: number; path: string }>;
   };
   const modelId = newId('mdl');
   const dir = join(ws.modelsDir, modelId);
   await mkdir(dir, { recursive: true });
   try {
     await copyFile(join(run!.run_dir, 'model.pt'), join(dir, 'checkpoint.pt'));
+    const previews: Array<{ step: number; path: string }> = [];
+    for (const pv of summary.previews ?? []) {
+      if (!existsSync(join(run!.run_dir, pv.path))) continue;
+      await mkdir(join(dir, 'previews'), { recursive: true });
+      await copyFile(join(run!.run_dir, pv.path), join(dir, pv.path));
+      previews.push(pv);
+    }
     const lineage = run!.config.lineage;
     const card = {
       modelId, name: run!.config.name ?? null, preset: summary.preset, trainedBy: 'this studio (Backlot)', licence: 'studio-internal',
       data: lineage.datasets.map((d) => ({ name: d.id, licence: 'studio-owned or licensed footage (rights-checked snapshot)', merkleRoot: d.merkleRoot })),
       dataset: { id: run!.dataset_id, merkleRoot: run!.dataset_root }, lineage, params: summary.params, steps: summary.steps,
-      compute: summary.compute, initFrom: run!.init_from, initMode: run!.init_mode, runId,
+      compute: summary.compute, initFrom: run!.init_from, initMode: run!.init_mode, runId, previews,
     };
     await writeFile(join(dir, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
     await writeFile(join(dir, 'card.md'), cardMarkdown(card, summary.curves));
@@ -192,11 +206,15 @@ async function runAndRegister(ws: Workspace, runId: string, args: string[], opts
     throw e;
   }
   opts.onProgress?.({ task: 'train', label, done: summary.steps, total: summary.steps, unit: 'steps', finished: true });
-  return { runId, model: summarise(await resolveModel(ws.db, modelId)) };
+  return { runId, model: summarise(await resolveModel(ws.db, modelId)), previews: (summary.previews ?? []).filter((pv) => existsSync(join(dir, pv.path))).map((pv) => ({ step: pv.step, path: join(dir, pv.path) })) };
 }
 
-function cardMarkdown(card: Record<string, unknown> & { lineage: Lineage }, curves: Array<{ step: number; loss: number; phase: string }>): string {
+function cardMarkdown(card: Record<string, unknown> & { lineage: Lineage; previews: Array<{ step: number; path: string }> }, curves: Array<{ step: number; loss: number; phase: string }>): string {
   const c = card as unknown as Record<string, unknown> & { compute: Record<string, unknown>; params: Record<string, number> };
+  const previews = card.previews.length
+    ? ['## Previews', '', 'Text-to-video generations from the captions of held-out clips (top row) above those real clips (bottom row), same prompts and noise each time:', '',
+        ...card.previews.map((pv) => `- step ${pv.step}: [${pv.path}](${pv.path})`), '']
+    : [];
   const last = curves.filter((x) => x.phase === 'dit').at(-1);
   return [
     `# Model ${String(c.modelId)}`, '',
@@ -208,6 +226,7 @@ function cardMarkdown(card: Record<string, unknown> & { lineage: Lineage }, curv
     '## Compute', '',
     `- device: ${String(c.compute.device)}`, `- wall time: ${Number(c.compute.wallSeconds).toFixed(0)} s`,
     `- samples seen: ${String(c.compute.samplesSeen)}`, `- energy estimate: ${Number(c.compute.energyKwh).toFixed(4)} kWh (${String(c.compute.energyAssumption)})`, '',
+    ...previews,
     'Evaluation figures are added by `backlot eval`.', '',
   ].join('\n');
 }

@@ -44,6 +44,14 @@ describe('backlot train', () => {
     expect(m.compute).toMatchObject({ samplesSeen: 8 });
     expect(existsSync(join(m.path, 'checkpoint.pt'))).toBe(true);
     expect(readFileSync(join(m.path, 'card.md'), 'utf8')).toContain(root);
+    // previews of the untrained and the finished denoiser, copied beside the weights and listed in the card
+    expect(r.previews).toEqual([{ step: 0, path: join(m.path, 'previews', 'step-000000.mp4') }, { step: 2, path: join(m.path, 'previews', 'step-000002.mp4') }]);
+    for (const pv of r.previews) {
+      const frames = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames,width,height', '-of', 'csv=p=0', pv.path], { encoding: 'utf8' }).trim();
+      expect(frames).toBe('216,144,8');   // 3 held-out clips of 16x16 at 4x with gutters, two rows; 8 frames
+    }
+    expect(m.card).toMatchObject({ previews: [{ step: 0, path: 'previews/step-000000.mp4' }, { step: 2, path: 'previews/step-000002.mp4' }] });
+    expect(readFileSync(join(m.path, 'card.md'), 'utf8')).toContain('- step 2: [previews/step-000002.mp4](previews/step-000002.mp4)');
     const [run] = await ws.db.query<{ status: string; model_id: string }>('SELECT status, model_id FROM training_runs WHERE id = $1', [r.runId]);
     expect(run).toEqual({ status: 'succeeded', model_id: modelId });
     const audit = await ws.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE subject = $1`, [modelId]);
