@@ -230,6 +230,14 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
     expect(m, label ?? '').not.toBeNull();
     expect(Number(m![2])).toBeGreaterThan(Number(m![1]));
     await checkPage(page, '08-run');
+    // Once the model is registered, the untrained and the finished previews play side by side.
+    for (const step of [0, 30]) {
+      const video = page.locator(`video[aria-label="Preview at step ${step}"]`);
+      await video.waitFor({ timeout: 240_000 });
+      await expect
+        .poll(() => video.evaluate((v: HTMLVideoElement) => (v.readyState >= 2 && v.videoWidth > 0 ? `${v.videoWidth}x${v.videoHeight}` : `${v.readyState}/${v.error?.message ?? ''}`)), { timeout: 30_000 })
+        .toMatch(/^\d+x\d+$/);
+    }
   });
 
   test('generates a clip, plays it, and shows its provenance and attribution', async () => {

@@ -164,6 +164,8 @@ const cases: Case[] = [
   post('/api/evaluations', {}, 400, 'model'),
   post('/api/evaluations', { model: 'm', steps: 0 }, 400, 'steps'),
   get('/api/models/ghost', 404),
+  get('/api/models/ghost/previews/0', 404),
+  get('/api/models/ghost/previews/last', 400, 'step'),
 
   // Generation.
   post('/api/generations', { prompt: '', modelId: 'm' }, 400, 'prompt'),

@@ -78,6 +78,7 @@ export const ROLE_TABLE = {
   'POST /api/evaluations': ML,
   'GET /api/models': STAFF,
   'GET /api/models/{id}': STAFF,
+  'GET /api/models/{id}/previews/{step}': STAFF,
 
   // Generation and its ledgers.
   'POST /api/generations': MAKERS,

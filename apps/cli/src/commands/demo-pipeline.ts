@@ -72,9 +72,11 @@ const trainStep: DemoStep = {
     );
     await exportModel(ws, trained.model.id, { actor: ctx.actor, onProgress: ctx.progress.sink });
     ctx.modelId = trained.model.id;
-    ctx.results.train = { runId: trained.runId, model: trained.model };
+    ctx.results.train = { runId: trained.runId, model: trained.model, previews: trained.previews };
     const loss = trained.model.finalLoss === null ? '' : `, final loss ${trained.model.finalLoss.toFixed(4)}`;
     ctx.summary.push(`train         model ${trained.model.id} (tiny, at most ${minutes} min${loss}), exported to ONNX`);
+    const [first, last] = [trained.previews[0], trained.previews.at(-1)];
+    if (first && last && last !== first) ctx.summary.push(`  previews (generated above real held-out clips): step ${first.step} ${first.path}`, `                                               step ${last.step} ${last.path}`);
   },
 };
 

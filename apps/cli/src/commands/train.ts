@@ -32,6 +32,7 @@ const Flags = z.object({
   initFrom: z.string().optional(),
   lora: positiveInt('--lora'),
   nproc: positiveInt('--nproc'),
+  previewEvery: positiveInt('--preview-every'),
   seed: z.string().optional().transform((v) => (v === undefined ? undefined : Number(v))),
   name: z.string().optional(),
 });
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--lora <rank>', 'train LoRA adapters of this rank on top of --init-from')
     .option('--nproc <n>', 'DDP processes on this machine (torchrun)')
     .option('--seed <n>', 'random seed (data order, noise)')
+    .option('--preview-every <steps>', 'also write a preview grid every N steps (always: at the start and the end)')
     .option('--name <name>', 'a name for the model')
     .option('--json', 'print the registered model as JSON')
     .action(async (_opts, cmd: Command) => {
@@ -67,7 +69,7 @@ export function register(program: Command): void {
       process.once('SIGTERM', stop);
       const result = await withWorkspace(cmd, (ws) => f.resume
         ? resumeTraining(ws, f.resume, { steps: f.steps }, { actor: actor(), onProgress: progress.sink, signal: ac.signal })
-        : trainModel(ws, { dataset: f.dataset!, preset: f.preset, steps: f.steps, minutes: f.minutes, initFrom: f.initFrom, lora: f.lora, nproc: f.nproc, seed: f.seed, name: f.name },
+        : trainModel(ws, { dataset: f.dataset!, preset: f.preset, steps: f.steps, minutes: f.minutes, initFrom: f.initFrom, lora: f.lora, nproc: f.nproc, seed: f.seed, name: f.name, previewEvery: f.previewEvery },
           { actor: actor(), onProgress: progress.sink, signal: ac.signal }), { mustExist: true })
         .finally(() => { progress.stop(); process.off('SIGINT', stop); process.off('SIGTERM', stop); });
       if (globals(cmd).json) return printJson(result);

@@ -1,7 +1,10 @@
 // Training runs and evaluations (jobs), and the models they register.
+import { basename, join } from 'node:path';
 import { z } from '@hono/zod-openapi';
 import { listModels, showModel, PRESETS } from '@backlot/workflows/training';
 import { route, IdParam, type Api } from '../http/api.js';
+import { ApiError } from '../http/errors.js';
+import { sendStoredFile } from '../http/media.js';
 import { withoutPaths } from '../http/redact.js';
 import { submitJob, JobSchema } from './jobs.js';
 
@@ -82,6 +85,25 @@ export function registerTraining(api: Api): void {
       const m = await showModel(api.ws, c.req.valid('param').id);
       const { path: _p, export_path: _e, ...rest } = m;
       return c.json(withoutPaths({ ...rest, exported: m.export_path !== null, createdAt: new Date(m.created_at).toISOString(), created_at: undefined }), 200);
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/models/{id}/previews/{step}',
+      summary: "A preview grid from the model's training run (MP4, range requests): generations from held-out captions above the real clips, at that step",
+      request: { params: z.object({ id: IdParam('id', 'mdl_0123'), step: z.string().regex(/^\d{1,9}$/, 'a step number').openapi({ param: { name: 'step', in: 'path' }, example: '0' }) }) },
+      responses: { 200: { description: 'video/mp4' }, 206: { description: 'A byte range' }, 404: json(z.any(), 'No such model or no preview at that step') },
+    },
+    async (c) => {
+      const { id, step } = c.req.valid('param');
+      const m = await showModel(api.ws, id);
+      const previews = (m.card?.previews ?? []) as Array<{ step: number; path: string }>;
+      const pv = previews.find((p) => p.step === Number(step));
+      if (!pv) throw new ApiError(404, 'no_preview', `model ${id} has no preview at step ${step}${previews.length ? ` (steps: ${previews.map((p) => p.step).join(', ')})` : ''}`, 'step');
+      return sendStoredFile(c, join(m.path, 'previews', basename(pv.path)), 'video/mp4', `the preview of ${id} at step ${step}`) as never;
     },
   );
 }

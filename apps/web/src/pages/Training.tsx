@@ -26,6 +26,7 @@ interface ModelDetail extends ModelSummary {
   curves: Array<{ step: number; loss: number; phase?: string }>;
   eval: Record<string, unknown> | null;
   compute: Record<string, unknown>;
+  card: { previews?: Array<{ step: number; path: string }> } | null;
 }
 
 /** Step and loss from a training progress line ("loss 0.1234 lr …"). */
@@ -248,6 +249,27 @@ export function ModelPage() {
   );
 }
 
+/** The run's first and last preview grids side by side: what the untrained denoiser drew, what the model draws. */
+function Previews({ modelId, previews }: { modelId: string; previews: Array<{ step: number; path: string }> }) {
+  if (previews.length === 0) return null;
+  const shown = previews.length > 1 ? [previews[0]!, previews.at(-1)!] : previews;
+  return (
+    <section className="card">
+      <h3 style={{ marginTop: 0 }}>Previews</h3>
+      <p className="muted">Generated from the captions of held-out clips (top row), above those real clips (bottom row); same prompts and noise at every step.</p>
+      <div className="split">
+        {shown.map((pv, i) => (
+          <figure key={pv.step} style={{ margin: 0 }}>
+            <video src={`/api/models/${encodeURIComponent(modelId)}/previews/${pv.step}`} controls loop autoPlay muted playsInline
+              aria-label={`Preview at step ${pv.step}`} style={{ width: '100%', imageRendering: 'pixelated' }} />
+            <figcaption className="muted">step {pv.step}{i === 0 && shown.length > 1 ? ' (untrained)' : ''}</figcaption>
+          </figure>
+        ))}
+      </div>
+    </section>
+  );
+}
+
 function ModelPanel({ id }: { id: string }) {
   const model = useResource<ModelDetail>(`/api/models/${encodeURIComponent(id)}`);
   if (model.error) return <ErrorBox error={model.error} />;
@@ -258,6 +280,7 @@ function ModelPanel({ id }: { id: string }) {
     <>
       <LossChart points={dit} label="Training loss" />
       {m.tainted && <ErrorBox error={`Tainted: ${m.tainted}`} />}
+      <Previews modelId={m.id} previews={m.card?.previews ?? []} />
       <div className="split">
         <section className="card">
           <h3 style={{ marginTop: 0 }}>Lineage</h3>

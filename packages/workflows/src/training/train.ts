@@ -30,6 +30,8 @@ export interface TrainInput {
   nproc?: number;
   /** Skip the manifest hash check (tests; never the default). */
   skipVerify?: boolean;
+  /** Also write a preview grid every N steps (one is always written when the denoiser starts and at the end). */
+  previewEvery?: number;
   /** Preset field overrides passed to the trainer as --set k=v (small test models, experiments). */
   overrides?: string[];
 }
@@ -102,6 +104,7 @@ export async function trainModel(ws: Workspace, input: TrainInput, opts: TrainOp
   if (input.steps) args.push('--steps', String(input.steps));
   if (input.minutes) args.push('--minutes', String(input.minutes));
   if (input.seed !== undefined) args.push('--seed', String(input.seed));
+  if (input.previewEvery) args.push('--preview-every', String(input.previewEvery));
   if (base) args.push('--init-from', checkpointOf(base));
   if (base && input.lora) args.push('--lora', String(input.lora));
   for (const o of input.overrides ?? []) args.push('--set', o);
