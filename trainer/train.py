@@ -296,8 +296,14 @@ def main(argv=None):
 
     prefetch = Prefetcher(stream, step, p.steps, rank, world) if cuda else None
     while step < p.steps:
-        if a.minutes and time.time() - t0 > a.minutes * 60:
-            break
+        if a.minutes:
+            over = time.time() - t0 > a.minutes * 60
+            if world > 1:   # rank 0's clock decides (its previews are left out of it): every rank stops at the same step
+                flag = torch.tensor([float(over)], device=device)
+                dist.broadcast(flag, 0)
+                over = bool(flag.item())
+            if over:
+                break
         if step == vae_steps:
             t0 += write_preview(step)    # the denoiser as initialised: what later previews are compared with
         video, caps, _ = prefetch.get(step) if prefetch else stream.batch(step, rank, world)

@@ -379,6 +379,16 @@ class TrainTests(Fixture):
                 if step == 0:   # the untrained denoiser draws noise, nothing like the clip
                     self.assertGreater(np.abs(shown_gen - real[i]).mean(), 25, f"clip {i}")
 
+    def test_ddp_ranks_stop_together_on_a_time_budget_while_rank_0_writes_previews(self):
+        # Rank 0 leaves its previews out of the budget; were each rank to read its own clock, the others
+        # would stop a step earlier and rank 0 would wait in the next all-reduce for ever.
+        proc, ev = run_train(self.args("ddp-budget", 100000, "--minutes", "0.05", "--preview-every", "3"), world=2)
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        done = ev[-1]
+        self.assertEqual(done["event"], "done")
+        self.assertGreater(done["step"], 3)
+        self.assertEqual([e["step"] for e in ev if e["event"] == "preview"][-1], done["step"])
+
     def test_a_preview_that_cannot_be_written_is_a_warning_not_a_failure(self):
         proc, ev = run_train(self.args("noffmpeg", 2), env=dict(ENV, PATH="/nonexistent"))
         self.assertEqual(proc.returncode, 0, proc.stderr)
