@@ -21,7 +21,7 @@ import torch
 from .data import Snapshot, whole_clip
 from .demo_world import HELD_OUT, WORLD
 from .model import latent_groups
-from .sample import generate_video, load, to_uint8
+from .sample import generate_video, load, to_uint8, write_grid
 from .train import step_draws
 
 FEATURES_VERSION = "backlot-stats-v1"
@@ -334,11 +334,8 @@ def main():
                    modes=a.modes.split(","), log=log)
     gen = res.pop("_t2v", None)
     if a.grid and gen is not None:
-        from .sample import grid, write_mp4
-        model, _, _ = load(a.model)
-        real = to_uint8(torch.stack([whole_clip(r, model.preset) for r in Snapshot(a.data).records("val")[:len(gen)]]))
         n = min(8, len(gen))
-        write_mp4(grid(np.concatenate([gen[:n], real[:n]]), cols=n), a.grid, fps=max(1, 12 // model.preset.frame_stride))
+        write_grid(a.grid, gen[:n], Snapshot(a.data).records("val")[:n], load(a.model)[0].preset)
     if a.out:
         with open(a.out, "w") as f:
             json.dump(res, f, indent=1)

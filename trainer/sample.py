@@ -11,6 +11,7 @@ import subprocess
 import numpy as np
 import torch
 
+from .data import Snapshot, whole_clip
 from .model import Tokenizer, VideoModel, merge_lora, preset_from_dict
 
 
@@ -91,25 +92,30 @@ def write_mp4(frames, path, fps):
         raise RuntimeError(proc.stderr.decode()[-500:])
 
 
+def write_grid(path, gen, recs, preset):
+    """MP4 grid: the generations (uint8 [N,T,H,W,3]) in the top row, above the real clips of `recs` (as
+    the model sees them) when there are any."""
+    rows = [gen] + ([to_uint8(torch.stack([whole_clip(r, preset) for r in recs]))] if recs else [])
+    write_mp4(grid(np.concatenate(rows), cols=len(gen)), path, fps=max(1, 12 // preset.frame_stride))
+
+
 def preview(model, tok, snap, path, n=8, steps=20, guidance=3.0, seed=0):
     """Writes an MP4 grid: text-to-video generations from the captions of the first `n` held-out clips
     (training clips when the snapshot holds none) above those real clips, so a run's previews at
-    successive steps can be set side by side. Same prompts and noise every time for one snapshot."""
-    from .data import whole_clip
+    successive steps can be set side by side. Same prompts and noise every time for one snapshot.
+    Returns the captions."""
     recs = (snap.records("val") or snap.records("train"))[:n]
-    p = model.preset
+    captions = [r.header.get("caption", "") for r in recs]
     was_training = model.training
     model.eval()
     try:
-        gen = generate_video(model, tok, [r.header.get("caption", "") for r in recs], steps=steps, guidance=guidance,
-                             generator=torch.Generator().manual_seed(seed))
+        gen = generate_video(model, tok, captions, steps=steps, guidance=guidance, generator=torch.Generator().manual_seed(seed))
     finally:
         model.train(was_training)
-    real = to_uint8(torch.stack([whole_clip(r, p) for r in recs]))
     tmp = path + ".tmp.mp4"
-    write_mp4(grid(np.concatenate([gen, real]), cols=len(recs)), tmp, fps=max(1, 12 // p.frame_stride))
+    write_grid(tmp, gen, recs, model.preset)
     os.replace(tmp, path)
-    return [r.header.get("caption", "") for r in recs]
+    return captions
 
 
 def main():
@@ -123,15 +129,9 @@ def main():
     ap.add_argument("--real", help="dataset folder: put its first val clips beside the generations")
     a = ap.parse_args()
     model, tok, ck = load(a.model)
-    p = model.preset
     vids = generate_video(model, tok, a.prompt, steps=a.steps, guidance=a.guidance,
                           generator=torch.Generator().manual_seed(a.seed))
-    if a.real:
-        from .data import Snapshot, whole_clip
-        recs = Snapshot(a.real).records("val")[: len(a.prompt)]
-        real = to_uint8(torch.stack([whole_clip(r, p) for r in recs]))
-        vids = np.concatenate([vids, real])
-    write_mp4(grid(vids, cols=len(a.prompt)), a.out, fps=max(1, 12 // p.frame_stride))
+    write_grid(a.out, vids, Snapshot(a.real).records("val")[: len(a.prompt)] if a.real else [], model.preset)
     print(json.dumps({"out": os.path.abspath(a.out), "prompts": a.prompt}))
 
 

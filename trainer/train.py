@@ -286,12 +286,11 @@ def main(argv=None):
         try:
             os.makedirs(os.path.join(a.run_dir, "previews"), exist_ok=True)
             prompts = preview(ema, tok, snap, os.path.join(a.run_dir, rel), seed=cfg["seed"])
+            previews.append({"step": at, "path": rel})
+            emit("preview", step=at, path=os.path.join(a.run_dir, rel), prompts=prompts)
         except Exception as e:  # noqa: BLE001 - ffmpeg missing or failing must not cost the run
             why = (str(e).strip().splitlines() or [type(e).__name__])[-1]
             emit("warning", code="preview_failed", message=f"preview at step {at} not written: {why}")
-            return time.time() - started
-        previews.append({"step": at, "path": rel})
-        emit("preview", step=at, path=os.path.join(a.run_dir, rel), prompts=prompts)
         return time.time() - started
 
     prefetch = Prefetcher(stream, step, p.steps, rank, world) if cuda else None

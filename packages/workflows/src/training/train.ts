@@ -175,9 +175,9 @@ async function runAndRegister(ws: Workspace, runId: string, args: string[], opts
   const modelId = newId('mdl');
   const dir = join(ws.modelsDir, modelId);
   await mkdir(dir, { recursive: true });
+  const previews: Array<{ step: number; path: string }> = [];    // copied beside the weights, paths relative to them
   try {
     await copyFile(join(run!.run_dir, 'model.pt'), join(dir, 'checkpoint.pt'));
-    const previews: Array<{ step: number; path: string }> = [];
     for (const pv of summary.previews ?? []) {
       if (!existsSync(join(run!.run_dir, pv.path))) continue;
       await mkdir(join(dir, 'previews'), { recursive: true });
@@ -209,7 +209,7 @@ async function runAndRegister(ws: Workspace, runId: string, args: string[], opts
     throw e;
   }
   opts.onProgress?.({ task: 'train', label, done: summary.steps, total: summary.steps, unit: 'steps', finished: true });
-  return { runId, model: summarise(await resolveModel(ws.db, modelId)), previews: (summary.previews ?? []).filter((pv) => existsSync(join(dir, pv.path))).map((pv) => ({ step: pv.step, path: join(dir, pv.path) })) };
+  return { runId, model: summarise(await resolveModel(ws.db, modelId)), previews: previews.map((pv) => ({ step: pv.step, path: join(dir, pv.path) })) };
 }
 
 function cardMarkdown(card: Record<string, unknown> & { lineage: Lineage; previews: Array<{ step: number; path: string }> }, curves: Array<{ step: number; loss: number; phase: string }>): string {
