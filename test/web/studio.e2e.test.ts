@@ -238,6 +238,7 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
         .poll(() => video.evaluate((v: HTMLVideoElement) => (v.readyState >= 2 && v.videoWidth > 0 ? `${v.videoWidth}x${v.videoHeight}` : `${v.readyState}/${v.error?.message ?? ''}`)), { timeout: 30_000 })
         .toMatch(/^\d+x\d+$/);
     }
+    await checkPage(page, '08-model-previews');
   });
 
   test('generates a clip, plays it, and shows its provenance and attribution', async () => {
