@@ -34,6 +34,8 @@ class Preset:
     text_max_len: int
     latent_channels: int = 3   # = 3 in pixel space
     vae_base: int = 0          # autoencoder channels (latent presets)
+    vae_patch: int = 1         # autoencoder stem: 2 folds 2x2 pixels into channels, so no conv runs at full size
+    vae_frames: int = 0        # the autoencoder trains on clips this long (0: `frames`); it is causal and convolutional in time
     batch: int = 16            # global batch
     lr: float = 5e-4
     warmup: int = 100
@@ -73,12 +75,13 @@ PRESETS = {
     # what is drawn (colour adherence from text 38 -> 86 % on the demo world, docs/model.md).
     "tiny": Preset("tiny", "pixel", 16, 32, 32, 2, (2, 8, 8), 128, 6, 4, 128, 2, 24, batch=16, lr=5e-4, steps=3000,
                    hflip=0.5, loss_tmin=0.5),
-    # Through the causal autoencoder: 17x64x64 -> 8x5x16x16 latents, 320 tokens. CPU-hours.
+    # Through the causal autoencoder: 17x64x64 -> 8x5x16x16 latents, 320 tokens. CPU-hours: the autoencoder's
+    # stem and 9-frame training clips make its step ~1.7 s instead of ~24 s on 2 cores (docs/model.md).
     "small": Preset("small", "latent", 17, 64, 64, 1, (1, 2, 2), 256, 8, 4, 256, 4, 32, latent_channels=8,
-                    vae_base=32, batch=16, lr=3e-4, steps=40000, vae_steps=4000, hflip=0.5),
+                    vae_base=32, vae_patch=2, vae_frames=9, batch=16, lr=3e-4, steps=6000, vae_steps=1500, hflip=0.5),
     # GPU: 49x256x256 -> 16x13x64x64 latents, 13312 tokens; bf16, fused attention, checkpointing.
     "base": Preset("base", "latent", 49, 256, 256, 1, (1, 2, 2), 1152, 28, 16, 768, 6, 64, latent_channels=16,
-                   vae_base=128, batch=8, lr=1e-4, warmup=1000, steps=200000, vae_steps=20000, ema=0.9999,
+                   vae_base=128, vae_patch=2, vae_frames=17, batch=8, lr=1e-4, warmup=1000, steps=200000, vae_steps=20000, ema=0.9999,
                    bf16=True, checkpointing=True),
 }
 
@@ -317,12 +320,12 @@ class ResBlock3d(nn.Module):
 
 
 class Down(nn.Module):
-    """Halves H, W and maps T = 1 + 2k frames to 1 + k: frame 0 alone, then pairs (2i+1, 2i+2)."""
+    """Divides H, W by `space` (2 or 1) and maps T = 1 + 2k frames to 1 + k: frame 0 alone, then pairs (2i+1, 2i+2)."""
 
-    def __init__(self, cin, cout):
+    def __init__(self, cin, cout, space=2):
         super().__init__()
-        self.first = nn.Conv3d(cin, cout, (1, 2, 2), stride=(1, 2, 2))
-        self.rest = nn.Conv3d(cin, cout, (2, 2, 2), stride=(2, 2, 2))
+        self.first = nn.Conv3d(cin, cout, (1, space, space), stride=(1, space, space))
+        self.rest = nn.Conv3d(cin, cout, (2, space, space), stride=(2, space, space))
 
     def forward(self, x):
         a = self.first(x[:, :, :1])
@@ -332,12 +335,12 @@ class Down(nn.Module):
 
 
 class Up(nn.Module):
-    """Inverse of Down: 1 + k frames -> 1 + 2k, doubled H, W."""
+    """Inverse of Down: 1 + k frames -> 1 + 2k, H, W multiplied by `space`."""
 
-    def __init__(self, cin, cout):
+    def __init__(self, cin, cout, space=2):
         super().__init__()
-        self.first = nn.ConvTranspose3d(cin, cout, (1, 2, 2), stride=(1, 2, 2))
-        self.rest = nn.ConvTranspose3d(cin, cout, (2, 2, 2), stride=(2, 2, 2))
+        self.first = nn.ConvTranspose3d(cin, cout, (1, space, space), stride=(1, space, space))
+        self.rest = nn.ConvTranspose3d(cin, cout, (2, space, space), stride=(2, space, space))
 
     def forward(self, x):
         a = self.first(x[:, :, :1])
@@ -346,19 +349,48 @@ class Up(nn.Module):
         return torch.cat([a, self.rest(x[:, :, 1:])], dim=2)
 
 
+class SpaceToDepth(nn.Module):
+    """[B, C, T, H, W] -> [B, C*f*f, T, H/f, W/f]: each f x f block of pixels becomes channels."""
+
+    def __init__(self, f):
+        super().__init__()
+        self.f = f
+
+    def forward(self, x):
+        B, C, T, H, W = x.shape
+        f = self.f
+        x = x.reshape(B, C, T, H // f, f, W // f, f).permute(0, 1, 4, 6, 2, 3, 5)
+        return x.reshape(B, C * f * f, T, H // f, W // f)
+
+
+class DepthToSpace(SpaceToDepth):
+    """Inverse of SpaceToDepth."""
+
+    def forward(self, x):
+        B, Cff, T, h, w = x.shape
+        f = self.f
+        x = x.reshape(B, Cff // (f * f), f, f, T, h, w).permute(0, 1, 4, 5, 2, 6, 3)
+        return x.reshape(B, Cff // (f * f), T, h * f, w * f)
+
+
 class VideoAutoencoder(nn.Module):
     """Causal in time, 4x in time (after the first frame) and 4x in space. encode() returns the scaled
-    posterior mean; the KL term keeps the latent near N(0,1) so the DiT sees unit-scale inputs."""
+    posterior mean; the KL term keeps the latent near N(0,1) so the DiT sees unit-scale inputs.
+    patch 2 (a stem): 2x2 pixels folded into channels first, one spatial halving left for the convs, so no
+    convolution runs at full size (on 2 CPU cores a 17x64x64 training step took ~24 s without, ~4.5 s with)."""
 
-    def __init__(self, latent_channels, base):
+    def __init__(self, latent_channels, base, patch=1):
         super().__init__()
         c = base
+        f = patch
+        s1, s2 = (2, 2) if f == 1 else (4 // f, 1)
+        stem, unstem = ([SpaceToDepth(f)], [DepthToSpace(f)]) if f > 1 else ([], [])
         self.enc = nn.Sequential(
-            CausalConv3d(3, c), ResBlock3d(c), Down(c, 2 * c), ResBlock3d(2 * c), Down(2 * c, 2 * c),
+            *stem, CausalConv3d(3 * f * f, c), ResBlock3d(c), Down(c, 2 * c, s1), ResBlock3d(2 * c), Down(2 * c, 2 * c, s2),
             ResBlock3d(2 * c), FrameNorm(8, 2 * c), nn.SiLU(), CausalConv3d(2 * c, 2 * latent_channels))
         self.dec = nn.Sequential(
-            CausalConv3d(latent_channels, 2 * c), ResBlock3d(2 * c), Up(2 * c, 2 * c), ResBlock3d(2 * c),
-            Up(2 * c, c), ResBlock3d(c), FrameNorm(8, c), nn.SiLU(), CausalConv3d(c, 3))
+            CausalConv3d(latent_channels, 2 * c), ResBlock3d(2 * c), Up(2 * c, 2 * c, s2), ResBlock3d(2 * c),
+            Up(2 * c, c, s1), ResBlock3d(c), FrameNorm(8, c), nn.SiLU(), CausalConv3d(c, 3 * f * f), *unstem)
         self.register_buffer("scale", torch.tensor(1.0))
 
     def posterior(self, video):
@@ -469,7 +501,7 @@ class VideoModel(nn.Module):
         self.preset = p
         self.text = TextEncoder(vocab_size, p.text_dim, p.text_depth, p.text_max_len)
         self.dit = DiT(p)
-        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base) if p.space == "latent" else None
+        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch) if p.space == "latent" else None
 
     def to_model_space(self, video):
         return video if self.vae is None else self.vae.encode(video)
@@ -498,7 +530,11 @@ class VideoModel(nn.Module):
                     src = min(have, key=lambda k: (abs(k - i), k))
                     P[b, :, i] = video[b, :, src]
         m = lat_given[:, None, :, None, None]
-        return self.vae.encode(P) * m, m
+        cond = torch.zeros(B, self.preset.latent_channels, len(groups), video.shape[3] // 4, video.shape[4] // 4, device=video.device)
+        rows = lat_given.any(1).nonzero().flatten()
+        if len(rows):   # text-to-video rows give nothing: only the others go through the encoder
+            cond[rows] = self.vae.encode(P[rows]) * m[rows]
+        return cond, m
 
     def param_counts(self):
         n = lambda m: sum(p.numel() for p in m.parameters()) if m is not None else 0

@@ -258,11 +258,13 @@ def main(argv=None):
         return 3
     counts = model.param_counts()
     emit("start", preset=p.name, params=counts, tokens=p.tokens(), latentShape=list(p.latent_shape()),
-         vocab=len(tok.vocab), trainClips=len(stream.recs), step=step, total=p.steps, device=str(device),
+         vocab=len(tok.vocab), trainClips=len(stream.recs), step=step, total=p.steps, vaeSteps=vae_steps, device=str(device),
          world=world, resumed=resume is not None)
 
     t0 = time.time()
     seen = 0
+    # the current phase's own clock: an autoencoder step costs a fraction of a denoiser step
+    phase_t0, phase_seen = t0, 0
     acc, acc_n = 0.0, 0
     # torch 1.13 CPU builds fail inside autocast("cuda") even when disabled: only build it on CUDA
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if cuda and p.bf16 else contextlib.nullcontext()
@@ -305,6 +307,7 @@ def main(argv=None):
                 break
         if step == vae_steps:
             t0 += write_preview(step)    # the denoiser as initialised: what later previews are compared with
+            phase_t0, phase_seen = time.time(), 0
         video, caps, _ = prefetch.get(step) if prefetch else stream.batch(step, rank, world)
         video = video.to(device)
         B = stream.size(step)
@@ -313,7 +316,8 @@ def main(argv=None):
         model.train()
         if step < vae_steps:
             g = torch.Generator().manual_seed(cfg["seed"] * 1000003 + step)
-            loss, parts = model.vae.loss(video, generator=None if cuda else g)
+            # a causal convolutional autoencoder learns from short clips what it then does on long ones
+            loss, parts = model.vae.loss(video[:, :, :p.vae_frames or None], generator=None if cuda else g)
             opt_vae.zero_grad(set_to_none=True)
             loss.backward()
             if world > 1:
@@ -367,10 +371,12 @@ def main(argv=None):
         acc_n += 1
         step += 1
         seen += per
+        phase_seen += per
         if step % a.log_every == 0 or step == p.steps:
             el = time.time() - t0
-            sps = seen * world / el
-            remaining = stream.items_between(step, p.steps) / max(sps, 1e-9)
+            sps = phase_seen * world / max(time.time() - phase_t0, 1e-9)
+            # while the autoencoder trains, the ETA is to the end of its phase: the denoiser's pace is not known yet
+            remaining = stream.items_between(step, vae_steps if phase == "vae" else p.steps) / max(sps, 1e-9)
             if a.minutes:
                 remaining = min(remaining, max(0.0, a.minutes * 60 - el))
             curves.append({"step": step, "loss": acc / acc_n, "phase": phase})
@@ -379,7 +385,9 @@ def main(argv=None):
                  etaSeconds=remaining, elapsed=wall_before + el)
             acc, acc_n = 0.0, 0
         if a.preview_every and step % a.preview_every == 0 and vae_steps < step < p.steps:
-            t0 += write_preview(step)
+            spent = write_preview(step)
+            t0 += spent
+            phase_t0 += spent
         if step % a.ckpt_every == 0 and rank == 0:
             save(step)
     if rank == 0:

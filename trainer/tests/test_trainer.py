@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 import numpy as np
 import torch
@@ -22,7 +23,8 @@ sys.path.insert(0, ROOT)
 from trainer import train  # noqa: E402
 from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, whole_clip  # noqa: E402
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
-from trainer.model import PRESETS, Tokenizer, VideoModel, apply_lora, latent_groups, merge_lora, motion_features, sincos_3d  # noqa: E402
+from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
+                           latent_groups, merge_lora, motion_features, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
@@ -98,7 +100,7 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(len(tok.encode("a " * 20)), 6)
 
     def test_shapes_of_every_preset_family(self):
-        for name, over in (("tiny", SMALL_SET), ("small", LATENT_SET)):
+        for name, over in (("tiny", SMALL_SET), ("small", LATENT_SET), ("small", LATENT_SET + ["vae_patch=1"])):
             p = small(name, over)
             m = VideoModel(p, 20).eval()
             B = 2
@@ -115,6 +117,16 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(PRESETS["tiny"].tokens(), 128)
         self.assertEqual(PRESETS["small"].latent_shape(), (8, 5, 16, 16))
         self.assertEqual(PRESETS["base"].latent_shape(), (16, 13, 64, 64))
+
+    def test_the_autoencoder_stem_folds_pixels_into_channels_and_back(self):
+        x = torch.arange(2 * 3 * 5 * 8 * 8, dtype=torch.float32).reshape(2, 3, 5, 8, 8)
+        y = SpaceToDepth(2)(x)
+        self.assertEqual(tuple(y.shape), (2, 12, 5, 4, 4))
+        # channel (c, i, j) of a folded pixel (y, x) is pixel (2y + i, 2x + j) of channel c
+        self.assertEqual(float(y[1, 2 * 4 + 1 * 2 + 0, 3, 2, 1]), float(x[1, 2, 3, 5, 2]))
+        self.assertTrue(torch.equal(DepthToSpace(2)(y), x))
+        # with the stem no convolution sees the full-size frames: the first one takes 12 channels at half size
+        self.assertEqual(VideoAutoencoder(4, 8, patch=2).enc[1].conv.in_channels, 12)
 
     def test_motion_features_are_constant_along_a_moving_path(self):
         # Grid of 8 temporal x 4 x 4 spatial tokens. Speed 1/2 of the frame width per clip = 2 tokens over
@@ -149,15 +161,16 @@ class ModelTests(unittest.TestCase):
         self.assertTrue(bool((t < 1).all()))
 
     def test_autoencoder_is_causal_in_time(self):
-        p = small("small", LATENT_SET)
-        m = VideoModel(p, 10).eval()
-        a = torch.rand(1, 3, 5, 16, 16)
-        b = a.clone()
-        b[:, :, 1:] = torch.rand(1, 3, 4, 16, 16)   # change every frame after the first
-        with torch.no_grad():
-            za, zb = m.vae.encode(a), m.vae.encode(b)
-        self.assertTrue(torch.equal(za[:, :, 0], zb[:, :, 0]))
-        self.assertFalse(torch.equal(za[:, :, 1], zb[:, :, 1]))
+        for patch in (1, 2):
+            p = small("small", LATENT_SET + [f"vae_patch={patch}"])
+            m = VideoModel(p, 10).eval()
+            a = torch.rand(1, 3, 5, 16, 16)
+            b = a.clone()
+            b[:, :, 1:] = torch.rand(1, 3, 4, 16, 16)   # change every frame after the first
+            with torch.no_grad():
+                za, zb = m.vae.encode(a), m.vae.encode(b)
+            self.assertTrue(torch.equal(za[:, :, 0], zb[:, :, 0]))
+            self.assertFalse(torch.equal(za[:, :, 1], zb[:, :, 1]))
         self.assertEqual(latent_groups(9), [[0], [1, 2, 3, 4], [5, 6, 7, 8]])
 
     def test_given_frames_come_out_exactly_as_given(self):
@@ -178,16 +191,18 @@ class ModelTests(unittest.TestCase):
     def test_latent_conditioning_marks_whole_groups(self):
         p = small("small", LATENT_SET)
         m = VideoModel(p, 10).eval()
-        video = torch.rand(1, 3, 5, 16, 16) * 2 - 1
-        given = torch.tensor([[True, False, False, False, True]])
+        video = torch.rand(2, 3, 5, 16, 16) * 2 - 1
+        given = torch.tensor([[True, False, False, False, True], [False] * 5])
         with torch.no_grad():
             cond, cm = m.build_cond(video, given)
-        self.assertEqual(cm[0, 0, :, 0, 0].tolist(), [1.0, 1.0])
+        self.assertEqual(cm[:, 0, :, 0, 0].tolist(), [[1.0, 1.0], [0.0, 0.0]])
         # the last group is filled with its one given frame (hold), exactly as the runtime must do
-        P = video.clone()
-        P[:, :, 1:4] = video[:, :, 4:5]
+        P = video[:1].clone()
+        P[:, :, 1:4] = video[:1, :, 4:5]
         with torch.no_grad():
-            self.assertTrue(torch.allclose(cond, m.vae.encode(P), atol=1e-6))
+            self.assertTrue(torch.allclose(cond[:1], m.vae.encode(P), atol=1e-6))
+        self.assertEqual(tuple(cond.shape), (2,) + p.latent_shape())
+        self.assertEqual(float(cond[1].abs().max()), 0.0)   # a text-to-video row gives nothing
 
     def test_loss_goes_down_on_an_overfit_batch(self):
         torch.manual_seed(0)
@@ -403,11 +418,29 @@ class TrainTests(Fixture):
     def test_latent_preset_trains_autoencoder_then_denoiser(self):
         proc, ev = run_train(self.args("latent", 4, preset="small", sets=LATENT_SET))
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual([e["phase"] for e in ev if e["event"] == "step"], ["vae", "vae", "dit", "dit"])
+        steps = [e for e in ev if e["event"] == "step"]
+        self.assertEqual([e["phase"] for e in steps], ["vae", "vae", "dit", "dit"])
+        # the autoencoder phase's ETA runs to its own end (the denoiser's pace is not known yet)
+        self.assertEqual(ev[0]["vaeSteps"], 2)
+        self.assertEqual(steps[1]["etaSeconds"], 0.0)
+        self.assertGreater(steps[2]["etaSeconds"], 0.0)
         m, tok, _ = load(os.path.join(self.tmp, "latent", "model.pt"))
         self.assertNotEqual(float(m.vae.scale), 1.0)
         vid = generate_video(m, tok, ["a red ball"], steps=2)
         self.assertEqual(vid.shape, (1, 5, 16, 16, 3))
+
+    def test_the_autoencoder_trains_on_clips_of_vae_frames(self):
+        seen, loss = [], VideoAutoencoder.loss
+
+        def spy(vae, video, generator=None):
+            seen.append(video.shape[2])
+            return loss(vae, video, generator)
+
+        with mock.patch.object(VideoAutoencoder, "loss", spy):
+            rc = train.main(self.args("vae-frames", 3, "--no-previews", preset="small",
+                                      sets=LATENT_SET + ["frames=9", "vae_frames=5"]))
+        self.assertEqual(rc, 0)
+        self.assertEqual(seen, [5, 5])     # two autoencoder steps on 5 of the clips' 9 frames
 
     def test_ddp_with_gloo_on_two_processes_matches_one_process(self):
         proc, _ = run_train(self.args("one", 2))

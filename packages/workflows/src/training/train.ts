@@ -147,9 +147,11 @@ async function runAndRegister(ws: Workspace, runId: string, args: string[], opts
       if (e.event === 'start') opts.onProgress?.({ task: 'train', label, done: Number(e.step), total: Number(e.total), unit: 'steps', message: `${(e.params as { total: number }).total.toLocaleString('en')} params on ${String(e.device)}` });
       if (e.event === 'step') {
         curves.push({ step: e.step, loss: e.loss, phase: e.phase });
-        const eta = Number(e.etaSeconds);
+        const eta = Math.round(Number(e.etaSeconds) / 60);
+        const pace = `loss ${Number(e.loss).toFixed(4)} lr ${Number(e.lr).toExponential(1)} ${Number(e.samplesPerSec).toFixed(1)} samples/s`;
+        // a latent preset trains its autoencoder first; the trainer's ETA then runs to the end of that phase
         opts.onProgress?.({ task: 'train', label, done: Number(e.step), total: Number(e.total), unit: 'steps',
-          message: `loss ${Number(e.loss).toFixed(4)} lr ${Number(e.lr).toExponential(1)} ${Number(e.samplesPerSec).toFixed(1)} samples/s ETA ${Math.round(eta / 60)} min` });
+          message: e.phase === 'vae' ? `autoencoder: ${pace}, denoiser in ${eta} min` : `${pace} ETA ${eta} min` });
       }
       if (e.event === 'preview' || e.event === 'warning') {
         opts.onProgress?.({ task: 'train', label, done: Number(e.step ?? 0), total: run!.total_steps || undefined, unit: 'steps',
