@@ -2,7 +2,7 @@
 // A user-caused error prints one line and exits 1; a bug prints one line and a hint, never a stack.
 import v8 from 'node:v8';
 import { Command, CommanderError } from 'commander';
-import { isBacklotError } from '@backlot/core';
+import { BACKLOT_VERSION, isBacklotError } from '@backlot/core';
 import { COMMAND_MODULES, modulesFor, type CommandModule } from './commands/index.js';
 
 /** The program with the given command modules registered (all of them by default). */
@@ -10,6 +10,7 @@ export async function buildProgram(modules: readonly CommandModule[] = COMMAND_M
   const program = new Command('backlot')
     .description('A studio-owned generative video model, trained only on footage the studio holds the rights to.')
     .option('-w, --workspace <dir>', 'workspace folder (default: $BACKLOT_HOME or ./.backlot)')
+    .version(BACKLOT_VERSION, '-V, --version', 'print the version')
     .option('--db <url>', 'postgres:// URL of a shared PostgreSQL server (default: $BACKLOT_DATABASE_URL or the embedded database)')
     .showHelpAfterError('(run backlot --help for usage)')
     .exitOverride()

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './version.js';
 export * from './progress.js';
 export * from './domain/library.js';
 export * from './audit/index.js';

@@ -1,7 +1,10 @@
 // The lazy command registry: each module registers exactly the top-level names the table says, so a
 // command typed by a user always finds its module, and the command name is found after global options.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { buildCli, cliWorkspace, repoRoot } from '../../../../test/support/cli.js';
 import { COMMAND_MODULES, commandName, modulesFor } from './index.js';
 
 describe('command registry', () => {
@@ -29,5 +32,15 @@ describe('command registry', () => {
     expect(modulesFor(['help', 'generate'])).toHaveLength(COMMAND_MODULES.length);
     expect(modulesFor(['generat'])).toHaveLength(COMMAND_MODULES.length);
     expect(modulesFor([])).toHaveLength(COMMAND_MODULES.length);
+  });
+
+  it('prints the packages\' version for --version and -V, with nothing else and exit 0', () => {
+    buildCli();
+    const { backlot } = cliWorkspace('backlot-cli-version-');
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'apps/cli/package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = backlot(flag);
+      expect([r.code, r.out, r.err]).toEqual([0, `${version}\n`, '']);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
-  GenerateError, InputError, NotFoundError, attributionShares, checkPrompt, clipEmbedding, flowSchedule, gaussianNoise,
+  BACKLOT_VERSION, GenerateError, InputError, NotFoundError, attributionShares, checkPrompt, clipEmbedding, flowSchedule, gaussianNoise,
   knownFrames, latentConditioningVideo, modelCalls, nearestRows, noConditioning, noiseTo, sharesBy, sizeOf, tokenize,
   type FrameConditioning, type GenerationMode, type GuardrailDecision, type KnownFrame, type ProgressSink, type SamplerName,
 } from '@backlot/core';
@@ -20,7 +20,6 @@ import { checkClip, checkStill, readClipFrames, readStill, startMp4Writer, type 
 import { LIMITS, modeOf, parseGenerateRequest, type GenerateRequest } from './request.js';
 import { loadLikenessRegistry } from './likeness.js';
 
-export const BACKLOT_VERSION = '0.1.0';
 /** How many nearest training clips share each generation's attribution. */
 export const ATTRIBUTION_NEIGHBOURS = 8;
 const DEFAULT_STRENGTH = 0.6;
