@@ -38,3 +38,19 @@ export class ToolError extends BacklotError {}
 export function isBacklotError(e: unknown): e is BacklotError {
   return e instanceof BacklotError;
 }
+
+/** A file system error in words for a one-line message: "no such file", "is a folder", ... */
+export function fileProblem(e: unknown): string {
+  const code = (e as { code?: string } | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'is a folder, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return `cannot read it (${code ?? (e as Error)?.message ?? String(e)})`;
+  }
+}

@@ -27,6 +27,10 @@ describe('backlot rights and audit', () => {
   it('rejects a broken CSV with every problem by row, writes nothing, then imports a good file', () => {
     const bad = join(home, 'bad.csv');
     writeFileSync(bad, 'record,id,name,kind,title,uses,grantor,startsOn,contractRef\nperson,ann,Ann,wizard,,,,,\ngrant,g1,,,Nowhere,train-video,S,2020-01-01,C\ngrant,"g2,,,\n');
+    for (const [path, problem] of [[join(home, 'missing.csv'), 'no such file'], [home, 'is a folder, not a file']] as const) {
+      const unreadable = backlot('rights', 'import', path);
+      expect([unreadable.code, unreadable.err]).toEqual([1, `backlot: rights file ${path}: ${problem}\n`]);
+    }
     const r = backlot('rights', 'import', bad);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/bad\.csv: \d+ problems?; nothing was imported/);

@@ -2,7 +2,7 @@
 // [3, H, W] / [3, T, H, W] float32 in [-1, 1] (scale the short side, centre-crop, as the dataset
 // shards do), and generated frames become an H.264 MP4.
 import { stat } from 'node:fs/promises';
-import { InputError, isBacklotError } from '@backlot/core';
+import { InputError, fileProblem, isBacklotError } from '@backlot/core';
 import { FfmpegFailure, ffmpeg, ffprobe, probeMedia, spawnFfmpeg } from '@backlot/adapters/ffmpeg';
 
 /** The smallest and largest still image accepted as a first or last frame. */
@@ -24,7 +24,7 @@ export async function checkStill(path: string, flag: string): Promise<StillInfo>
     if (s.size === 0) throw bad('is empty (0 bytes)');
   } catch (e) {
     if (isBacklotError(e)) throw e;
-    throw bad((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read it (${(e as NodeJS.ErrnoException).code})`);
+    throw bad(fileProblem(e));
   }
   let raw: { streams?: Array<{ codec_type?: string; codec_name?: string; width?: number; height?: number; nb_frames?: string }>; format?: { format_name?: string } };
   try {

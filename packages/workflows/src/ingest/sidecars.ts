@@ -3,7 +3,7 @@
 // kept whole in the content store and attached once per content hash, so re-running is a no-op.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { IngestError, isBacklotError, linkSubtitlesToShots, parseFountain, parseSubtitles } from '@backlot/core';
+import { IngestError, fileProblem, isBacklotError, linkSubtitlesToShots, parseFountain, parseSubtitles } from '@backlot/core';
 import type { Db } from '@backlot/adapters/db';
 import { sha256Bytes, type ContentStore } from '@backlot/adapters/store';
 import type { Sidecar } from './collect.js';
@@ -41,7 +41,7 @@ export async function attachSidecar(db: Db, store: ContentStore, titleId: string
   try {
     bytes = await readFile(sidecar.path);
   } catch (e) {
-    throw bad(sidecar.path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw bad(sidecar.path, fileProblem(e));
   }
   const sha = sha256Bytes(bytes);
   const text = bytes.toString('utf8');

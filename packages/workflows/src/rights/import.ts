@@ -9,6 +9,7 @@ import {
   InputError,
   RightsImportError,
   jsonLocator,
+  fileProblem,
   parseRightsCsv,
   parseRightsJson,
   resolveRightsImport,
@@ -40,7 +41,7 @@ export async function validateRightsFile(db: Db, path: string, body?: string): P
   try {
     text = body ?? (await readFile(path, 'utf8'));
   } catch (e) {
-    throw new InputError('rights_file_unreadable', `cannot read rights file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+    throw new InputError('rights_file_unreadable', `rights file ${path}: ${fileProblem(e)}`, path);
   }
   const sha256 = createHash('sha256').update(text).digest('hex');
   const ext = extname(path).toLowerCase();
