@@ -4,7 +4,9 @@ lineage, corrupt shards, and ONNX export parity through onnxruntime-node.
 
     python3 -m unittest discover -s trainer/tests -t .
 """
+import contextlib
 import copy
+import io
 import json
 import os
 import shutil
@@ -436,10 +438,11 @@ class TrainTests(Fixture):
             seen.append(video.shape[2])
             return loss(vae, video, generator)
 
-        with mock.patch.object(VideoAutoencoder, "loss", spy):
+        events = io.StringIO()
+        with mock.patch.object(VideoAutoencoder, "loss", spy), contextlib.redirect_stdout(events):
             rc = train.main(self.args("vae-frames", 3, "--no-previews", preset="small",
                                       sets=LATENT_SET + ["frames=9", "vae_frames=5"]))
-        self.assertEqual(rc, 0)
+        self.assertEqual(rc, 0, events.getvalue())
         self.assertEqual(seen, [5, 5])     # two autoencoder steps on 5 of the clips' 9 frames
 
     def test_ddp_with_gloo_on_two_processes_matches_one_process(self):
