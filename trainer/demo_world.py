@@ -138,8 +138,9 @@ def write_snapshot(root, clips, snap_id="ds_demo", shard_records=64, fps=12):
         f, name, n = open_shards.pop(split)
         f.close()
         path = os.path.join(root, "shards", name)
-        shards.append({"file": f"shards/{name}", "split": split, "records": n, "bytes": os.path.getsize(path),
-                       "sha256": hashlib.sha256(open(path, "rb").read()).hexdigest()})
+        with open(path, "rb") as shard:
+            digest = hashlib.sha256(shard.read()).hexdigest()
+        shards.append({"file": f"shards/{name}", "split": split, "records": n, "bytes": os.path.getsize(path), "sha256": digest})
 
     next_no = {"train": 0, "val": 0}
     H = W = None

@@ -39,6 +39,11 @@ LATENT_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1
 ENV = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", PYTHONPATH=ROOT)
 
 
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 def small(preset, overrides):
     return train.build_preset(preset, overrides)
 
@@ -363,6 +368,7 @@ class TrainTests(Fixture):
                 break
         p.send_signal(signal.SIGKILL)
         p.wait()
+        p.stdout.close()
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "killed", "model.pt")))
         proc, ev = run_train(self.args("killed", 7, "--resume"))
         self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -492,9 +498,9 @@ class ExportTests(Fixture):
                                    "--out", out, "--data", self.data, "--parity", par], cwd=ROOT, env=ENV,
                                   capture_output=True, text=True)
             self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-            meta = json.load(open(os.path.join(out, "model.json")))
+            meta = read_json(os.path.join(out, "model.json"))
             self.assertEqual(meta["formatVersion"], 1)
-            idx = json.load(open(os.path.join(out, "clip_index.json")))
+            idx = read_json(os.path.join(out, "clip_index.json"))
             mat = np.fromfile(os.path.join(out, "clip_index.f32"), dtype="<f4").reshape(idx["count"], idx["dim"])
             self.assertTrue(np.allclose(np.linalg.norm(mat, axis=1), 1, atol=1e-5))
             node = subprocess.run(["node", os.path.join(ROOT, "trainer", "tests", "onnx_parity.mjs"), out, par],
