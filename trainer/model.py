@@ -76,7 +76,7 @@ PRESETS = {
     "tiny": Preset("tiny", "pixel", 16, 32, 32, 2, (2, 8, 8), 128, 6, 4, 128, 2, 24, batch=16, lr=5e-4, steps=3000,
                    hflip=0.5, loss_tmin=0.5),
     # Through the causal autoencoder: 17x64x64 -> 8x5x16x16 latents, 320 tokens. CPU-hours: the autoencoder's
-    # stem and 9-frame training clips make its step ~1.7 s instead of ~24 s on 2 cores (docs/model.md).
+    # stem and 9-frame training clips make its step ~1.7 s instead of 22-32 s on 2 cores (docs/model.md).
     "small": Preset("small", "latent", 17, 64, 64, 1, (1, 2, 2), 256, 8, 4, 256, 4, 32, latent_channels=8,
                     vae_base=32, vae_patch=2, vae_frames=9, batch=16, lr=3e-4, steps=6000, vae_steps=1500, hflip=0.5),
     # GPU: 49x256x256 -> 16x13x64x64 latents, 13312 tokens; bf16, fused attention, checkpointing.
@@ -377,7 +377,7 @@ class VideoAutoencoder(nn.Module):
     """Causal in time, 4x in time (after the first frame) and 4x in space. encode() returns the scaled
     posterior mean; the KL term keeps the latent near N(0,1) so the DiT sees unit-scale inputs.
     patch 2 (a stem): 2x2 pixels folded into channels first, one spatial halving left for the convs, so no
-    convolution runs at full size (on 2 CPU cores a 17x64x64 training step took ~24 s without, ~4.5 s with)."""
+    convolution runs at full size (2 CPU cores, batch 16 of 17x64x64: a training step 22-32 s without, 4.5 s with)."""
 
     def __init__(self, latent_channels, base, patch=1):
         super().__init__()
