@@ -1,7 +1,9 @@
 // npm run bench:train — ms/step and samples/s of the `tiny` preset on this CPU (the real trainer, a
-// demo-world snapshot rendered on the fly), parameter counts of every preset, and on a machine with a
-// CUDA GPU, samples/s and model FLOPs utilisation of `base` in bf16.
-// Env: BENCH_STEPS (default 20, the first 3 are warm-up), BENCH_THREADS (default 2), BACKLOT_PYTHON.
+// demo-world snapshot rendered on the fly), parameter counts of every preset, `small`'s autoencoder and
+// denoiser steps with what its default run comes to, and on a machine with a CUDA GPU, samples/s and
+// model FLOPs utilisation of `base` in bf16.
+// Env: BENCH_STEPS (default 20, the first 3 are warm-up), BENCH_SMALL_STEPS (per phase, default 6, the
+// first is warm-up; 0 skips it), BENCH_THREADS (default 2), BACKLOT_PYTHON.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -27,7 +29,7 @@ from trainer.model import PRESETS, VideoModel
 out = {"torch": torch.__version__, "cuda": torch.cuda.is_available(), "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "presets": {}}
 for n, p in PRESETS.items():
     m = VideoModel(p, 64)
-    out["presets"][n] = {"params": m.param_counts(), "latent": list(p.latent_shape()), "tokens": p.tokens()}
+    out["presets"][n] = {"params": m.param_counts(), "latent": list(p.latent_shape()), "tokens": p.tokens(), "steps": p.steps, "vaeSteps": p.vae_steps}
     del m
 print(json.dumps(out))`]).trim().split('\n').pop());
   console.log(`torch ${info.torch}, ${cpus().length} CPUs (${cpus()[0]?.model}), ${threads} threads, load average before ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -44,6 +46,22 @@ print(json.dumps(out))`]).trim().split('\n').pop());
   const per = (st.at(-1).elapsed - st[warm - 1].elapsed) / (st.length - warm);
   const batch = 16;
   console.log(`tiny on CPU: ${(per * 1000).toFixed(0)} ms/step, ${(batch / per).toFixed(1)} samples/s (batch ${batch}, ${st.length - warm} timed steps; wall ${((Date.now() - t0) / 1000).toFixed(0)} s incl. start-up); load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  const smallSteps = Number(process.env.BENCH_SMALL_STEPS ?? 6);
+  if (smallSteps >= 2) {
+    // small: the autoencoder's steps (9-frame clips), then the denoiser's (encoding each batch included)
+    const evs = events(py(['-m', 'trainer.train', '--data', data, '--run-dir', join(tmp, 'runs'), '--preset', 'small', '--steps', String(2 * smallSteps),
+      '--set', `vae_steps=${smallSteps}`, '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads), '--no-previews']));
+    const ss = evs.filter((e) => e.event === 'step');
+    const phase = (name) => {
+      const s = ss.filter((e) => e.phase === name);
+      return (s.at(-1).elapsed - s[0].elapsed) / (s.length - 1);
+    };
+    const [vae, dit] = [phase('vae'), phase('dit')];
+    const p = info.presets.small;
+    const hours = (p.vaeSteps * vae + p.steps * dit) / 3600;
+    console.log(`small on CPU: autoencoder ${(vae * 1000).toFixed(0)} ms/step, denoiser ${(dit * 1000).toFixed(0)} ms/step (batch 16, ${smallSteps - 1} timed steps each); its default run (${p.vaeSteps} + ${p.steps} steps) ≈ ${hours.toFixed(1)} h`);
+  }
 
   if (info.cuda) {
     // base: 49x256x256 clips, bf16 autocast, activation checkpointing; MFU against dense bf16 peak.

@@ -161,8 +161,12 @@ export function matchDialogue(dialogue: readonly ScreenplayElementInput[], subti
  * Places every scene on the film's timeline. Anchored scenes span their matched subtitles;
  * unanchored scenes between two anchored ones split the gap equally; the first and last scenes
  * reach the film's start and end; remaining gaps between neighbours are split at the midpoint.
+ * Given the film's shot boundaries (`cuts`, seconds), each boundary between two scenes then moves to
+ * the nearest cut between its neighbours that keeps both scenes' matched lines in them: a scene
+ * changes where the picture does, and a span estimated from dialogue alone ends at the scene's last
+ * line, often well before its last shot.
  */
-export function alignScreenplay(elements: readonly ScreenplayElementInput[], subtitles: readonly SubtitleInput[], duration: number): ScreenplayAlignment {
+export function alignScreenplay(elements: readonly ScreenplayElementInput[], subtitles: readonly SubtitleInput[], duration: number, cuts: readonly number[] = []): ScreenplayAlignment {
   const ordered = [...elements].sort((a, b) => a.idx - b.idx);
   const subs = [...subtitles].sort((a, b) => a.start - b.start || a.idx - b.idx);
   const matches = matchDialogue(ordered.filter((e) => e.kind === 'dialogue'), subs);
@@ -185,6 +189,8 @@ export function alignScreenplay(elements: readonly ScreenplayElementInput[], sub
     if (!anchors.length) return { scene, heading, start: NaN, end: NaN, anchored: false };
     return { scene, heading, start: Math.min(...anchors.map((a) => a.start)), end: Math.max(...anchors.map((a) => a.end)), anchored: true };
   });
+
+  const lines = spans.map((x) => (x.anchored ? { first: x.start, last: x.end } : null));
 
   // Fill unanchored runs between known times.
   let i = 0;
@@ -218,6 +224,7 @@ export function alignScreenplay(elements: readonly ScreenplayElementInput[], sub
     b.start = meet;
     if (b.end < meet) b.end = meet;
   }
+  snapToCuts(spans, lines, cuts);
 
   // Action lines: interpolate a time by element position between the scene's known points.
   const actionTimes = new Map<number, number>();
@@ -239,6 +246,40 @@ export function alignScreenplay(elements: readonly ScreenplayElementInput[], sub
     }
   }
   return { scenes: spans, matches, actionTimes, elementsByScene };
+}
+
+/** How far a scene's matched line may reach across a cut into the next or previous scene (pre-laps, J-cuts). */
+export const LINE_OVER_CUT = 0.5;
+
+/**
+ * Moves each boundary between tiled spans to the nearest cut strictly between the boundaries around
+ * it that leaves each scene its own matched lines (`lines[k]`: first start and last end, within
+ * LINE_OVER_CUT); a boundary with no such cut stays where it is.
+ */
+function snapToCuts(spans: SceneSpan[], lines: ReadonlyArray<{ first: number; last: number } | null>, cuts: readonly number[]): void {
+  if (spans.length < 2 || !cuts.length) return;
+  const sorted = [...cuts].sort((x, y) => x - y);
+  for (let k = 0; k + 1 < spans.length; k++) {
+    const a = spans[k]!;
+    const b = spans[k + 1]!;
+    const lo = Math.max(a.start, (lines[k]?.last ?? -Infinity) - LINE_OVER_CUT);
+    const hi = Math.min(b.end, (lines[k + 1]?.first ?? Infinity) + LINE_OVER_CUT);
+    const ok = (c: number | undefined): c is number => c !== undefined && c > a.start && c < b.end && c >= lo && c <= hi;
+    const target = Math.min(Math.max(a.end, lo), hi);
+    let i = 0;
+    let n = sorted.length;
+    while (i < n) {
+      const m = (i + n) >>> 1;
+      if (sorted[m]! < target) i = m + 1;
+      else n = m;
+    }
+    const [before, after] = [sorted[i - 1], sorted[i]];
+    const pick = ok(before) && (!ok(after) || target - before <= after - target) ? before : ok(after) ? after : undefined;
+    if (pick !== undefined) {
+      a.end = pick;
+      b.start = pick;
+    }
+  }
 }
 
 /** The scene that overlaps the shot most (earlier scene on a tie); null without a screenplay. */

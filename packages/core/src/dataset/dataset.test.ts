@@ -74,6 +74,66 @@ describe('captions from screenplay and subtitles', () => {
     expect(caption).toBe('A yellow ball moving down. The camera pans across the scene. Exterior, city street, dusk. Medium brightness, fast motion, 4.0 s shot. From Paper Kites (2021).');
   });
 
+  it("moves a scene change to the nearest cut, so a shot after a scene's last line keeps its scene", () => {
+    // The demo's "Paper Kites": scene 2's one line ends at 5.2 s, scene 3 has none, scene 4 speaks at 10 s;
+    // the picture changes at 3.0 s (scene 1 -> 2), 6.7 s (2 -> 3) and 9.8 s (3 -> 4).
+    const els: ScreenplayElementInput[] = [];
+    const scene = (n: number, heading: string, line?: string) => {
+      els.push({ idx: els.length, scene: n, kind: 'scene_heading', text: heading });
+      if (line) els.push({ idx: els.length, scene: n, kind: 'dialogue', text: line });
+    };
+    scene(1, 'EXT. NIGHT SKY - NIGHT', 'This changes everything.');
+    scene(2, 'EXT. DAY SKY - DAY', 'Hold still, I want a picture.');
+    scene(3, 'EXT. NIGHT SKY - NIGHT');
+    scene(4, 'EXT. CITY STREET - DUSK', 'My grandmother used to talk about these.');
+    const subs = [
+      { idx: 1, start: 0.333, end: 1.542, text: 'This changes everything.' },
+      { idx: 2, start: 3.958, end: 5.167, text: 'Hold still, I want a picture.' },
+      { idx: 3, start: 10, end: 11.625, text: 'My grandmother used to talk about these.' },
+    ];
+    const shot = { start: 3.833, end: 6.667 };   // the day-sky shot, its wipe cut off
+    expect(sceneForShot(alignScreenplay(els, subs, 14), shot.start, shot.end)!.scene).toBe(3);   // by dialogue alone: wrong
+    const al = alignScreenplay(els, subs, 14, [0, 3, 6.708, 9.792]);
+    expect(al.scenes.map((x) => [x.start, x.end])).toEqual([[0, 3], [3, 6.708], [6.708, 9.792], [9.792, 14]]);
+    expect(sceneForShot(al, shot.start, shot.end)!.scene).toBe(2);
+    expect(sceneForShot(al, 6.708, 9.75)!.scene).toBe(3);
+
+    // "Lanterns Over Ashgrove": the cut nearest the change to scene 3 lies after scene 3's first line,
+    // so the change goes to the cut before it (a line reaches at most LINE_OVER_CUT across a cut).
+    const subs2 = [subs[0]!, { idx: 2, start: 3.2, end: 4, text: 'Hold still, I want a picture.' }, { idx: 3, start: 10.5, end: 11.7, text: 'My grandmother used to talk about these.' }];
+    const al2 = alignScreenplay(els, subs2, 14, [4.6, 8.2, 12.4]);
+    expect(al2.scenes.map((x) => x.end)).toEqual([(1.542 + 3.2) / 2, 4.6, 8.2, 14]);   // no cut near the first change: halfway stays
+    expect(sceneForShot(al2, 8.2, 12.4)!.scene).toBe(4);
+  });
+
+  it('snapped to any cuts, scenes still tile the film in script order and their boundaries move only onto cuts', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.double({ min: 0, max: 50, noNaN: true }), { maxLength: 10 }),
+        fc.array(fc.double({ min: 0, max: 60, noNaN: true }), { maxLength: 30 }),
+        (withDialogue, starts, cuts) => {
+          const els: ScreenplayElementInput[] = [];
+          withDialogue.forEach((d, k) => {
+            els.push({ idx: els.length, scene: k + 1, kind: 'scene_heading', text: `EXT. PLACE ${k} - DAY` });
+            if (d) els.push({ idx: els.length, scene: k + 1, kind: 'dialogue', text: `line number ${k} of the film` });
+          });
+          const subtitles = starts.sort((a, b) => a - b).map((x, i) => ({ idx: i + 1, start: x, end: x + 1, text: `line number ${i} of the film` }));
+          const plain = alignScreenplay(els, subtitles, 60).scenes;
+          const snapped = alignScreenplay(els, subtitles, 60, cuts).scenes;
+          expect(snapped.map((x) => x.scene)).toEqual(plain.map((x) => x.scene));
+          expect(snapped[0]!.start).toBe(plain[0]!.start);
+          expect(snapped.at(-1)!.end).toBe(plain.at(-1)!.end);
+          snapped.forEach((x, k) => {
+            if (k > 0) expect(x.start).toBe(snapped[k - 1]!.end);
+            expect(x.end).toBeGreaterThanOrEqual(x.start);
+            if (k + 1 < snapped.length && x.end !== plain[k]!.end) expect(cuts).toContain(x.end);
+          });
+        },
+      ),
+    );
+  });
+
   it('without a screenplay still describes the shot from measures and title', () => {
     expect(buildCaption({ title: { name: 'Reel', year: null }, shot: shots[0]!, alignment: null, subtitles: [] })).toBe('Dark, moderate motion, 2.0 s shot. From Reel.');
   });

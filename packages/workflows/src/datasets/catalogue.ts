@@ -94,7 +94,12 @@ export async function loadTitleTexts(db: Db, titleId: string): Promise<TitleText
     'SELECT idx, start_s, end_s, text FROM subtitle_lines WHERE title_id = $1 ORDER BY start_s, idx', [titleId])).map((s) => ({ idx: s.idx, start: s.start_s, end: s.end_s, text: s.text }));
   if (!elements.length) return { alignment: null, subtitles };
   const [d] = await db.query<{ end_s: number | null }>('SELECT max(end_s) AS end_s FROM shots WHERE title_id = $1', [titleId]);
-  return { alignment: alignScreenplay(elements, subtitles, d?.end_s ?? 0), subtitles };
+  // Scene changes snap to shot changes: the cuts of the title's longest file (the feature, not a trailer).
+  const cuts = await db.query<{ start_s: number }>(
+    `SELECT start_s FROM shots WHERE media_file_id = (
+       SELECT media_file_id FROM shots WHERE title_id = $1 GROUP BY media_file_id ORDER BY max(end_s) DESC, media_file_id LIMIT 1)
+     ORDER BY start_s`, [titleId]);
+  return { alignment: alignScreenplay(elements, subtitles, d?.end_s ?? 0, cuts.map((c) => c.start_s)), subtitles };
 }
 
 /** Title texts for the few titles a shotId-ordered stream is in at once (ids start with the media hash, so a title's shots come together). */
