@@ -86,6 +86,18 @@ PRESETS = {
 }
 
 
+def preset_problem(p: Preset):
+    """What makes a preset unbuildable (fields set by hand with --set), or None."""
+    if p.space == "latent":
+        if p.vae_patch not in (1, 2, 4):
+            return f"vae_patch {p.vae_patch}: must be 1, 2 or 4"
+        for name in ("frames", "vae_frames"):
+            n = getattr(p, name)
+            if n and (n % 4 != 1 or n > p.frames):
+                return f"{name} {n}: the causal autoencoder needs 1 + 4k frames (5, 9, 17, ...), at most frames ({p.frames})"
+    return None
+
+
 def preset_from_dict(d):
     d = dict(d)
     d["patch"] = tuple(d["patch"])

@@ -22,7 +22,7 @@ import torch
 import torch.distributed as dist
 
 from .data import ClipStream, Prefetcher, Snapshot, SnapshotError
-from .model import PRESETS, Tokenizer, VideoModel, apply_lora, merge_lora, preset_from_dict
+from .model import PRESETS, Tokenizer, VideoModel, apply_lora, merge_lora, preset_from_dict, preset_problem
 from .sample import preview
 
 MIN_TORCH = (1, 13)
@@ -198,6 +198,9 @@ def main(argv=None):
                "datasetId": snap.id, "datasetRoot": snap.merkle_root, "world": world}
     if a.steps and resume is not None:
         p.steps = a.steps
+    if preset_problem(p):
+        emit("error", code="bad_preset", message=f"preset {p.name}: {preset_problem(p)}")
+        return 2
     for name, b in (("batch", p.batch), ("high_noise_batch", p.high_noise_batch)):
         if b % world:
             emit("error", code="bad_batch", message=f"{name} {b} does not split over {world} processes")

@@ -336,6 +336,14 @@ class TrainTests(Fixture):
     def state(self, run, name="model.pt"):
         return torch.load(os.path.join(self.tmp, run, name), map_location="cpu")
 
+    def test_an_autoencoder_clip_length_it_cannot_halve_is_refused_in_one_line(self):
+        for bad in ("vae_frames=8", "frames=6", "vae_patch=3"):
+            proc, events = run_train(self.args("bad-vae", 2, preset="small", sets=LATENT_SET + [bad]))
+            self.assertEqual(proc.returncode, 2, bad)
+            self.assertEqual([e["code"] for e in events if e["event"] == "error"], ["bad_preset"], bad)
+            self.assertIn(bad.split("=")[0], events[-1]["message"])
+            self.assertNotIn("Traceback", proc.stderr)
+
     def test_a_warm_up_batch_that_does_not_split_over_the_processes_is_refused(self):
         proc, events = run_train(self.args("odd", 1, sets=SMALL_SET + ["high_noise_batch=5"]), world=2)
         self.assertEqual(proc.returncode, 2, proc.stderr[-500:])
