@@ -35,7 +35,7 @@ class Preset:
     latent_channels: int = 3   # = 3 in pixel space
     vae_base: int = 0          # autoencoder channels (latent presets)
     vae_patch: int = 1         # autoencoder stem: 2 folds 2x2 pixels into channels, so no conv runs at full size
-    vae_frames: int = 0        # the autoencoder trains on clips this long (0: `frames`); it is causal and convolutional in time
+    vae_frames: int = 0        # the autoencoder trains on clips this long (0 or more than `frames`: whole clips); causal, convolutional in time
     batch: int = 16            # global batch
     lr: float = 5e-4
     warmup: int = 100
@@ -93,8 +93,8 @@ def preset_problem(p: Preset):
             return f"vae_patch {p.vae_patch}: must be 1, 2 or 4"
         for name in ("frames", "vae_frames"):
             n = getattr(p, name)
-            if n and (n % 4 != 1 or n > p.frames):
-                return f"{name} {n}: the causal autoencoder needs 1 + 4k frames (5, 9, 17, ...), at most frames ({p.frames})"
+            if n and n % 4 != 1:
+                return f"{name} {n}: the causal autoencoder needs 1 + 4k frames (5, 9, 17, ...)"
     return None
 
 
