@@ -198,8 +198,9 @@ def main(argv=None):
                "datasetId": snap.id, "datasetRoot": snap.merkle_root, "world": world}
     if a.steps and resume is not None:
         p.steps = a.steps
-    if preset_problem(p):
-        emit("error", code="bad_preset", message=f"preset {p.name}: {preset_problem(p)}")
+    problem = preset_problem(p)
+    if problem:
+        emit("error", code="bad_preset", message=f"preset {p.name}: {problem}")
         return 2
     for name, b in (("batch", p.batch), ("high_noise_batch", p.high_noise_batch)):
         if b % world:

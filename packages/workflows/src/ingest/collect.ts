@@ -3,6 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { VIDEO_EXTENSIONS } from '@backlot/adapters/ffmpeg';
+import { fileProblem } from '@backlot/core';
 
 export type SidecarKind = 'subtitles' | 'screenplay' | 'cast' | 'cues';
 
@@ -75,7 +76,7 @@ export async function collectVideos(paths: string[]): Promise<{ videos: Collecte
       // A missing file still goes to the prober, which words every file problem the same way.
       if (s.code === 'ENOENT' && extname(p)) await add(p);
       else if (s.code === 'ENOENT') failures.push({ path: given, code: 'missing', message: `${given}: no such file or folder` });
-      else failures.push({ path: given, code: 'unreadable', message: `${given}: cannot read (${s.code})` });
+      else failures.push({ path: given, code: 'unreadable', message: `${given}: ${fileProblem(s)}` });
       continue;
     }
     if (s.isDirectory()) {
