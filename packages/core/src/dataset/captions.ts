@@ -4,6 +4,7 @@
 // Alignment: screenplay dialogue and subtitle lines are both in story order, so they are matched by a
 // monotonic alignment (dynamic programming, like diff) maximising text similarity. Matched dialogue
 // pins its scene to the subtitle's times; scenes with no matched dialogue share the gaps between.
+import { partitionPoint } from '../sorted.js';
 
 export interface ScreenplayElementInput {
   idx: number;
@@ -266,13 +267,7 @@ function snapToCuts(spans: SceneSpan[], lines: ReadonlyArray<{ first: number; la
     const hi = Math.min(b.end, (lines[k + 1]?.first ?? Infinity) + LINE_OVER_CUT);
     const ok = (c: number | undefined): c is number => c !== undefined && c > a.start && c < b.end && c >= lo && c <= hi;
     const target = Math.min(Math.max(a.end, lo), hi);
-    let i = 0;
-    let n = sorted.length;
-    while (i < n) {
-      const m = (i + n) >>> 1;
-      if (sorted[m]! < target) i = m + 1;
-      else n = m;
-    }
+    const i = partitionPoint(sorted.length, (m) => sorted[m]! < target);
     const [before, after] = [sorted[i - 1], sorted[i]];
     const pick = ok(before) && (!ok(after) || target - before <= after - target) ? before : ok(after) ? after : undefined;
     if (pick !== undefined) {
@@ -288,13 +283,7 @@ export function sceneForShot(alignment: ScreenplayAlignment, start: number, end:
   if (!scenes.length) return null;
   const mid = (start + end) / 2;
   // Spans tile the timeline in order: binary search the last scene starting at or before the shot.
-  let lo = 0;
-  let hi = scenes.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (scenes[m]!.start <= start) lo = m + 1;
-    else hi = m;
-  }
+  const lo = partitionPoint(scenes.length, (m) => scenes[m]!.start <= start);
   let best = scenes[Math.max(0, lo - 1)]!;
   if (end <= start) {
     // A zero-length shot belongs to the scene its instant falls in.
@@ -388,13 +377,7 @@ export function subtitlesOverlapping(subtitles: readonly SubtitleInput[], start:
     subtitleIndexes.set(subtitles, ix);
   }
   const { byStart, longest } = ix;
-  let lo = 0;
-  let hi = byStart.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (byStart[m]!.start < start - longest) lo = m + 1;
-    else hi = m;
-  }
+  const lo = partitionPoint(byStart.length, (m) => byStart[m]!.start < start - longest);
   const out: SubtitleInput[] = [];
   for (let i = lo; i < byStart.length && byStart[i]!.start < end; i++) {
     const s = byStart[i]!;

@@ -5,6 +5,7 @@
 //      for (const shot of shots) { const d = policy.decide(shot); ... }
 // compile builds per-title indexes once; decide() is then cheap enough for millions of shots
 // (rule objects are built at compile time and shared by every decision that cites them).
+import { partitionPoint } from '../sorted.js';
 import type {
   Appearance,
   Consent,
@@ -298,13 +299,7 @@ export function compileRightsPolicy(registry: RightsRegistry, context: PolicyCon
     // Items overlapping [s, e): start < e and end > s. Binary search the first item starting at or
     // after e, then walk back while some earlier item may still reach past s.
     const items = t.items;
-    let lo = 0;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (items[mid]!.start < e) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = partitionPoint(items.length, (mid) => items[mid]!.start < e);
     let first = lo;
     while (first > 0 && t.maxEnd[first - 1]! > s) first--;
 
