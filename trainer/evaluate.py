@@ -225,6 +225,7 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     res["valLoss"] = val_loss(model, tok, val, p)
     real_t = torch.stack([whole_clip(r, p) for r in val[:max_prompts]])
     real = to_uint8(real_t)
+    rec = None
     if model.vae is not None:
         rec = to_uint8(model.vae.decode(model.vae.encode(real_t)))
         res["aePsnr"] = float(np.mean([psnr(a, b) for a, b in zip(rec, real)]))
@@ -268,6 +269,9 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
                 **{k: sum(o[k] for o, _ in rows) / len(rows) for k in keys}}
 
     res["analyserOnReal"] = score(real, ())
+    # The same analysis on the autoencoder's reconstructions of those clips: a ceiling for what the denoiser
+    # can reach through this autoencoder (an edge it cannot decode is a shape no sample will show).
+    res["analyserOnReconstruction"] = score(rec, ()) if rec is not None else None
     nC, nS, nD, nB = len(world.colours), len(world.shapes), len(world.directions), len(world.backgrounds)
     res["chance"] = {"colour": 1 / nC, "shape": 1 / nS, "direction": 1 / nD, "background": 1 / nB,
                      "colourDirectionBackground": 1 / (nC * nD * nB)}

@@ -43,6 +43,7 @@ class Preset:
     ema: float = 0.998
     vae_steps: int = 0         # latent presets train the autoencoder first, then freeze it
     vae_lr: float = 1e-3
+    vae_grad: float = 0.0      # weight of an L1 loss on the reconstruction's spatial differences (edges: docs/model.md)
     caption_dropout: float = 0.1
     hflip: float = 0.0         # share of clips mirrored left-right, "left"/"right" swapped in their captions
     loss_tmin: float = 0.2     # velocity-loss weight 1/t^2 is capped at t = loss_tmin
@@ -385,14 +386,21 @@ class DepthToSpace(SpaceToDepth):
         return x.reshape(B, Cff // (f * f), T, h * f, w * f)
 
 
+def edge_l1(err):
+    """Mean |difference of neighbouring pixels' errors|, down and across: 0 for an error that is the same
+    over a region (a shade off), large for one that changes at an edge (an edge blurred or moved)."""
+    return (err[..., 1:, :] - err[..., :-1, :]).abs().mean() + (err[..., 1:] - err[..., :-1]).abs().mean()
+
+
 class VideoAutoencoder(nn.Module):
     """Causal in time, 4x in time (after the first frame) and 4x in space. encode() returns the scaled
     posterior mean; the KL term keeps the latent near N(0,1) so the DiT sees unit-scale inputs.
     patch 2 (a stem): 2x2 pixels folded into channels first, one spatial halving left for the convs, so no
     convolution runs at full size (2 CPU cores, batch 16 of 17x64x64: a training step 22-32 s without, 4.5 s with)."""
 
-    def __init__(self, latent_channels, base, patch=1):
+    def __init__(self, latent_channels, base, patch=1, grad_weight=0.0):
         super().__init__()
+        self.grad_weight = grad_weight
         c = base
         f = patch
         s1, s2 = (2, 2) if f == 1 else (4 // f, 1)
@@ -419,9 +427,17 @@ class VideoAutoencoder(nn.Module):
         mean, logvar = self.posterior(video)
         z = mean + torch.randn(mean.shape, generator=generator, device=mean.device) * (0.5 * logvar).exp()
         rec = self.dec(z)
-        l1 = (rec - video).abs().mean()
+        err = rec - video
+        l1 = err.abs().mean()
         kl = 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).mean()
-        return l1 + 1e-4 * kl, {"ae_l1": l1.item(), "ae_kl": kl.item()}
+        loss, parts = l1 + 1e-4 * kl, {"ae_l1": l1.item(), "ae_kl": kl.item()}
+        if self.grad_weight:
+            # An object a few pixels wide is a small share of a mean L1, and its corners a smaller one; the
+            # error of neighbouring pixels' differences is large exactly there (an edge drawn soft or moved).
+            grad = edge_l1(err)
+            loss = loss + self.grad_weight * grad
+            parts["ae_grad"] = grad.item()
+        return loss, parts
 
 
 def latent_groups(T):
@@ -513,7 +529,7 @@ class VideoModel(nn.Module):
         self.preset = p
         self.text = TextEncoder(vocab_size, p.text_dim, p.text_depth, p.text_max_len)
         self.dit = DiT(p)
-        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch) if p.space == "latent" else None
+        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch, p.vae_grad) if p.space == "latent" else None
 
     def to_model_space(self, video):
         return video if self.vae is None else self.vae.encode(video)

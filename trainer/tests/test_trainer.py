@@ -18,6 +18,7 @@ from unittest import mock
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -25,8 +26,9 @@ sys.path.insert(0, ROOT)
 from trainer import train  # noqa: E402
 from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, whole_clip  # noqa: E402
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
+from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
-                           latent_groups, merge_lora, motion_features, sincos_3d)
+                           edge_l1, latent_groups, merge_lora, motion_features, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
@@ -166,6 +168,19 @@ class ModelTests(unittest.TestCase):
         # Evaluation draws (validation loss) never take the warm-up.
         _, t, _, _ = train.step_draws(0, 2, 16, p.frames, p)
         self.assertTrue(bool((t < 1).all()))
+
+    def test_the_edge_loss_charges_a_softened_edge_more_than_a_shade_of_the_same_l1(self):
+        video = torch.zeros(1, 3, 1, 16, 16)
+        video[..., 5:11, 5:11] = 1.0                                   # a box
+        soft = F.avg_pool2d(video[:, :, 0], 3, 1, 1)[:, :, None]       # its edges blurred
+        shaded = video + (soft - video).abs().mean()                   # the same mean |error|, spread evenly
+        self.assertAlmostEqual(float((soft - video).abs().mean()), float((shaded - video).abs().mean()), places=6)
+        self.assertGreater(float(edge_l1(soft - video)), 0.1)
+        self.assertLess(float(edge_l1(shaded - video)), 1e-6)
+        vae = VideoAutoencoder(4, 8, 2, grad_weight=1.0)
+        loss, parts = vae.loss(torch.rand(1, 3, 5, 16, 16), generator=torch.Generator().manual_seed(0))
+        self.assertIn("ae_grad", parts)
+        self.assertAlmostEqual(float(loss), parts["ae_l1"] + 1e-4 * parts["ae_kl"] + parts["ae_grad"], places=4)
 
     def test_autoencoder_is_causal_in_time(self):
         for patch in (1, 2):
@@ -444,6 +459,11 @@ class TrainTests(Fixture):
         self.assertNotEqual(float(m.vae.scale), 1.0)
         vid = generate_video(m, tok, ["a red ball"], steps=2)
         self.assertEqual(vid.shape, (1, 5, 16, 16, 3))
+        # the evaluation reads the analyser on the autoencoder's reconstructions too (the denoiser's ceiling)
+        with contextlib.redirect_stdout(io.StringIO()):
+            res = evaluate(os.path.join(self.tmp, "latent", "model.pt"), self.data, steps=1, max_prompts=3, modes=("t2v",))
+        self.assertEqual(res["analyserOnReconstruction"]["n"], res["analyserOnReal"]["n"])
+        self.assertEqual(set(res["analyserOnReconstruction"]), set(res["analyserOnReal"]))
 
     def test_the_autoencoder_trains_on_clips_of_vae_frames(self):
         seen, loss = [], VideoAutoencoder.loss

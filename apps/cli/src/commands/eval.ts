@@ -23,10 +23,14 @@ export function register(program: Command): void {
       if (globals(cmd).json) return printJson(e);
       const w = (s: string) => process.stdout.write(`${s}\n`);
       w(`val loss ${Number(e.valLoss).toFixed(4)}   Fréchet ${num(e.frechet, 3)} (real-vs-real ${num(e.frechetRealHalves, 3)}, ${String(e.featuresVersion)})   AE PSNR ${e.aePsnr ? `${Number(e.aePsnr).toFixed(1)} dB` : '- (pixel space)'}`);
+      const attrs = (a: Record<string, number>) => `colour ${pct(a.colour)}  shape ${pct(a.shape)}  direction ${pct(a.direction)}  background ${pct(a.background)}`;
+      const onReal = e.analyserOnReal as Record<string, number> | null | undefined;
+      const onRec = e.analyserOnReconstruction as Record<string, number> | null | undefined;
+      if (onReal) w(`the analyser on the real held-out clips: ${attrs(onReal)}${onRec ? `; on the autoencoder's reconstructions of them (the ceiling for this model): ${attrs(onRec)}` : ''}`);
       const chance = e.chance as Record<string, number>;
       w(`adherence on held-out captions (chance: colour ${pct(chance.colour)}, shape ${pct(chance.shape)}, direction ${pct(chance.direction)}, background ${pct(chance.background)}, all three ${pct(chance.colourDirectionBackground)}):`);
       for (const [mode, a] of Object.entries(e.adherence as Record<string, Record<string, number> | null>)) {
-        if (a) w(`  ${mode.padEnd(12)} colour ${pct(a.colour)}  shape ${pct(a.shape)}  direction ${pct(a.direction)}  background ${pct(a.background)}  all three ${pct(a.colourDirectionBackground)}  (n=${a.n})`);
+        if (a) w(`  ${mode.padEnd(12)} ${attrs(a)}  all three ${pct(a.colourDirectionBackground)}  (n=${a.n})`);
       }
     });
 }
