@@ -1,6 +1,6 @@
 // What every command gets: parsed global options, the workspace opener, output helpers.
 import type { Command } from 'commander';
-import { openWorkspace, type Workspace } from '@backlot/adapters/workspace';
+import type { Workspace } from '@backlot/adapters/workspace';
 import { createProgress, type ProgressRenderer } from './progress.js';
 
 export interface GlobalOptions {
@@ -16,6 +16,9 @@ export function globals(cmd: Command): GlobalOptions {
 /** Opens the workspace for one command, runs fn, and always closes it (releasing the lock). */
 export async function withWorkspace<T>(cmd: Command, fn: (ws: Workspace) => Promise<T>, opts: { mustExist?: boolean } = {}): Promise<T> {
   const g = globals(cmd);
+  // Loaded here, not at the top: the workspace brings the embedded database's JavaScript (~35 ms to
+  // load), which commands without a workspace (`shots`) should not pay at every start.
+  const { openWorkspace } = await import('@backlot/adapters/workspace');
   const ws = await openWorkspace({ home: g.workspace, databaseUrl: g.db, command: `backlot ${cmd.name()}`, mustExist: opts.mustExist });
   try {
     return await fn(ws);
