@@ -35,6 +35,7 @@ class Preset:
     latent_channels: int = 3   # = 3 in pixel space
     vae_base: int = 0          # autoencoder channels (latent presets)
     vae_patch: int = 1         # autoencoder stem: 2 folds 2x2 pixels into channels, so no conv runs at full size
+    vae_space: int = 4         # the autoencoder's spatial compression, 4 or 2 (2 keeps detail finer than 4 px: docs/model.md)
     vae_frames: int = 0        # the autoencoder trains on clips this long (0 or more than `frames`: whole clips); causal, convolutional in time
     batch: int = 16            # global batch
     lr: float = 5e-4
@@ -57,7 +58,8 @@ class Preset:
     def latent_shape(self):
         if self.space == "pixel":
             return (3, self.frames, self.height, self.width)
-        return (self.latent_channels, 1 + (self.frames - 1) // 4, self.height // 4, self.width // 4)
+        f = self.vae_space
+        return (self.latent_channels, 1 + (self.frames - 1) // 4, self.height // f, self.width // f)
 
     def tokens(self):
         c, t, h, w = self.latent_shape()
@@ -92,6 +94,13 @@ def preset_problem(p: Preset):
     if p.space == "latent":
         if p.vae_patch not in (1, 2, 4):
             return f"vae_patch {p.vae_patch}: must be 1, 2 or 4"
+        if p.vae_space not in (2, 4) or p.vae_patch > p.vae_space:
+            return f"vae_space {p.vae_space}: must be 2 or 4, and at least vae_patch ({p.vae_patch})"
+        c, t, h, w = p.latent_shape()
+        pt, ph, pw = p.patch
+        if h * p.vae_space != p.height or w * p.vae_space != p.width or h % ph or w % pw or t % pt:
+            return (f"height {p.height} and width {p.width} make {h}x{w} latents (vae_space {p.vae_space}), "
+                    f"which the patch {list(p.patch)} does not divide")
         for name in ("frames", "vae_frames"):
             n = getattr(p, name)
             if n and n % 4 != 1:
@@ -393,17 +402,20 @@ def edge_l1(err):
 
 
 class VideoAutoencoder(nn.Module):
-    """Causal in time, 4x in time (after the first frame) and 4x in space. encode() returns the scaled
+    """Causal in time, 4x in time (after the first frame) and `space` (4 or 2) x in space. encode() returns the scaled
     posterior mean; the KL term keeps the latent near N(0,1) so the DiT sees unit-scale inputs.
     patch 2 (a stem): 2x2 pixels folded into channels first, one spatial halving left for the convs, so no
     convolution runs at full size (2 CPU cores, batch 16 of 17x64x64: a training step 22-32 s without, 4.5 s with)."""
 
-    def __init__(self, latent_channels, base, patch=1, grad_weight=0.0):
+    def __init__(self, latent_channels, base, patch=1, grad_weight=0.0, space=4):
         super().__init__()
         self.grad_weight = grad_weight
+        self.space = space
         c = base
         f = patch
-        s1, s2 = (2, 2) if f == 1 else (4 // f, 1)
+        # The stem folds f x f pixels; the two Down stages halve space or keep it, f * s1 * s2 = space.
+        s1 = 2 if space // f >= 2 else 1
+        s2 = space // (f * s1)
         stem, unstem = ([SpaceToDepth(f)], [DepthToSpace(f)]) if f > 1 else ([], [])
         self.enc = nn.Sequential(
             *stem, CausalConv3d(3 * f * f, c), ResBlock3d(c), Down(c, 2 * c, s1), ResBlock3d(2 * c), Down(2 * c, 2 * c, s2),
@@ -529,7 +541,7 @@ class VideoModel(nn.Module):
         self.preset = p
         self.text = TextEncoder(vocab_size, p.text_dim, p.text_depth, p.text_max_len)
         self.dit = DiT(p)
-        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch, p.vae_grad) if p.space == "latent" else None
+        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch, p.vae_grad, p.vae_space) if p.space == "latent" else None
 
     def to_model_space(self, video):
         return video if self.vae is None else self.vae.encode(video)
@@ -558,7 +570,8 @@ class VideoModel(nn.Module):
                     src = min(have, key=lambda k: (abs(k - i), k))
                     P[b, :, i] = video[b, :, src]
         m = lat_given[:, None, :, None, None]
-        cond = torch.zeros(B, self.preset.latent_channels, len(groups), video.shape[3] // 4, video.shape[4] // 4, device=video.device)
+        cond = torch.zeros(B, self.preset.latent_channels, len(groups), video.shape[3] // self.vae.space, video.shape[4] // self.vae.space,
+                           device=video.device)
         rows = lat_given.any(1).nonzero().flatten()
         if len(rows):   # text-to-video rows give nothing: only the others go through the encoder
             cond[rows] = self.vae.encode(P[rows]) * m[rows]

@@ -109,7 +109,9 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(len(tok.encode("a " * 20)), 6)
 
     def test_shapes_of_every_preset_family(self):
-        for name, over in (("tiny", SMALL_SET), ("small", LATENT_SET), ("small", LATENT_SET + ["vae_patch=1"])):
+        for name, over in (("tiny", SMALL_SET), ("small", LATENT_SET), ("small", LATENT_SET + ["vae_patch=1"]),
+                           ("small", LATENT_SET + ["vae_space=2", "patch=1,4,4"]),
+                           ("small", LATENT_SET + ["vae_space=2", "vae_patch=1", "patch=1,4,4"])):
             p = small(name, over)
             m = VideoModel(p, 20).eval()
             B = 2
@@ -125,6 +127,9 @@ class ModelTests(unittest.TestCase):
             self.assertEqual(tuple(m.from_model_space(x0).shape), tuple(video.shape))
         self.assertEqual(PRESETS["tiny"].tokens(), 128)
         self.assertEqual(PRESETS["small"].latent_shape(), (8, 5, 16, 16))
+        # a 2x autoencoder keeps twice the detail; a 4x4 patch keeps the same number of tokens
+        two = small("small", ["vae_space=2", "patch=1,4,4"])
+        self.assertEqual((two.latent_shape(), two.tokens()), ((8, 5, 32, 32), PRESETS["small"].tokens()))
         self.assertEqual(PRESETS["base"].latent_shape(), (16, 13, 64, 64))
 
     def test_the_autoencoder_stem_folds_pixels_into_channels_and_back(self):
@@ -183,8 +188,8 @@ class ModelTests(unittest.TestCase):
         self.assertAlmostEqual(float(loss), parts["ae_l1"] + 1e-4 * parts["ae_kl"] + parts["ae_grad"], places=4)
 
     def test_autoencoder_is_causal_in_time(self):
-        for patch in (1, 2):
-            p = small("small", LATENT_SET + [f"vae_patch={patch}"])
+        for over in (["vae_patch=1"], ["vae_patch=2"], ["vae_space=2", "patch=1,4,4"]):
+            p = small("small", LATENT_SET + over)
             m = VideoModel(p, 10).eval()
             a = torch.rand(1, 3, 5, 16, 16)
             b = a.clone()
@@ -351,8 +356,8 @@ class TrainTests(Fixture):
     def state(self, run, name="model.pt"):
         return torch.load(os.path.join(self.tmp, run, name), map_location="cpu")
 
-    def test_an_autoencoder_clip_length_it_cannot_halve_is_refused_in_one_line(self):
-        for bad in ("vae_frames=8", "frames=6", "vae_patch=3"):
+    def test_an_autoencoder_shape_it_cannot_build_is_refused_in_one_line(self):
+        for bad in ("vae_frames=8", "frames=6", "vae_patch=3", "vae_space=8", "height=20"):
             proc, events = run_train(self.args("bad-vae", 2, preset="small", sets=LATENT_SET + [bad]))
             self.assertEqual(proc.returncode, 2, bad)
             self.assertEqual([e["code"] for e in events if e["event"] == "error"], ["bad_preset"], bad)
