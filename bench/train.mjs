@@ -1,7 +1,7 @@
 // npm run bench:train — ms/step and samples/s of the `tiny` preset on this CPU (the real trainer, a
 // demo-world snapshot rendered on the fly), parameter counts of every preset, `small`'s autoencoder and
 // denoiser steps with what its default run comes to, and on a machine with a CUDA GPU, samples/s and
-// model FLOPs utilisation of `base` in bf16.
+// model FLOPs utilisation of `base` in bf16 (trainer/bench_gpu.py, which also runs alone: python3 -m trainer.bench_gpu).
 // Env: BENCH_STEPS (default 20, the first 3 are warm-up), BENCH_SMALL_STEPS (per phase, default 6, the
 // first is warm-up; 0 skips it), BENCH_THREADS (default 2), BACKLOT_PYTHON.
 import { spawnSync } from 'node:child_process';
@@ -64,20 +64,16 @@ print(json.dumps(out))`]).trim().split('\n').pop());
   }
 
   if (info.cuda) {
-    // base: 49x256x256 clips, bf16 autocast, activation checkpointing; MFU against dense bf16 peak.
-    const big = join(tmp, 'ds256');
-    py(['-c', `from trainer.demo_world import demo_snapshot; demo_snapshot(${JSON.stringify(big)}, per_combo=1, limit=16, frames=49, size=256)`]);
-    const evb = events(py(['-m', 'trainer.train', '--data', big, '--run-dir', join(tmp, 'runb'), '--preset', 'base', '--steps', '30', '--log-every', '1', '--ckpt-every', '100000', '--set', 'vae_steps=0', '--no-verify']));
-    const sb = evb.filter((e) => e.event === 'step');
-    const perb = (sb.at(-1).elapsed - sb[9].elapsed) / (sb.length - 10);
-    const p = info.presets.base;
-    const D = 1152, depth = 28, N = p.tokens, L = 64;
-    // 6 * params * tokens (matmuls, fwd+bwd) + attention scores/values (self + cross), per sample
-    const flops = 6 * p.params.dit * N + 6 * depth * (2 * N * N * D + 2 * N * L * D);
-    const peak = Number(process.env.BENCH_PEAK_TFLOPS ?? 989) * 1e12;
-    console.log(`base on ${info.gpu}: ${(8 / perb).toFixed(2)} samples/s, ${(perb * 1000).toFixed(0)} ms/step (batch 8), MFU ${((100 * flops * 8) / perb / peak).toFixed(1)} % of ${peak / 1e12} TFLOP/s (autoencoder frozen; activation checkpointing recomputes ~1/3 more, not counted)`);
+    // base in bf16 on the GPU (trainer/bench_gpu.py): the denoiser's step on random latents, then the
+    // real trainer on rendered 49x256x256 clips; MFU counts the model's FLOPs against the dense bf16 peak.
+    for (const r of py(['-m', 'trainer.bench_gpu', '--train-steps', '24']).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))) {
+      const set = r.set.length ? ` (--set ${r.set.join(' ')})` : '';
+      if (r.error) console.log(`base ${r.bench}${set}: ${r.error}`);
+      else if (r.bench === 'autoencoder-encode') console.log(`base autoencoder, encoding one batch: ${(r.fp32_s * 1000).toFixed(0)} ms fp32, ${(r.bf16_s * 1000).toFixed(0)} ms bf16`);
+      else console.log(`base ${r.bench} on ${r.gpu}${set}: ${r.samples_s.toFixed(2)} samples/s, ${(r.per_step_s * 1000).toFixed(0)} ms/step, MFU ${(100 * r.mfu).toFixed(1)} %${r.compiled ? ' (compiled)' : ''}${r.peak_mem_gib ? `, peak ${r.peak_mem_gib.toFixed(1)} GiB` : ''}`);
+    }
   } else {
-    console.log('base: no CUDA GPU here; run this bench on a GPU machine for samples/s and MFU');
+    console.log('base: no CUDA GPU here; run this bench on a GPU machine for samples/s and MFU (python3 -m trainer.bench_gpu alone needs no Node)');
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -5,6 +5,7 @@ vae_decoder.onnx for latent presets, model.json, and the attribution clip_index 
         [--parity DIR]   (also write sample inputs and PyTorch outputs for the ONNX Runtime parity check)
 """
 import argparse
+import inspect
 import json
 import os
 
@@ -44,6 +45,14 @@ class Decoder(torch.nn.Module):
 
     def forward(self, latent):
         return self.vae.decode(latent)
+
+
+def onnx_export(*args, **kw):
+    """torch.onnx.export with the TorchScript exporter on every torch: 2.9+ default to the dynamo one,
+    which traces differently; the graphs here and their parity test are the TorchScript exporter's."""
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kw["dynamo"] = False
+    torch.onnx.export(*args, **kw)
 
 
 def attribution_embedding(x):
@@ -89,21 +98,21 @@ def export(model_path, out, data=None, model_id=None, lineage=None, parity=None,
         ctx = model.text(ex["tokens"])
     cmask = (ex["tokens"] != 0).float()
     dyn = lambda *names: {n: {0: "B"} for n in names}
-    torch.onnx.export(model.text, (ex["tokens"],), os.path.join(out, "text_encoder.onnx"), opset_version=OPSET,
+    onnx_export(model.text, (ex["tokens"],), os.path.join(out, "text_encoder.onnx"), opset_version=OPSET,
                       input_names=["tokens"], output_names=["context"], dynamic_axes=dyn("tokens", "context"))
     den_in = (ex["x"], ex["t"], ctx, cmask, ex["cond"], ex["cond_mask"])
     names = ["x", "t", "context", "context_mask", "cond", "cond_mask"]
-    torch.onnx.export(Denoiser(model.dit).eval(), den_in, os.path.join(out, "denoiser.onnx"), opset_version=OPSET,
+    onnx_export(Denoiser(model.dit).eval(), den_in, os.path.join(out, "denoiser.onnx"), opset_version=OPSET,
                       input_names=names, output_names=["v"], dynamic_axes=dyn(*names, "v"))
     files = {"textEncoder": "text_encoder.onnx", "denoiser": "denoiser.onnx", "vaeEncoder": None, "vaeDecoder": None,
              "clipIndex": None}
     video = torch.rand(2, 3, p.frames, p.height, p.width, generator=torch.Generator().manual_seed(1)) * 2 - 1
     if model.vae is not None:
-        torch.onnx.export(Encoder(model.vae).eval(), (video,), os.path.join(out, "vae_encoder.onnx"), opset_version=OPSET,
+        onnx_export(Encoder(model.vae).eval(), (video,), os.path.join(out, "vae_encoder.onnx"), opset_version=OPSET,
                           input_names=["video"], output_names=["latent"], dynamic_axes=dyn("video", "latent"))
         with torch.no_grad():
             lat = model.vae.encode(video)
-        torch.onnx.export(Decoder(model.vae).eval(), (lat,), os.path.join(out, "vae_decoder.onnx"), opset_version=OPSET,
+        onnx_export(Decoder(model.vae).eval(), (lat,), os.path.join(out, "vae_decoder.onnx"), opset_version=OPSET,
                           input_names=["latent"], output_names=["video"], dynamic_axes=dyn("latent", "video"))
         files["vaeEncoder"], files["vaeDecoder"] = "vae_encoder.onnx", "vae_decoder.onnx"
 

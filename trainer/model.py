@@ -9,6 +9,7 @@ from dataclasses import dataclass, asdict, field
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint  # a submodule torch 1.13 does not import with torch
 
 # torch >= 2.0 has a fused attention kernel; 1.13 does not (and cannot export it), so it stays optional.
 HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
@@ -51,6 +52,7 @@ class Preset:
     extend_frames: int = 4
     bf16: bool = False         # autocast on CUDA
     checkpointing: bool = False  # activation checkpointing of DiT blocks
+    compile: bool = False      # torch.compile the text encoder + DiT step on CUDA (torch 2.0+; docs/model.md "On a GPU")
     pos_motion: int = 0        # position dims given to space-time diagonals (sinusoids of x - v*t, y - v*t)
     high_noise_steps: int = 0  # the first N denoiser steps are text-to-video at t = 1 only (docs/model.md)
     high_noise_batch: int = 0  # global batch of those steps (0: `batch`); a bigger one averages out what no caption says
@@ -82,8 +84,10 @@ PRESETS = {
     # stem and 9-frame training clips make its step ~1.7 s instead of 22-32 s on 2 cores (docs/model.md).
     "small": Preset("small", "latent", 17, 64, 64, 1, (1, 2, 2), 256, 8, 4, 256, 4, 32, latent_channels=8,
                     vae_base=32, vae_patch=2, vae_frames=9, batch=16, lr=3e-4, steps=6000, vae_steps=1500, hflip=0.5),
-    # GPU: 49x256x256 -> 16x13x64x64 latents, 13312 tokens; bf16, fused attention, checkpointing.
-    "base": Preset("base", "latent", 49, 256, 256, 1, (1, 2, 2), 1152, 28, 16, 768, 6, 64, latent_channels=16,
+    # GPU: 49x256x256 -> 16x13x64x64 latents, 13312 tokens; bf16, fused attention, checkpointing (34 GiB at
+    # batch 8, so it fits an 80 GB H100). 9 heads of 128: 1.34x the step rate of 16 heads of 72 on an H200.
+    # --set compile=true is 1.25x faster again but took 109 GiB: docs/model.md "On a GPU".
+    "base": Preset("base", "latent", 49, 256, 256, 1, (1, 2, 2), 1152, 28, 9, 768, 6, 64, latent_channels=16,
                    vae_base=128, vae_patch=2, vae_frames=17, batch=8, lr=1e-4, warmup=1000, steps=200000, vae_steps=20000, ema=0.9999,
                    bf16=True, checkpointing=True),
 }

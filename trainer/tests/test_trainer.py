@@ -348,6 +348,57 @@ class MemoryTests(Fixture):
         self.assertIn("GiB", events[-1]["message"])
 
 
+class BenchTests(unittest.TestCase):
+    def test_the_mfu_flop_formula_matches_a_count_of_every_matrix_product_the_step_runs(self):
+        from trainer import model as model_mod
+        from trainer.bench_gpu import dit_train_flops
+        for name, sets in (("small", LATENT_SET), ("base", ["depth=2", "width_dit=48", "heads=3", "text_dim=24", "text_depth=2",
+                                                             "frames=9", "height=32", "width=32", "vae_base=8", "batch=2"])):
+            p = small(name, sets)
+            m = VideoModel(p, 40)
+            head = train.X0Head(m)
+            counted = [0]
+
+            def linear(mod, inp, out):
+                counted[0] += 2 * inp[0].numel() * mod.out_features
+
+            def conv(mod, inp, out):
+                counted[0] += 2 * out.numel() * mod.in_channels * int(np.prod(mod.kernel_size))
+
+            for mod in head.modules():
+                if isinstance(mod, torch.nn.Linear):
+                    mod.register_forward_hook(linear)
+                elif isinstance(mod, torch.nn.Conv3d):
+                    mod.register_forward_hook(conv)
+            plain = model_mod.attention
+
+            def attention(q, k, v, bias):   # scores and weighted sum: 2 products of q's size times k's length
+                counted[0] += 4 * q.numel() * k.shape[-2]
+                return plain(q, k, v, bias)
+
+            C, T, h, w = p.latent_shape()
+            B = 2
+            x = torch.randn(B, C, T, h, w)
+            tokens = torch.randint(3, 40, (B, p.text_max_len))
+            with mock.patch.object(model_mod, "attention", attention), torch.no_grad():
+                head(x, torch.rand(B), tokens, None, torch.zeros_like(x), torch.zeros(B, 1, T, 1, 1))
+            self.assertEqual(dit_train_flops(p), 3 * counted[0] // B, name)
+
+    def test_the_gpu_bench_runs_end_to_end_and_reports_each_measurement(self):
+        sets = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=9", "height=16", "width=16",
+                "vae_base=8", "batch=2", "checkpointing=false", "bf16=false"]
+        proc = subprocess.run([sys.executable, "-m", "trainer.bench_gpu", "--cpu", "--steps", "2", "--train-steps", "6",
+                               *sum([["--set", s] for s in sets], [])], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr[-1500:])
+        recs = {r["bench"]: r for r in map(json.loads, filter(lambda l: l.startswith("{"), proc.stdout.splitlines()))}
+        self.assertEqual(set(recs), {"denoiser", "autoencoder-encode", "trainer"})
+        for kind in ("denoiser", "trainer"):
+            self.assertGreater(recs[kind]["per_step_s"], 0)
+            self.assertAlmostEqual(recs[kind]["samples_s"] * recs[kind]["per_step_s"], 2, places=6)
+        self.assertFalse(recs["denoiser"]["compiled"])   # never on a CPU
+        self.assertGreater(recs["autoencoder-encode"]["fp32_s"], 0)
+
+
 class TrainTests(Fixture):
     def args(self, run, steps, *extra, preset="tiny", sets=SMALL_SET):
         return ["--data", self.data, "--run-dir", os.path.join(self.tmp, run), "--preset", preset, "--steps", str(steps),
@@ -356,8 +407,9 @@ class TrainTests(Fixture):
     def state(self, run, name="model.pt"):
         return torch.load(os.path.join(self.tmp, run, name), map_location="cpu")
 
-    def test_an_autoencoder_shape_it_cannot_build_is_refused_in_one_line(self):
-        for bad in ("vae_frames=8", "frames=6", "vae_patch=3", "vae_space=8", "height=20"):
+    def test_an_autoencoder_shape_it_cannot_build_or_a_bad_override_is_refused_in_one_line(self):
+        for bad in ("vae_frames=8", "frames=6", "vae_patch=3", "vae_space=8", "height=20",
+                    "nope=1", "compile=maybe", "patch=1,2", "depth=two", "lr", "name=big"):
             proc, events = run_train(self.args("bad-vae", 2, preset="small", sets=LATENT_SET + [bad]))
             self.assertEqual(proc.returncode, 2, bad)
             self.assertEqual([e["code"] for e in events if e["event"] == "error"], ["bad_preset"], bad)
@@ -521,8 +573,9 @@ class TrainTests(Fixture):
 
 class ExportTests(Fixture):
     def test_onnx_runtime_matches_pytorch(self):
-        for name, sets in (("tiny", SMALL_SET), ("small", LATENT_SET)):
-            run = os.path.join(self.tmp, f"exp-{name}")
+        for label, name, sets in (("tiny", "tiny", SMALL_SET), ("small", "small", LATENT_SET),
+                                  ("small-2x", "small", LATENT_SET + ["vae_space=2"])):   # an autoencoder that compresses space 2x
+            run = os.path.join(self.tmp, f"exp-{label}")
             proc, _ = run_train(["--data", self.data, "--run-dir", run, "--preset", name, "--steps", "3",
                                  "--threads", "1", *sum([["--set", s] for s in sets], [])])
             self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -533,6 +586,8 @@ class ExportTests(Fixture):
             self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
             meta = read_json(os.path.join(out, "model.json"))
             self.assertEqual(meta["formatVersion"], 1)
+            if name == "small":
+                self.assertEqual(meta["vae"]["spatialDownsample"], 2 if label == "small-2x" else 4)
             idx = read_json(os.path.join(out, "clip_index.json"))
             mat = np.fromfile(os.path.join(out, "clip_index.f32"), dtype="<f4").reshape(idx["count"], idx["dim"])
             self.assertTrue(np.allclose(np.linalg.norm(mat, axis=1), 1, atol=1e-5))
@@ -544,7 +599,7 @@ class ExportTests(Fixture):
             self.assertEqual(set(res), graphs)
             for g, r in res.items():
                 # stated tolerance: 1e-4 absolute (measured ~2e-6 on the tiny denoiser)
-                self.assertLess(r["maxAbs"], 1e-4, f"{name}/{g}: {r}")
+                self.assertLess(r["maxAbs"], 1e-4, f"{label}/{g}: {r}")
 
 
 if __name__ == "__main__":
