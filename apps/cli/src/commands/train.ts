@@ -35,6 +35,10 @@ const Flags = z.object({
   previewEvery: positiveInt('--preview-every'),
   seed: z.string().optional().transform((v) => (v === undefined ? undefined : Number(v))),
   name: z.string().optional(),
+  set: z.array(z.string()).default([]).superRefine((sets, ctx) => {
+    const bad = sets.find((s) => !/^[a-z][a-z0-9_]*=\S+$/.test(s));
+    if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `--set ${bad}: give field=value, e.g. --set compile=true` });
+  }),
 });
 
 export function register(program: Command): void {
@@ -51,6 +55,8 @@ export function register(program: Command): void {
     .option('--nproc <n>', 'DDP processes on this machine (torchrun)')
     .option('--seed <n>', 'random seed (data order, noise)')
     .option('--preview-every <steps>', 'also write a preview grid every N steps (always: at the start and the end)')
+    .option('--set <field=value>', 'override a preset field, repeatable (docs/model.md: e.g. --set compile=true on a GPU)',
+      (v: string, prev: string[] = []) => [...prev, v])
     .option('--name <name>', 'a name for the model')
     .option('--json', 'print the registered model as JSON')
     .action(async (_opts, cmd: Command) => {
@@ -69,7 +75,7 @@ export function register(program: Command): void {
       process.once('SIGTERM', stop);
       const result = await withWorkspace(cmd, (ws) => f.resume
         ? resumeTraining(ws, f.resume, { steps: f.steps }, { actor: actor(), onProgress: progress.sink, signal: ac.signal })
-        : trainModel(ws, { dataset: f.dataset!, preset: f.preset, steps: f.steps, minutes: f.minutes, initFrom: f.initFrom, lora: f.lora, nproc: f.nproc, seed: f.seed, name: f.name, previewEvery: f.previewEvery },
+        : trainModel(ws, { dataset: f.dataset!, preset: f.preset, steps: f.steps, minutes: f.minutes, initFrom: f.initFrom, lora: f.lora, nproc: f.nproc, seed: f.seed, name: f.name, previewEvery: f.previewEvery, overrides: f.set },
           { actor: actor(), onProgress: progress.sink, signal: ac.signal }), { mustExist: true })
         .finally(() => { progress.stop(); process.off('SIGINT', stop); process.off('SIGTERM', stop); });
       if (globals(cmd).json) return printJson(result);

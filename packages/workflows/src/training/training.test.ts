@@ -78,6 +78,15 @@ describe('backlot train', () => {
     await expect(train({ initFrom: 'mdl_nope' })).rejects.toThrow(/no model mdl_nope/);
   });
 
+  it('refuses a preset override the trainer does not know, in one line, registering nothing', async () => {
+    const before = (await listModels(ws)).length;
+    const err = await train({ overrides: [...SMALL, 'compile=maybe'] }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^training run run_\S+ failed: preset tiny: --set compile=maybe: compile takes true or false$/);
+    await expect(train({ overrides: [...SMALL, 'nope=1'] })).rejects.toThrow(/--set nope=1: not a preset field; use field=value with one of .*compile/);
+    expect((await listModels(ws)).length).toBe(before);
+  });
+
   it('a killed run registers nothing and is recorded as killed', async () => {
     const before = (await listModels(ws)).length;
     const ac = new AbortController();
