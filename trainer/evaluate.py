@@ -95,7 +95,9 @@ class World:
         text = " ".join(words)
         col = next((n for n, _ in self.colours if n in words), None)
         shp = next((s for s in self.shapes if s in words), None)
-        drn = next((d for d in self.directions if d in words), None)
+        # the object's direction follows "moving"; another direction word may say how the camera pans
+        after = {words[i + 1] for i, w in enumerate(words[:-1]) if w == "moving"}
+        drn = next((d for d in self.directions if d in after), None) or next((d for d in self.directions if d in words), None)
         bg = next((n for n, ph in self.backgrounds if ph.lower() in text or n.lower() in words), None)
         if None in (col, shp, drn, bg):
             return None

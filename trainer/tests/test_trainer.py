@@ -348,6 +348,20 @@ class MemoryTests(Fixture):
         self.assertIn("GiB", events[-1]["message"])
 
 
+class WorldTests(unittest.TestCase):
+    def test_a_caption_names_the_objects_direction_even_where_it_says_how_the_camera_pans(self):
+        from trainer.evaluate import World
+        w = World({"colours": [{"name": "red", "rgb": [222, 36, 36]}], "shapes": ["ball", "box"],
+                   "directions": ["left", "right", "up", "down"],
+                   "backgrounds": [{"name": "night", "phrase": "at night"}]})
+        attrs = lambda c: w.parse(c) and w.parse(c)["direction"]
+        self.assertEqual(attrs("A red ball moving right. The camera pans left. Exterior, field, at night."), "right")
+        self.assertEqual(attrs("The camera pans left. A red box moving down at night."), "down")
+        self.assertEqual(attrs("a red ball moving up at night"), "up")
+        self.assertEqual(attrs("a red ball drifts left at night"), "left")     # no "moving": the first direction word
+        self.assertIsNone(w.parse("a red ball moving left"))                    # no backdrop: not a world caption
+
+
 class BenchTests(unittest.TestCase):
     def test_the_mfu_flop_formula_matches_a_count_of_every_matrix_product_the_step_runs(self):
         from trainer import model as model_mod

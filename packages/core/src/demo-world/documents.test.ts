@@ -59,6 +59,8 @@ describe('demo screenplay (Fountain)', () => {
         expect(scene.heading).toBe(backgroundOf(shot.combo.background).heading);
         const words = scene.action[0]!.toLowerCase().replace(/\.$/, '').split(' ');
         for (const w of [shot.combo.colour, shot.combo.shape, shot.combo.direction]) expect(words).toContain(w);
+        expect(words[words.indexOf('moving') + 1]).toBe(shot.combo.direction);
+        if (shot.camera.kind === 'pan') expect(scene.action).toContain(`The camera pans ${shot.camera.speed > 0 ? 'right' : 'left'}.`);
         expect(scene.dialogue.map((d) => d.text)).toEqual(shot.dialogue.map((d) => d.text));
         for (const d of scene.dialogue) expect(film.cast.map((c) => c.character)).toContain(d.character);
         const next = film.shots[i + 1];

@@ -4,6 +4,7 @@ import { WORLD, colourOf } from './world.js';
 import { planDemoLibrary, type DemoFilmPlan } from './plan.js';
 import { DemoFilmRenderer, frameRecipe, objectAt } from './render.js';
 import { demoGroundTruth } from './groundtruth.js';
+import { cameraNote } from './screenplay.js';
 
 const films = planDemoLibrary({ seed: 7, films: 2 });
 const film = films[0]!;
@@ -120,6 +121,30 @@ describe('demo frame renderer', () => {
     expect(star.fill).toBeLessThan(0.4);
     expect(box.corner).toBe(true);
     expect(ball.corner).toBe(false);
+  });
+
+  it('scrolls a pan\'s backdrop against the way the screenplay says the camera pans', () => {
+    const pans = films.flatMap((f) => f.shots.filter((s) => s.camera.kind === 'pan' && !s.flash).map((s) => ({ f, s })));
+    expect(new Set(pans.map(({ s }) => cameraNote(s)))).toEqual(new Set(['The camera pans left.', 'The camera pans right.']));
+    for (const { f, s } of pans) {
+      const r = new DemoFilmRenderer(f);
+      const speed = (s.camera as { speed: number }).speed;
+      const a = r.renderShotFrame(s.index, 0);
+      const b = r.renderShotFrame(s.index, 2);
+      const { cy, size } = objectAt(s, 0);
+      const y = cy > f.height / 2 ? 0 : f.height - 1;   // a row the object is far from
+      expect(Math.abs(y - cy)).toBeGreaterThan(size);
+      // Two frames later the row's pixels sit 2 x speed columns to the left for a right pan, to the right for a left pan.
+      const shift = 2 * speed;
+      let same = 0;
+      for (let x = Math.max(0, -shift); x < f.width - Math.max(0, shift); x++) {
+        const i = (y * f.width + x) * 3;
+        const j = (y * f.width + x + shift) * 3;
+        if (b[i] === a[j] && b[i + 1] === a[j + 1] && b[i + 2] === a[j + 2]) same++;
+      }
+      expect(same).toBe(f.width - Math.abs(shift));
+      expect(cameraNote(s)).toBe(`The camera pans ${shift > 0 ? 'right' : 'left'}.`);
+    }
   });
 
   it('brightens flash frames and leaves their neighbours alone', () => {

@@ -19,10 +19,15 @@ function transitionLine(t: DemoTransition): string | undefined {
   }
 }
 
-// Camera notes avoid every colour, shape, direction and backdrop word so captions stay clean.
-function cameraNote(shot: DemoShotPlan): string | undefined {
+// Camera notes avoid every colour, shape and backdrop word so captions stay clean. A pan says which way
+// the camera turns, as a screenplay would: the backdrop then scrolls the other way on screen, motion a
+// caption without it leaves unexplained (docs/model.md, "Telling the model which way the camera pans").
+// The object's own direction is the word after "moving" in the action line before it.
+export function cameraNote(shot: DemoShotPlan): string | undefined {
   const c = shot.camera;
-  if (c.kind === 'pan') return 'The camera pans across the scene.';
+  // render.ts shows texture column x + pan at screen column x: a growing pan scrolls the backdrop left,
+  // the view moving right.
+  if (c.kind === 'pan') return `The camera pans ${c.speed > 0 ? 'right' : 'left'}.`;
   if (c.kind === 'zoom') return c.to > c.from ? 'The camera pushes in.' : 'The camera pulls back.';
   return undefined;
 }
