@@ -121,9 +121,18 @@ def parse(argv=None):
     return ap.parse_args(argv)
 
 
+# What a fine-tune may change with --set: how it trains, not the shape of the model it starts from.
+TRAINING_FIELDS = ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps", "high_noise_steps",
+                   "high_noise_batch", "bf16", "checkpointing", "compile")
+
+
 def build_preset(name, overrides):
     """The named preset with `--set field=value` overrides; ValueError names a bad one."""
-    p = copy.deepcopy(PRESETS[name])
+    return apply_overrides(copy.deepcopy(PRESETS[name]), overrides)
+
+
+def apply_overrides(p, overrides, allowed=None):
+    """Sets `field=value` overrides on preset p (only `allowed` fields, when given); ValueError names a bad one."""
     for kv in overrides:
         k, sep, v = kv.partition("=")
         if not sep or k == "name" or not hasattr(p, k):
@@ -145,6 +154,8 @@ def build_preset(name, overrides):
             kind = ("true or false" if isinstance(cur, bool) else f"{len(cur)} whole numbers joined by commas"
                     if isinstance(cur, tuple) else "a whole number" if isinstance(cur, int) else "a number" if isinstance(cur, float) else "text")
             raise ValueError(f"--set {kv}: {k} takes {kind}") from None
+        if allowed is not None and k not in allowed and val != cur:
+            raise ValueError(f"--set {kv}: a fine-tune keeps its base's {k} ({cur}); it may change {', '.join(allowed)}")
         setattr(p, k, val)
     return p
 
@@ -198,17 +209,11 @@ def main(argv=None):
         if base is not None:
             p = preset_from_dict(base["preset"])
             p.high_noise_steps = 0      # the base had its warm-up; a fine-tune trains on the usual mix
-            for kv in a.set:
-                k, v = kv.split("=", 1)
-                if k in ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps", "high_noise_steps",
-                         "high_noise_batch"):
-                    setattr(p, k, type(getattr(p, k))(v))
-        else:
-            try:
-                p = build_preset(a.preset, a.set)
-            except ValueError as e:
-                emit("error", code="bad_preset", message=f"preset {a.preset}: {e}")
-                return 2
+        try:
+            p = apply_overrides(p, a.set, TRAINING_FIELDS) if base is not None else build_preset(a.preset, a.set)
+        except ValueError as e:
+            emit("error", code="bad_preset", message=f"preset {p.name if base is not None else a.preset}: {e}")
+            return 2
         if a.batch:
             p.batch = a.batch
         if a.lr:

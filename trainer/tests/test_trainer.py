@@ -579,6 +579,11 @@ class TrainTests(Fixture):
             self.assertEqual(st["preset"]["high_noise_steps"], 0 if sets is no_warm_up else 2)
             self.assertFalse(any("lora_" in k for k in st["state"]))
             m, tok, _ = load(os.path.join(self.tmp, mode, "model.pt"))
+        # a fine-tune may change how it trains, not the shape it inherits; naming the same value is no change
+        proc, ev = run_train(self.args("ft-deeper", 2, "--init-from", base, "--lineage", lineage, sets=no_warm_up + ["depth=3"]))
+        self.assertEqual(proc.returncode, 2, proc.stderr[-500:])
+        self.assertEqual(ev[-1]["code"], "bad_preset")
+        self.assertIn("--set depth=3: a fine-tune keeps its base's depth (1)", ev[-1]["message"])
         b = self.state("base")["state"]
         lo = self.state("lora")["state"]
         # LoRA leaves the embedding (not adapted) untouched and changes adapted linears only a little
