@@ -234,7 +234,10 @@ def main(argv=None):
             emit("error", code="bad_batch", message=f"{name} {b} does not split over {world} processes")
             return 2
 
-    need, have = memory_estimate(p, world, cuda, device)
+    # --set compile=true, torch 2.0+ on CUDA: the first steps compile (about 2 minutes for `base` on an H200),
+    # the rest run 1.2-1.25x as fast (docs/model.md "On a GPU"). Weights, checkpoints and exports are the same.
+    compiled = bool(cuda and p.compile and hasattr(torch, "compile"))
+    need, have = memory_estimate(p, world, cuda, device, compiled)
     if have and need > have:
         emit("error", code="preset_too_big", message=f"preset {p.name} needs about {need / 2**30:.1f} GiB per process "
              f"(batch {p.batch // world}, {p.tokens()} tokens) but {'the GPU' if cuda else 'this machine'} has "
@@ -279,9 +282,6 @@ def main(argv=None):
     head = X0Head(model)
     if world > 1:
         head = torch.nn.parallel.DistributedDataParallel(head, device_ids=[device.index] if cuda else None)
-    # --set compile=true, torch 2.0+ on CUDA: the first steps compile (about 2 minutes for `base` on an H200),
-    # the rest run 1.2-1.25x as fast (docs/model.md "On a GPU"). Weights, checkpoints and exports are the same.
-    compiled = bool(cuda and p.compile and hasattr(torch, "compile"))
     if compiled:
         head = torch.compile(head)
     # a fine-tune keeps its base's autoencoder (and latent scale) frozen
@@ -454,16 +454,27 @@ def main(argv=None):
     return 0
 
 
-def memory_estimate(p, world, cuda, device):
-    """(bytes needed, bytes free) before anything is allocated: weights, grads, Adam and EMA (5 copies of
-    fp32 params) plus activations (~34 floats per token per width per block kept for backward; one block's
-    worth with activation checkpointing). Rough on purpose: it exists to refuse the hopeless, early."""
+def memory_needed(p, world, cuda, compiled=False):
+    """Bytes one process needs, before anything is allocated: weights, grads, Adam and EMA (5 copies of
+    fp32 params) plus activations (~34 floats per token per width per block kept for backward). With
+    activation checkpointing on CUDA: each block's fp32 input plus one block's worth, recomputed in
+    backward; compiled, checkpointing kept about a third of the blocks' worth (`base` on an H200: 109 GiB
+    against 34 GiB uncompiled, docs/model.md "On a GPU"). Rough on purpose: it exists to refuse the
+    hopeless early, not after minutes of compiling; a test holds it to the H200 measurements."""
     W, Td = p.width_dit, p.text_dim
     params = p.depth * (20 * W * W + 2 * W * Td) + p.text_depth * 12 * Td * Td
     per = max(p.batch, p.high_noise_batch) // world
-    act = per * p.tokens() * W * 34 * 4 * (1 if p.checkpointing and cuda else p.depth)
+    block = per * p.tokens() * W * 34 * 4 // (2 if cuda and p.bf16 else 1)
+    if p.checkpointing and cuda:
+        act = per * p.tokens() * W * 4 * p.depth + block * (max(1, p.depth // 3) if compiled else 1)
+    else:
+        act = block * p.depth
+    return params * 4 * 5 + act
+
+
+def memory_estimate(p, world, cuda, device, compiled=False):
+    """(bytes needed, bytes free) for one process."""
     if cuda:
-        act //= 2 if p.bf16 else 1
         free = torch.cuda.mem_get_info(device)[0] if hasattr(torch.cuda, "mem_get_info") else 0
     else:
         free = 0
@@ -474,7 +485,7 @@ def memory_estimate(p, world, cuda, device):
                         free = int(line.split()[1]) * 1024 // world
         except OSError:
             pass
-    return params * 4 * 5 + act, free
+    return memory_needed(p, world, cuda, compiled), free
 
 
 def resume_scale_needed(model):
