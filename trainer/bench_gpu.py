@@ -18,10 +18,11 @@ through, and the adaLN / timestep linears that run once per sample.
 Each measurement runs the preset as trainer.train would: compiled where the preset says so and torch has
 torch.compile (its warm-up steps, which compile, are left out of the time and reported as warm_s).
 
-Prints one line per measurement, and JSON lines (`{"bench": ...}`) that bench/train.mjs reads."""
+Prints one JSON line per measurement (`{"bench": ...}`), which bench/train.mjs turns into sentences."""
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import subprocess
@@ -31,7 +32,7 @@ import time
 
 import torch
 
-from .model import PRESETS, VideoModel
+from .model import VideoModel
 from .train import X0Head, build_preset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -207,6 +208,13 @@ def main(argv=None):
     if not torch.cuda.is_available() and not a.cpu:
         print("bench_gpu: no CUDA GPU here (figures for `base` need one)", file=sys.stderr)
         return 2
+    variants = [a.set] + [a.set + v.split(",") for v in a.variants.split(";") if v]
+    for sets in variants:
+        try:
+            build_preset("base", sets)
+        except ValueError as e:
+            print(f"bench_gpu: {e}", file=sys.stderr)
+            return 2
     dev = torch.device("cpu" if a.cpu else "cuda")
     t_start = time.time()
     peak = a.peak_tflops * 1e12
@@ -217,16 +225,16 @@ def main(argv=None):
     def report(kind, sets, res):
         print(json.dumps({"bench": kind, "gpu": gpu, "torch": torch.__version__, "set": sets, **res}), flush=True)
 
-    variants = [a.set] + [a.set + v.split(",") for v in a.variants.split(";") if v]
     best = None
     for sets in variants:
         if time.time() - t_start > a.budget_s:
             break
-        p = build_preset("base", sets)
         try:
-            res = time_denoiser(p, a.steps, peak, dev)
+            res = time_denoiser(build_preset("base", sets), a.steps, peak, dev)
         except getattr(torch.cuda, "OutOfMemoryError", MemoryError) as e:  # a variant too big is a figure, not the end of the bench
             res = {"error": str(e).splitlines()[0]}
+        if dev.type == "cuda":  # the failed variant's tensors go with its traceback, after the except clause
+            gc.collect()
             torch.cuda.empty_cache()
         report("denoiser", sets, res)
         if "mfu" in res and (best is None or res["mfu"] > best[1]["mfu"]):
