@@ -68,6 +68,7 @@ export function register(program: Command): void {
       }
       const f = r.data;
       if (!f.resume && !f.dataset) throw new InputError('missing_dataset', 'give --dataset NAME (or --resume RUN)', '--dataset');
+      if (f.resume && f.set.length) throw new InputError('bad_flag', `--set ${f.set[0]}: a resumed run keeps the preset it started with; start a new run to change it`, '--set');
       const progress = progressFor(cmd);
       const ac = new AbortController();
       const stop = () => ac.abort();
