@@ -33,7 +33,7 @@ import time
 import torch
 
 from .model import VideoModel
-from .train import X0Head, build_preset
+from .train import X0Head, build_preset, compiles, step_autocast
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -62,17 +62,12 @@ def dit_train_flops(p, text_len=None):
     return 3 * (p.depth * per_block + embed + out + t_mlp + text)
 
 
-def amp(dev):
-    # torch 1.13 CPU builds fail inside autocast("cuda"): only build it on CUDA (the CPU run is a smoke test)
-    return torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else contextlib.nullcontext()
-
-
 def sync(dev):
     if dev.type == "cuda":
         torch.cuda.synchronize()
 
 
-def counted_forward_flops(head, args, dev):
+def counted_forward_flops(head, args, amp):
     """The same forward counted by torch's FlopCounterMode (torch >= 2.1), or None."""
     try:
         from torch.utils.flop_counter import FlopCounterMode
@@ -80,7 +75,7 @@ def counted_forward_flops(head, args, dev):
         return None
     head.eval()
     try:
-        with torch.no_grad(), amp(dev), FlopCounterMode(display=False) as fc:
+        with torch.no_grad(), amp, FlopCounterMode(display=False) as fc:
             head(*args)
         return fc.get_total_flops()
     finally:
@@ -98,7 +93,8 @@ def time_denoiser(p, steps, peak, dev, vocab=600):
     model = build(p, vocab, dev)
     model.vae = None  # frozen in this phase: the step below never touches it
     head = X0Head(model)
-    compiled = bool(p.compile and dev.type == "cuda" and hasattr(torch, "compile"))  # as trainer.train does
+    compiled = compiles(p, dev.type == "cuda")
+    amp = step_autocast(p, dev.type == "cuda")
     run = torch.compile(head) if compiled else head
     warm = 3 if compiled else 2
     params = [q for q in head.parameters()]
@@ -116,12 +112,12 @@ def time_denoiser(p, steps, peak, dev, vocab=600):
     cond = x0 * cond_mask
     xt = (1 - t[:, None, None, None, None]) * x0 + t[:, None, None, None, None] * noise
     args = (xt, t, tokens, None, cond, cond_mask)
-    counted = counted_forward_flops(head, args, dev)
+    counted = counted_forward_flops(head, args, amp)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
 
     def step():
-        with amp(dev):
+        with amp:
             x0_hat = run(*args)
         loss = (((x0_hat.float() - x0) ** 2) * (1 - cond_mask)).mean()
         opt.zero_grad(set_to_none=True)
@@ -159,8 +155,8 @@ def time_autoencoder(p, dev, reps=3):
     vae = build(p, 16, dev).vae.eval()
     video = torch.rand(p.batch, 3, p.frames, p.height, p.width, device=dev) * 2 - 1
     out = {}
-    for name, ctx in (("fp32_s", contextlib.nullcontext), ("bf16_s", lambda: amp(dev))):
-        with torch.no_grad(), ctx():
+    for name, ctx in (("fp32_s", contextlib.nullcontext()), ("bf16_s", step_autocast(p, dev.type == "cuda"))):
+        with torch.no_grad(), ctx:
             vae.encode(video)
             sync(dev)
             t0 = time.time()
@@ -172,8 +168,9 @@ def time_autoencoder(p, dev, reps=3):
     return out
 
 
-def time_trainer(p_sets, steps, peak, p, extra=()):
+def time_trainer(p_sets, steps, peak, extra=()):
     """The real trainer on a rendered 49x256x256 snapshot; per-step time from its JSON lines."""
+    p = build_preset("base", p_sets)
     from .demo_world import demo_snapshot
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "ds")
@@ -243,7 +240,7 @@ def main(argv=None):
         report("autoencoder-encode", a.set, time_autoencoder(build_preset("base", a.set), dev))
     if not a.skip_train and best is not None and time.time() - t_start < a.budget_s:
         sets = best[0]
-        report("trainer", sets, time_trainer(sets, a.train_steps, peak, build_preset("base", sets), ["--device", "cpu", "--threads", "2"] if a.cpu else []))
+        report("trainer", sets, time_trainer(sets, a.train_steps, peak, ["--device", "cpu", "--threads", "2"] if a.cpu else []))
     return 0
 
 

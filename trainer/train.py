@@ -126,6 +126,17 @@ TRAINING_FIELDS = ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "
                    "high_noise_batch", "bf16", "checkpointing", "compile")
 
 
+def step_autocast(p, cuda):
+    """bf16 autocast for the presets that ask for it, on CUDA. torch 1.13 CPU builds fail inside
+    autocast("cuda") even when disabled, so elsewhere it is not built at all."""
+    return torch.autocast("cuda", dtype=torch.bfloat16) if cuda and p.bf16 else contextlib.nullcontext()
+
+
+def compiles(p, cuda):
+    """Whether the step runs under torch.compile: `compile` set, on CUDA, with a torch that has it (2.0+)."""
+    return bool(cuda and p.compile and hasattr(torch, "compile"))
+
+
 def build_preset(name, overrides):
     """The named preset with `--set field=value` overrides; ValueError names a bad one."""
     return apply_overrides(copy.deepcopy(PRESETS[name]), overrides)
@@ -236,7 +247,7 @@ def main(argv=None):
 
     # --set compile=true, torch 2.0+ on CUDA: the first steps compile (about 2 minutes for `base` on an H200),
     # the rest run 1.2-1.25x as fast (docs/model.md "On a GPU"). Weights, checkpoints and exports are the same.
-    compiled = bool(cuda and p.compile and hasattr(torch, "compile"))
+    compiled = compiles(p, cuda)
     need, have = memory_estimate(p, world, cuda, device, compiled)
     if have and need > have:
         emit("error", code="preset_too_big", message=f"preset {p.name} needs about {need / 2**30:.1f} GiB per process "
@@ -302,8 +313,7 @@ def main(argv=None):
     # the current phase's own clock: an autoencoder step costs a fraction of a denoiser step
     phase_t0, phase_seen = t0, 0
     acc, acc_n = 0.0, 0
-    # torch 1.13 CPU builds fail inside autocast("cuda") even when disabled: only build it on CUDA
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if cuda and p.bf16 else contextlib.nullcontext()
+    amp = step_autocast(p, cuda)
 
     def save(path_step):
         state = {"preset": p.to_dict(), "config": cfg, "vocab": tok.vocab, "model": model.state_dict(),
