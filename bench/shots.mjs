@@ -27,11 +27,11 @@ const { probeMedia, analysisSize, analysisDecodeArgs, FFMPEG } = await import(jo
 const { scoreBoundaries } = await import(join(root, 'packages/core/dist/index.js'));
 const CLI = join(root, 'apps/cli/bin/backlot.js');
 
-/** Runs a command, returns wall seconds, peak RSS (KiB, via /usr/bin/time) and stdout. */
+/** Runs a command, returns wall seconds, CPU seconds and peak RSS (KiB, via /usr/bin/time) and stdout. */
 function timed(cmd, cmdArgs, { captureStdout = true } = {}) {
   return new Promise((resolvePromise, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', cmd, ...cmdArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', cmd, ...cmdArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     let bytes = 0;
     let err = '';
@@ -44,8 +44,8 @@ function timed(cmd, cmdArgs, { captureStdout = true } = {}) {
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (code !== 0) return reject(new Error(`${cmd} ${cmdArgs.join(' ')} failed (${code}): ${err.trim().split('\n').slice(-2).join(' ')}`));
-      const rss = Number(err.trim().split('\n').at(-1));
-      resolvePromise({ seconds, rssKiB: rss, stdout: Buffer.concat(out).toString('utf8'), bytes });
+      const [user, sys, rss] = err.trim().split('\n').at(-1).split(' ').map(Number);
+      resolvePromise({ seconds, cpuSeconds: user + sys, rssKiB: rss, stdout: Buffer.concat(out).toString('utf8'), bytes });
     });
   });
 }
@@ -53,7 +53,7 @@ function timed(cmd, cmdArgs, { captureStdout = true } = {}) {
 async function measure(file) {
   const probe = await probeMedia(file, { decodeCheck: false });
   const size = analysisSize(probe);
-  let best = { shots: Infinity, bare: Infinity };
+  let best = { shots: Infinity, bare: Infinity, shotsCpu: Infinity, bareCpu: Infinity };
   let rss = 0;
   let doc = null;
   let bareFrames = 0;
@@ -61,12 +61,14 @@ async function measure(file) {
     const a = await timed(process.execPath, [CLI, 'shots', file, '--json']);
     doc = JSON.parse(a.stdout);
     best.shots = Math.min(best.shots, a.seconds);
+    best.shotsCpu = Math.min(best.shotsCpu, a.cpuSeconds);
     rss = Math.max(rss, a.rssKiB);
     const b = await timed(FFMPEG, ['-hide_banner', '-nostdin', ...analysisDecodeArgs(file, size, 'gray', false)], { captureStdout: false });
     bareFrames = b.bytes / (size.width * size.height);
     best.bare = Math.min(best.bare, b.seconds);
+    best.bareCpu = Math.min(best.bareCpu, b.cpuSeconds);
   }
-  return { size, doc, shotsFps: doc.frameCount / best.shots, bareFps: bareFrames / best.bare, rssMiB: rss / 1024, seconds: best.shots };
+  return { size, doc, shotsFps: doc.frameCount / best.shots, bareFps: bareFrames / best.bare, rssMiB: rss / 1024, seconds: best.shots, shotsCpu: best.shotsCpu, bareCpu: best.bareCpu };
 }
 
 function truthFor(file) {
@@ -108,7 +110,7 @@ const pct = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 const rows = [];
 const totals = { real: { cuts: [0, 0, 0], gradual: [0, 0, 0] }, demo: { cuts: [0, 0, 0], gradual: [0, 0, 0] }, frames: 0, shotsSeconds: 0, bareSeconds: 0 };
 console.log(`analysis at the default width; best of ${reps} runs each; machine: ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
-console.log(['file', 'frames', 'size', 'shots fps', 'bare fps', 'ratio', 'peak RSS MiB', 'cuts P/R/F1', 'gradual P/R/F1', 'kind ok'].join(' | '));
+console.log(['file', 'frames', 'size', 'shots fps', 'bare fps', 'ratio', 'CPU s shots/bare', 'peak RSS MiB', 'cuts P/R/F1', 'gradual P/R/F1', 'kind ok'].join(' | '));
 for (const file of films) {
   const m = await measure(file);
   const truth = truthFor(file);
@@ -132,7 +134,7 @@ for (const file of films) {
   totals.frames += m.doc.frameCount;
   totals.shotsSeconds += m.doc.frameCount / m.shotsFps;
   totals.bareSeconds += m.doc.frameCount / m.bareFps;
-  const row = [basename(file), m.doc.frameCount, `${m.size.width}x${m.size.height}`, m.shotsFps.toFixed(0), m.bareFps.toFixed(0), (m.shotsFps / m.bareFps).toFixed(2), m.rssMiB.toFixed(0), cuts, gradual, kinds];
+  const row = [basename(file), m.doc.frameCount, `${m.size.width}x${m.size.height}`, m.shotsFps.toFixed(0), m.bareFps.toFixed(0), (m.shotsFps / m.bareFps).toFixed(2), `${m.shotsCpu.toFixed(2)}/${m.bareCpu.toFixed(2)}`, m.rssMiB.toFixed(0), cuts, gradual, kinds];
   rows.push(row);
   console.log(row.join(' | '));
 }
@@ -161,15 +163,9 @@ if (longMinutes > 0) {
     const loops = Math.ceil((longMinutes * 60) / 40);
     const long = join(dir, `bbb-looped-${loops}x.mp4`);
     if (!existsSync(long)) spawnSync(FFMPEG, ['-v', 'error', '-y', '-stream_loop', String(loops - 1), '-i', source, '-map', '0:v:0', '-c', 'copy', long], { stdio: 'inherit' });
-    const savedReps = reps;
     const short = await timed(process.execPath, [CLI, 'shots', source, '--json']);
-    const a = await timed(process.execPath, [CLI, 'shots', long, '--json']);
-    const doc = JSON.parse(a.stdout);
-    const size = analysisSize(await probeMedia(long, { decodeCheck: false }));
-    const b = await timed(FFMPEG, ['-hide_banner', '-nostdin', ...analysisDecodeArgs(long, size, 'gray', false)], { captureStdout: false });
-    const bareFrames = b.bytes / (size.width * size.height);
-    console.log(`\nlong file: ${basename(long)} (${loops} loops, ${(doc.frameCount / doc.fps / 60).toFixed(1)} min, ${doc.frameCount} frames, ${doc.shots.length} shots)`);
-    console.log(`  backlot shots ${(doc.frameCount / a.seconds).toFixed(0)} fps vs bare ${(bareFrames / b.seconds).toFixed(0)} fps = ${(b.seconds / a.seconds).toFixed(2)}x; peak RSS ${(a.rssKiB / 1024).toFixed(0)} MiB (the 40 s clip: ${(short.rssKiB / 1024).toFixed(0)} MiB)`);
-    void savedReps;
+    const m = await measure(long);
+    console.log(`\nlong file: ${basename(long)} (${loops} loops, ${(m.doc.frameCount / m.doc.fps / 60).toFixed(1)} min, ${m.doc.frameCount} frames, ${m.doc.shots.length} shots; best of ${reps})`);
+    console.log(`  backlot shots ${m.shotsFps.toFixed(0)} fps vs bare ${m.bareFps.toFixed(0)} fps = ${(m.shotsFps / m.bareFps).toFixed(2)}x; CPU ${m.shotsCpu.toFixed(1)} s vs ${m.bareCpu.toFixed(1)} s; peak RSS ${m.rssMiB.toFixed(0)} MiB (the 40 s clip: ${(short.rssKiB / 1024).toFixed(0)} MiB)`);
   }
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { analysisDecodeThreads, analyzeShots, probeMedia } from '@backlot/adapters/ffmpeg';
+import { analysisDecodeArgs, analysisDecodeThreads, analysisSize, analyzeShots, probeMedia } from '@backlot/adapters/ffmpeg';
 import { ffmpeg } from '@backlot/adapters/ffmpeg';
 import { hammingDistance, scoreBoundaries, type ProgressEvent, type ShotAnalysis } from '@backlot/core';
 import { makeEdit, makeVariableRateEdit, scenes, type MadeEdit } from '../support/edits.js';
@@ -96,6 +96,34 @@ describe('analyzeShots on ffmpeg-made edits', () => {
     const s = await analyzeShots(anamorphic.path);
     expect([s.width, s.height]).toEqual([128, 72]); // 240x180 at 4:3 pixels is 320x180 on screen
     expectMatches(s, anamorphic);
+  });
+
+  test('the decode started alongside the probe makes frames of the size the probe gives, whatever the shape', async () => {
+    // analyzeShots starts ffmpeg before ffprobe answers, with the analysis height as a scale expression
+    // over the (autorotated) input; a different size would make it decode the file a second time.
+    const one = { shots: [{ scene: scenes.pattern(), frames: 6 }], transitions: [] };
+    const shapes = [
+      { name: 'wide', width: 320, height: 180 },
+      { name: 'rot90', width: 320, height: 180, rotate: 90 },
+      { name: 'rot270', width: 300, height: 200, rotate: 270 },
+      { name: 'anamorphic', width: 240, height: 180, sar: '4/3' },
+      { name: 'anamorphic-rot90', width: 720, height: 480, sar: '32/27', rotate: 90 },
+      { name: 'tall-odd', width: 202, height: 358 },
+      { name: 'scope', width: 512, height: 120, sar: '9/16' },
+      { name: 'strip', width: 640, height: 16 },
+    ];
+    for (const shape of shapes) {
+      const edit = await makeEdit(join(dir, `shape-${shape.name}.mp4`), { ...one, ...shape });
+      const probe = await probeMedia(edit.path);
+      for (const width of [128, 256]) {
+        const args = analysisDecodeArgs(edit.path, { width, height: null }, 'yuv420p', true, 1).slice(0, -1); // without pipe:1
+        const { stderr } = await ffmpeg([...args, '-frames:v', '1', '-']);
+        const shown = /\ss:(\d+)x(\d+)\s/.exec(stderr);
+        expect(shown, shape.name).not.toBeNull();
+        const want = analysisSize(probe, width);
+        expect([Number(shown![1]), Number(shown![2])], `${shape.name} at ${width}`).toEqual([want.width, want.height]);
+      }
+    }
   });
 
   test('measures: black shot, letterbox bars, motion, keyframe inside the shot, pHash stable across re-encodes', async () => {

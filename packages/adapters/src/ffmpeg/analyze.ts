@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import { IngestError, ShotAnalyser, type BoundaryParams, type ProgressSink, type ShotAnalysis, type MediaProbe } from '@backlot/core';
 import { probeMedia } from './probe.js';
-import { FfmpegFailure, spawnFfmpeg } from './run.js';
+import { FfmpegFailure, spawnFfmpeg, type FfmpegProcess } from './run.js';
 
 export interface AnalyzeShotsOptions {
   onProgress?: ProgressSink;
@@ -21,9 +21,14 @@ export interface AnalyzeShotsOptions {
 
 export const DEFAULT_ANALYSIS_WIDTH = 128;
 
+/** Analysis frame width: `width` rounded to a multiple of 64 (the feature grid's 32 columns of even blocks), at least 64. */
+function analysisWidthOf(width = DEFAULT_ANALYSIS_WIDTH): number {
+  return Math.max(64, Math.round(width / 64) * 64);
+}
+
 /** Analysis frame size: the display shape (sample aspect ratio and rotation applied) at `width` wide. */
-export function analysisSize(probe: MediaProbe, width = DEFAULT_ANALYSIS_WIDTH): { width: number; height: number } {
-  const w = Math.max(64, Math.round(width / 64) * 64);
+export function analysisSize(probe: MediaProbe, width?: number): { width: number; height: number } {
+  const w = analysisWidthOf(width);
   const [sn, sd] = (probe.video.sampleAspectRatio ?? '1:1').split(':').map(Number);
   const sar = sn && sd ? sn / sd : 1;
   let dw = probe.video.width * sar;
@@ -31,6 +36,15 @@ export function analysisSize(probe: MediaProbe, width = DEFAULT_ANALYSIS_WIDTH):
   if (probe.video.rotation === 90 || probe.video.rotation === 270) [dw, dh] = [dh, dw];
   const h = Math.max(w / 16, 2 * Math.round((w * dh) / dw / 2));
   return { width: w, height: h };
+}
+
+/**
+ * The same height as `analysisSize` gives, as an ffmpeg scale expression over the filter's input, which
+ * autorotation has already turned (and whose sample aspect ratio it has inverted): the decode can start
+ * before the probe has told us the source's shape. The first frame's size is checked against the probe.
+ */
+function analysisHeightExpression(width: number): string {
+  return `max(${width / 16}\\,2*round(${width}/(iw*sar/ih)/2))`;
 }
 
 /**
@@ -44,12 +58,13 @@ export function analysisDecodeThreads(probe: MediaProbe): number | undefined {
 }
 
 /** ffmpeg arguments for the analysis decode (also used by the bench for its bare-decode baseline). */
-export function analysisDecodeArgs(path: string, size: { width: number; height: number }, pixFmt: 'yuv420p' | 'gray', withTimes: boolean, decodeThreads?: number): string[] {
+export function analysisDecodeArgs(path: string, size: { width: number; height: number | null }, pixFmt: 'yuv420p' | 'gray', withTimes: boolean, decodeThreads?: number): string[] {
   // area scaling averages every source pixel into the small frame: less aliasing on fine detail,
   // which would otherwise read as frame-to-frame change. Autorotation stays on (ffmpeg's default).
   // showinfo gives each frame's time; its per-frame checksums (~9% of the decode) are not needed.
   const showinfo = showinfoHasChecksumOption ? ',showinfo=checksum=0' : ',showinfo';
-  const vf = `scale=${size.width}:${size.height}:flags=area,format=${pixFmt}${withTimes ? showinfo : ''}`;
+  const height = size.height ?? analysisHeightExpression(size.width);
+  const vf = `scale=${size.width}:${height}:flags=area,format=${pixFmt}${withTimes ? showinfo : ''}`;
   const threads = decodeThreads ? ['-threads', String(decodeThreads)] : [];
   // One filter thread: slice threading of a scale to 128 px wide splits each frame into slivers whose
   // hand-offs cost more than they save (on a 512x288 source ffmpeg's default took 3.4 s and 4.4 s of
@@ -61,10 +76,71 @@ export function analysisDecodeArgs(path: string, size: { width: number; height: 
 let showinfoHasChecksumOption = true;
 
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)/;
+const SHOWINFO_SIZE = /\ss:(\d+)x(\d+)\s/;
+
+/** The decode started before the probe came back made frames of another size than the probe implies. */
+class SizeMismatch extends Error {}
 
 /** Decodes `path` once and returns its shots with their measures. Bad files throw a one-line IngestError. */
 export async function analyzeShots(path: string, opts: AnalyzeShotsOptions = {}): Promise<ShotAnalysis> {
-  const probe = opts.probe ?? (await probeMedia(path, { signal: opts.signal, decodeCheck: false }));
+  if (opts.probe) return decodeAndAnalyse(path, opts.probe, opts, null);
+  // ffprobe takes ~0.2 s here, most of it ffmpeg's libraries loading, and the analysis decode needs
+  // from it only the frame size (which its scale filter can work out itself) and the decoder threads
+  // (one for the small sources that most short clips are). So both start at once, and the decode is
+  // started again only when the probe says the source is large or the frame size came out otherwise.
+  const threads = opts.decodeThreads ?? 1;
+  const early = startDecode(path, { width: analysisWidthOf(opts.analysisWidth), height: null }, threads, opts.signal);
+  early.child.done.catch(() => {}); // read (or dropped) below
+  let probe: MediaProbe;
+  try {
+    probe = await probeMedia(path, { signal: opts.signal, decodeCheck: false });
+  } catch (e) {
+    early.child.kill('SIGKILL');
+    throw e;
+  }
+  if (opts.decodeThreads === undefined && analysisDecodeThreads(probe) !== threads) {
+    early.child.kill('SIGKILL');
+    return decodeAndAnalyse(path, probe, opts, null);
+  }
+  try {
+    return await decodeAndAnalyse(path, probe, opts, early);
+  } catch (e) {
+    if (e instanceof SizeMismatch) return decodeAndAnalyse(path, probe, opts, null);
+    throw e;
+  }
+}
+
+interface Decode {
+  child: FfmpegProcess;
+  /** Hands ffmpeg's stderr lines so far, then those of each later chunk, to `handler`. */
+  takeLines(handler: (lines: string[]) => void): void;
+}
+
+/** Starts the analysis decode; its stderr is read into lines from the start, so no showinfo line is lost. */
+function startDecode(path: string, size: { width: number; height: number | null }, threads: number | undefined, signal: AbortSignal | undefined): Decode {
+  const child = spawnFfmpeg(analysisDecodeArgs(path, size, 'yuv420p', true, threads), { signal });
+  let held: string[] = [];
+  let handler: ((lines: string[]) => void) | null = null;
+  let partial = '';
+  child.stderr.on('data', (b: Buffer) => {
+    const lines = (partial + b.toString('latin1')).split('\n');
+    partial = lines.pop()!;
+    if (handler) handler(lines);
+    else held.push(...lines);
+  });
+  return {
+    child,
+    takeLines(h) {
+      handler = h;
+      const lines = held;
+      held = [];
+      h(lines);
+    },
+  };
+}
+
+/** The analysis decode of a probed file: `started` is a decode already running with a computed height. */
+async function decodeAndAnalyse(path: string, probe: MediaProbe, opts: AnalyzeShotsOptions, started: Decode | null): Promise<ShotAnalysis> {
   const size = analysisSize(probe, opts.analysisWidth);
   const fps = probe.video.fpsNum / probe.video.fpsDen;
   const frameDuration = 1 / fps;
@@ -74,7 +150,11 @@ export async function analyzeShots(path: string, opts: AnalyzeShotsOptions = {})
   const progress = (done: number, finished = false) =>
     opts.onProgress?.({ task, label: basename(path), done, total: Math.max(expected, done), unit: 'frames', message: 'analysing shots', finished });
 
-  const child = spawnFfmpeg(analysisDecodeArgs(path, size, 'yuv420p', true, opts.decodeThreads ?? analysisDecodeThreads(probe)), { signal: opts.signal });
+  const decode = started ?? startDecode(path, size, opts.decodeThreads ?? analysisDecodeThreads(probe), opts.signal);
+  const child = decode.child;
+  // A decode started before the probe: its first frame's size (from showinfo) must be the probe's.
+  let sizeChecked = started === null;
+  let failure: unknown = null;
   const ySize = size.width * size.height;
   const cSize = ySize / 4;
   const frameBytes = ySize + 2 * cSize;
@@ -90,7 +170,7 @@ export async function analyzeShots(path: string, opts: AnalyzeShotsOptions = {})
     if (paired % 250 === 0) progress(paired);
   };
   const drain = (final: boolean) => {
-    while (waiting.length && (times.length || final)) {
+    while (sizeChecked && waiting.length && (times.length || final)) {
       let t = times.shift();
       if (t === undefined || !Number.isFinite(t)) t = lastTime + frameDuration;
       lastTime = t;
@@ -98,22 +178,26 @@ export async function analyzeShots(path: string, opts: AnalyzeShotsOptions = {})
     }
   };
 
-  let partial = '';
-  child.stderr.on('data', (b: Buffer) => {
-    partial += b.toString('latin1');
-    let nl: number;
-    while ((nl = partial.indexOf('\n')) >= 0) {
-      const line = partial.slice(0, nl);
-      partial = partial.slice(nl + 1);
+  decode.takeLines((lines) => {
+    for (const line of lines) {
       const m = SHOWINFO.exec(line);
-      if (m) times.push(m[3] === 'NOPTS' ? Number.NaN : Number(m[3]));
+      if (!m) continue;
+      if (!sizeChecked) {
+        const s = SHOWINFO_SIZE.exec(line);
+        if (!s || Number(s[1]) !== size.width || Number(s[2]) !== size.height) {
+          failure = new SizeMismatch();
+          child.kill('SIGKILL');
+          return;
+        }
+        sizeChecked = true;
+      }
+      times.push(m[3] === 'NOPTS' ? Number.NaN : Number(m[3]));
     }
     drain(false);
   });
 
   let frame = Buffer.allocUnsafe(frameBytes);
   let filled = 0;
-  let failure: unknown = null;
   child.stdout.on('data', (chunk: Buffer) => {
     try {
       let off = 0;
@@ -160,6 +244,7 @@ export async function analyzeShots(path: string, opts: AnalyzeShotsOptions = {})
     throw e;
   }
   if (failure) throw failure;
+  if (!sizeChecked && waiting.length) throw new SizeMismatch(); // no showinfo line to check the size by
   drain(true);
   if (paired === 0) throw new IngestError('undecodable', `${path}: no video frame could be decoded`, path);
   if (probe.video.frameCount && paired < 0.9 * probe.video.frameCount - 2) {
