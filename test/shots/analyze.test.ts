@@ -1,6 +1,6 @@
 // Shot analysis on real video: edits made by ffmpeg with known transitions (test/support/edits.ts),
 // frame-rate and geometry corner cases, measures, and the held-out real footage in ../shared/library.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -124,6 +124,27 @@ describe('analyzeShots on ffmpeg-made edits', () => {
         expect([Number(shown![1]), Number(shown![2])], `${shape.name} at ${width}`).toEqual([want.width, want.height]);
       }
     }
+  });
+
+  test('a stream whose picture size changes part-way is analysed at one size from start to end', async () => {
+    // Two MPEG-TS segments, 16:9 then 4:3, joined byte for byte (as a recorded broadcast can be). The decode
+    // started before the probe would rescale the second part to another height; it must be caught and redone.
+    const parts = [
+      { file: join(dir, 'part-wide.ts'), src: 'testsrc=size=320x180:rate=24', frames: 48 },
+      { file: join(dir, 'part-4x3.ts'), src: 'testsrc2=size=640x480:rate=24', frames: 47 },
+    ];
+    for (const p of parts) {
+      await ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', p.src, '-frames:v', String(p.frames), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', p.file]);
+    }
+    const joined = join(dir, 'size-change.ts');
+    writeFileSync(joined, Buffer.concat(parts.map((p) => readFileSync(p.file))));
+    const probe = await probeMedia(joined);
+    const given = await analyzeShots(joined, { probe });
+    const alone = await analyzeShots(joined);
+    expect([given.width, given.height, given.frameCount]).toEqual([128, 72, 95]);
+    expect([alone.width, alone.height, alone.frameCount]).toEqual([128, 72, 95]);
+    expect(alone.shots).toEqual(given.shots);
+    expect(boundaries(alone)).toEqual([{ kind: 'cut', frame: 48 }]);
   });
 
   test('measures: black shot, letterbox bars, motion, keyframe inside the shot, pHash stable across re-encodes', async () => {

@@ -152,8 +152,11 @@ async function decodeAndAnalyse(path: string, probe: MediaProbe, opts: AnalyzeSh
 
   const decode = started ?? startDecode(path, size, opts.decodeThreads ?? analysisDecodeThreads(probe), opts.signal);
   const child = decode.child;
-  // A decode started before the probe: its first frame's size (from showinfo) must be the probe's.
-  let sizeChecked = started === null;
+  // A decode started before the probe sizes its frames itself: each frame's size (from showinfo) must be
+  // the probe's, the first before any frame is analysed and every later one too (a stream whose picture
+  // size changes part-way would rescale to another height; the fixed size keeps every frame alike).
+  const checkSizes = started !== null;
+  let sizeChecked = !checkSizes;
   let failure: unknown = null;
   const ySize = size.width * size.height;
   const cSize = ySize / 4;
@@ -182,7 +185,7 @@ async function decodeAndAnalyse(path: string, probe: MediaProbe, opts: AnalyzeSh
     for (const line of lines) {
       const m = SHOWINFO.exec(line);
       if (!m) continue;
-      if (!sizeChecked) {
+      if (checkSizes) {
         const s = SHOWINFO_SIZE.exec(line);
         if (!s || Number(s[1]) !== size.width || Number(s[2]) !== size.height) {
           failure = new SizeMismatch();
