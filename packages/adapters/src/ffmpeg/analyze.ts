@@ -41,7 +41,7 @@ export function analysisSize(probe: MediaProbe, width?: number): { width: number
 /**
  * The same height as `analysisSize` gives, as an ffmpeg scale expression over the filter's input, which
  * autorotation has already turned (and whose sample aspect ratio it has inverted): the decode can start
- * before the probe has told us the source's shape. The first frame's size is checked against the probe.
+ * before the probe has told us the source's shape. Every frame's size is checked against the probe's.
  */
 function analysisHeightExpression(width: number): string {
   return `max(${width / 16}\\,2*round(${width}/(iw*sar/ih)/2))`;
@@ -57,7 +57,10 @@ export function analysisDecodeThreads(probe: MediaProbe): number | undefined {
   return probe.video.width * probe.video.height <= 640 * 360 ? 1 : undefined;
 }
 
-/** ffmpeg arguments for the analysis decode (also used by the bench for its bare-decode baseline). */
+/**
+ * ffmpeg arguments for the analysis decode (also used by the bench for its bare-decode baseline). A null
+ * height leaves it to ffmpeg, from the input's shape (`analysisHeightExpression`).
+ */
 export function analysisDecodeArgs(path: string, size: { width: number; height: number | null }, pixFmt: 'yuv420p' | 'gray', withTimes: boolean, decodeThreads?: number): string[] {
   // area scaling averages every source pixel into the small frame: less aliasing on fine detail,
   // which would otherwise read as frame-to-frame change. Autorotation stays on (ffmpeg's default).
@@ -182,6 +185,7 @@ async function decodeAndAnalyse(path: string, probe: MediaProbe, opts: AnalyzeSh
   };
 
   decode.takeLines((lines) => {
+    if (failure) return;
     for (const line of lines) {
       const m = SHOWINFO.exec(line);
       if (!m) continue;
