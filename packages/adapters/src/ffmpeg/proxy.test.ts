@@ -7,7 +7,7 @@ import { makeClip } from '../../../../test/support/bad-media.js';
 import { ContentStore } from '../store/index.js';
 import { extractKeyframe, extractKeyframes, renderContactSheet, timecode } from './frames.js';
 import { probeMedia } from './probe.js';
-import { makeShotProxy } from './proxy.js';
+import { makeShotProxies, makeShotProxy, PROXY_BATCH } from './proxy.js';
 
 let dir: string;
 let store: ContentStore;
@@ -37,6 +37,42 @@ describe('makeShotProxy', () => {
     const r = await makeShotProxy(store, src, { start: 0, end: 1 }, { shortSide: 256, fps: 12 });
     const p = await probeMedia(store.pathOf(r.sha256));
     expect(p.video).toMatchObject({ width: 640, height: 120, fpsNum: 12 });
+  });
+});
+
+describe('makeShotProxies', () => {
+  /** Frames in a proxy, decoded. */
+  const framesOf = (sha: string) =>
+    Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', store.pathOf(sha)]).toString().trim());
+
+  test('one decode for a batch of shots: each gets its own frames, the same bytes as a run of that shot alone', async () => {
+    // 24 fps, so a shot of n frames has a proxy of n frames. Shot times are rounded to the millisecond as
+    // the library stores them: frame 25 starts at 1.041667 s, stored 1.042, and must still be the first.
+    const clip = makeClip(join(dir, 'cuts24.mp4'), { seconds: 6, size: '320x180', rate: '24', audio: false });
+    const cuts = [0, 25, 49, 50, 90, 144];
+    const t = (f: number) => Math.round((f / 24) * 1000) / 1000;
+    const spans = cuts.slice(0, -1).map((f, i) => ({ start: t(f), end: t(cuts[i + 1]!) }));
+    const done: number[] = [];
+    const batch = await makeShotProxies(store, clip, spans, { shortSide: 128, fps: 24 }, { sourceFps: 24, onProxy: (i) => void done.push(i) });
+    expect(batch.map((r) => framesOf(r.sha256))).toEqual([25, 24, 1, 40, 54]);
+    expect(done.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+    // A shot's proxy does not depend on which shots share its run, or on the order they were asked in.
+    const alone = await makeShotProxy(store, clip, spans[3]!, { shortSide: 128, fps: 24 }, { sourceFps: 24 });
+    expect(alone.sha256).toBe(batch[3]!.sha256);
+    const reversed = await makeShotProxies(store, clip, [spans[4]!, spans[1]!], { shortSide: 128, fps: 24 }, { sourceFps: 24 });
+    expect(reversed.map((r) => r.sha256)).toEqual([batch[4]!.sha256, batch[1]!.sha256]);
+    expect(readdirTmp()).toEqual([]);
+  });
+
+  test(`more shots than one run takes (${PROXY_BATCH}) are split across runs, in order`, async () => {
+    const clip = makeClip(join(dir, 'many.mp4'), { seconds: 5, size: '160x90', rate: '24', audio: false });
+    const spans = Array.from({ length: PROXY_BATCH + 3 }, (_, i) => ({ start: t10(i), end: t10(i + 1) }));
+    function t10(i: number) {
+      return Math.round(((i * 10) / 24) * 1000) / 1000;
+    }
+    const r = await makeShotProxies(store, clip, spans, { shortSide: 90, fps: 24 }, { sourceFps: 24 });
+    expect(r.map((x) => framesOf(x.sha256))).toEqual(spans.map(() => 10));
+    expect(new Set(r.map((x) => x.sha256)).size).toBe(spans.length); // testsrc2's counter: every shot differs
   });
 });
 

@@ -19,7 +19,7 @@ import {
   type ShotAnalysis,
 } from '@backlot/core';
 import type { Db } from '@backlot/adapters/db';
-import { analyzeShots, DEFAULT_PROXY, embeddedTitle, extractKeyframes, makeShotProxy, probeMedia, titleFromFileName, type ProxySpec } from '@backlot/adapters/ffmpeg';
+import { analyzeShots, DEFAULT_PROXY, embeddedTitle, extractKeyframes, makeShotProxies, probeMedia, titleFromFileName, type ProxySpec } from '@backlot/adapters/ffmpeg';
 import { readOptOutSignals } from '@backlot/adapters/optout';
 import { sha256Bytes, sha256File } from '@backlot/adapters/store';
 import type { Workspace } from '@backlot/adapters/workspace';
@@ -348,19 +348,29 @@ async function makeProxies(ctx: Ctx, media: MediaRow, path: string, task: string
   );
   const total = Number(all?.n ?? 0);
   let done = total - pending.length;
+  const progress = () => opts.onProgress?.({ task, label, done, total, unit: 'shots', message: 'writing proxies' });
+  const encode: typeof pending = [];
   for (const shot of pending) {
-    opts.signal?.throwIfAborted();
-    opts.onProgress?.({ task, label, done, total, unit: 'shots', message: 'writing proxies' });
-    if (shot.is_black) {
-      await ws.db.query(`UPDATE shots SET proxy_skip = 'black' WHERE id = $1`, [shot.id]);
-    } else if (shot.end_s - shot.start_s < ctx.minProxySeconds) {
-      await ws.db.query(`UPDATE shots SET proxy_skip = 'too_short' WHERE id = $1`, [shot.id]);
-    } else {
-      const p = await makeShotProxy(ws.store, path, { start: shot.start_s, end: shot.end_s }, ctx.proxy, { signal: opts.signal });
-      await ws.db.query('UPDATE shots SET proxy_sha256 = $2 WHERE id = $1', [shot.id, p.sha256]);
+    if (shot.is_black) await ws.db.query(`UPDATE shots SET proxy_skip = 'black' WHERE id = $1`, [shot.id]);
+    else if (shot.end_s - shot.start_s < ctx.minProxySeconds) await ws.db.query(`UPDATE shots SET proxy_skip = 'too_short' WHERE id = $1`, [shot.id]);
+    else {
+      encode.push(shot);
+      continue;
     }
     done++;
   }
+  progress();
+  const [rate] = await ws.db.query<{ fps_num: number; fps_den: number }>('SELECT fps_num, fps_den FROM media_files WHERE id = $1', [media.id]);
+  // A batch of shots per ffmpeg run; each proxy is recorded as its run commits it, so a kill loses one run at most.
+  await makeShotProxies(ws.store, path, encode.map((s) => ({ start: s.start_s, end: s.end_s })), ctx.proxy, {
+    signal: opts.signal,
+    sourceFps: rate ? rate.fps_num / rate.fps_den : undefined,
+    onProxy: async (i, p) => {
+      await ws.db.query('UPDATE shots SET proxy_sha256 = $2 WHERE id = $1', [encode[i]!.id, p.sha256]);
+      done++;
+      progress();
+    },
+  });
   await ws.db.query(`UPDATE media_files SET status = 'ready', proxy_short_side = $2, proxy_fps = $3 WHERE id = $1`, [media.id, ctx.proxy.shortSide, ctx.proxy.fps]);
 }
 
