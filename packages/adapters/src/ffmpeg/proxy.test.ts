@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeClip } from '../../../../test/support/bad-media.js';
 import { ContentStore } from '../store/index.js';
-import { extractKeyframe, extractKeyframes, renderContactSheet, timecode } from './frames.js';
+import { extractKeyframe, extractKeyframes, keyframesInOnePass, onePassPays, renderContactSheet, timecode } from './frames.js';
 import { probeMedia } from './probe.js';
 import { makeShotProxies, makeShotProxy, PROXY_BATCH } from './proxy.js';
 
@@ -105,6 +105,24 @@ describe('keyframes and contact sheet', () => {
     for (const f of [3, 45, 110]) single.push(await extractKeyframe(store, film, f / rate, rate));
     expect([batch[0], batch[5], batch[9]]).toEqual(single);
     expect(new Set(batch.map((k) => k.sha256)).size).toBe(frames.length);
+  });
+
+  test('keyframes close together in a small constant-rate source come from one decode: the same frames and bytes as seeking', async () => {
+    const probe = await probeMedia(film);
+    const rate = 30000 / 1001;
+    const frames = [110, 3, 45, 44, 46, 90, 45, 0, 119];
+    const times = frames.map((f) => f / rate);
+    expect(onePassPays(probe, times, rate)).toBe(true);
+    const once = await keyframesInOnePass(store, film, times, rate, 320);
+    expect(once).not.toBeNull(); // null: the pass did not find one frame per time
+    const seeking = await extractKeyframes(store, film, times, rate);
+    expect(once).toEqual(seeking);
+    expect(await extractKeyframes(store, film, times, rate, { probe })).toEqual(seeking);
+    expect(once![2]).toEqual(once![6]); // frame 45 asked twice
+    expect(new Set(once!.map((k) => k.sha256)).size).toBe(new Set(frames).size);
+    // A variable-rate source, or keyframes far apart in a large picture, keeps the seeks.
+    expect(onePassPays({ ...probe, video: { ...probe.video, variableFrameRate: true } }, times, rate)).toBe(false);
+    expect(onePassPays({ ...probe, video: { ...probe.video, width: 1920, height: 1080 } }, [0, 3600], 24)).toBe(false);
   });
 
   test('draws a labelled grid of keyframes', async () => {

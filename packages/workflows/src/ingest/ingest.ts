@@ -270,7 +270,7 @@ async function recordAnalysedFile(
   const fps = probe.video.fpsNum / probe.video.fpsDen;
   step('keyframes', 0, analysis.shots.length, 'shots');
   const keyframes = await timed(report, 'keyframes', () =>
-    extractKeyframes(ws.store, video.path, analysis.shots.map((shot) => keyframeTime(shot, analysis)), fps, { signal: opts.signal }),
+    extractKeyframes(ws.store, video.path, analysis.shots.map((shot) => keyframeTime(shot, analysis)), fps, { signal: opts.signal, probe }),
   );
   const storedSha = ctx.opts.copy ? await ws.store.putFileCopy(video.path) : null;
   const titleName = titleNameFor(ctx, probe, video.path);
