@@ -61,6 +61,11 @@ describe('makeShotProxies', () => {
     expect(alone.sha256).toBe(batch[3]!.sha256);
     const reversed = await makeShotProxies(store, clip, [spans[4]!, spans[1]!], { shortSide: 128, fps: 24 }, { sourceFps: 24 });
     expect(reversed.map((r) => r.sha256)).toEqual([batch[4]!.sha256, batch[1]!.sha256]);
+    // Nor on the run: the same batch again, while other tests keep the machine busy, gives the same bytes.
+    for (let run = 0; run < 3; run++) {
+      const again = await makeShotProxies(store, clip, spans, { shortSide: 128, fps: 24 }, { sourceFps: 24 });
+      expect(again.map((r) => r.sha256)).toEqual(batch.map((r) => r.sha256));
+    }
     expect(readdirTmp()).toEqual([]);
   });
 
