@@ -53,6 +53,11 @@ describe('analyzeShots on ffmpeg-made edits', () => {
     expectMatches(await analyzeShots(edit.path), edit);
   });
 
+  test('a bright object driving out of a fixed view while the exposure follows it up is not a transition', async () => {
+    const edit = await makeScenario(dir, 'exposure');
+    expectMatches(await analyzeShots(edit.path), edit);
+  });
+
   test('23.976 and 29.97 fps: frames count in presentation order and times follow the exact rate', async () => {
     for (const fps of ['24000/1001', '30000/1001']) {
       const edit = await makeEdit(join(dir, `rate-${fps.replace('/', '-')}.mp4`), {

@@ -68,6 +68,14 @@ export const SCENARIOS: Record<string, EditSpec> = {
     ],
     transitions: [{ kind: 'cut' }, { kind: 'cut' }, { kind: 'cut' }, { kind: 'cut' }, { kind: 'cut' }],
   },
+  exposure: {
+    shots: [
+      { scene: scenes.pattern(), frames: 40 },
+      { scene: scenes.exposureExit(20, 30, 1.7), frames: 90 },
+      { scene: scenes.fractal(), frames: 40 },
+    ],
+    transitions: [{ kind: 'cut' }, { kind: 'cut' }],
+  },
 };
 
 export async function makeScenario(dir: string, name: keyof typeof SCENARIOS | string, extra: Partial<EditSpec> = {}): Promise<MadeEdit> {

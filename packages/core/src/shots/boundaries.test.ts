@@ -250,7 +250,7 @@ describe('shot boundary decision on synthetic frame sequences', () => {
       const diff = new Float64Array(MAX_LAG + 1).fill(NaN);
       for (const k of [1, 2, 3, 4, 5, 6]) if (i - k >= 0) diff[k] = i === 20 || i - k === 20 ? 80 : 2;
       const empty = new Float64Array(MAX_LAG + 1).fill(NaN);
-      seq.push({ index: i, meanLuma: 100, brightFraction: 1, sharpness: 100, motion: 2, histDiff: i === 20 || i === 21 ? 0.5 : 0.01, diff, mix: empty, split: empty, cover: empty, corr: empty });
+      seq.push({ index: i, meanLuma: 100, brightFraction: 1, sharpness: 100, motion: 2, histDiff: i === 20 || i === 21 ? 0.5 : 0.01, diff, mix: empty, split: empty, cover: empty, corr: empty, blocks: new Float32Array(0) });
     }
     expect(detectShotBoundaries(seq)).toEqual([]);
     // The same spike where the picture does not come back is a cut.

@@ -4,7 +4,7 @@
 // changes a lot but monotonically (the sum of the steps is about the direct change); the frame halfway
 // is a mix of the ends for dissolves/fades and one-or-the-other for wipes. Decisions are final after
 // `BOUNDARY_DELAY` frames, so memory is a small window whatever the film's length.
-import { LONG_LAGS, type FrameFeatures } from './features.js';
+import { LONG_LAGS, relitAcross, type FrameFeatures } from './features.js';
 
 export type BoundaryKind = 'cut' | 'dissolve' | 'fade' | 'wipe';
 
@@ -36,6 +36,8 @@ export interface BoundaryParams {
   gradualCoverMin: number;
   /** A gradual transition's end frames may correlate (layout of Y) at most this much: above it, the same picture got brighter or something moved through it. */
   gradualCorrMax: number;
+  /** A gradual window in which at least this fraction of the changed blocks follows one exposure gain is the same view relit, not a transition. */
+  gradualRelitMax: number;
   /** Sum of frame-to-frame steps (above noise) over the total change: near 1 when every block moves one way. */
   gradualPathMax: number;
   /** Mean step (above the calmer flank's) inside the window over the calmer flank's median step must reach this. */
@@ -71,6 +73,7 @@ export const DEFAULT_BOUNDARY_PARAMS: BoundaryParams = {
   gradualMin: 16,
   gradualCoverMin: 0.5,
   gradualCorrMax: 0.8,
+  gradualRelitMax: 0.75,
   gradualPathMax: 1.5,
   gradualStepMax: 0.4,
   gradualElevation: 1.3,
@@ -195,7 +198,7 @@ export class ShotBoundaryDetector {
 
   private checkGradual(e: number): void {
     const fe = this.at(e)!;
-    const { gradualMin, gradualCoverMin, gradualCorrMax, gradualPathMax, gradualStepMax, gradualElevation, gradualContrast, gradualQuietContrast, dissolveMixMax, wipeSplitMin, flank, flankStableMax } = this.p;
+    const { gradualMin, gradualCoverMin, gradualCorrMax, gradualRelitMax, gradualPathMax, gradualStepMax, gradualElevation, gradualContrast, gradualQuietContrast, dissolveMixMax, wipeSplitMin, flank, flankStableMax } = this.p;
     for (const L of LONG_LAGS) {
       const s = e - L;
       if (s < 0) break;
@@ -229,6 +232,8 @@ export class ShotBoundaryDetector {
       if (fe.cover[L]! < gradualCoverMin || fe.corr[L]! > gradualCorrMax) continue;
       // A window that starts or ends on a flash frame measures the flash fading, not a transition.
       if (this.inFlash(s, 0.25 * total) || this.inFlash(e, 0.25 * total)) continue;
+      // The same view under another exposure (the camera following a bright car out of the frame).
+      if (relitAcross(this.at(s)!.blocks, fe.blocks) >= gradualRelitMax) continue;
       const mixRatio = fe.mix[L]! / total;
       const split = fe.split[L]!;
       let kind: GradualCandidate['kind'] | null = null;

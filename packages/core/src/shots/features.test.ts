@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import fc from 'fast-check';
-import { FrameFeatureExtractor, type AnalysisFrame } from './features.js';
+import { FrameFeatureExtractor, relitAcross, type AnalysisFrame } from './features.js';
 
 // The extractor computes everything about the luma plane in one fused pass; these are the same
 // measures written the plain way, one loop each, to check that pass against.
@@ -78,4 +78,27 @@ test('a flat frame has no sharpness and a bright frame counts only pixels above 
   const flat = new FrameFeatureExtractor(W, H).push({ width: W, height: H, y: new Uint8Array(W * H).fill(90), u: new Uint8Array((W * H) / 4), v: new Uint8Array((W * H) / 4) });
   expect(flat.sharpness).toBe(0);
   expect(flat.brightFraction).toBe(1);
+});
+
+test('relit: the same view under a brighter exposure reads near 1; a mix into another picture, or a fade to black, does not', () => {
+  const W = 128;
+  const H = 72;
+  // A textured grey view (the same in every frame) and a different, coloured one.
+  const view = (x: number, y: number) => 60 + ((x * 7 + y * 13) % 40);
+  const other = (x: number, y: number) => 40 + ((x * 3 + y * 29) % 150);
+  const frame = (luma: (x: number, y: number) => number, chroma: [number, number]): AnalysisFrame => {
+    const y = new Uint8Array(W * H);
+    for (let r = 0; r < H; r++) for (let x = 0; x < W; x++) y[r * W + x] = Math.min(255, Math.round(luma(x, r)));
+    return { width: W, height: H, y, u: new Uint8Array((W * H) / 4).fill(chroma[0]), v: new Uint8Array((W * H) / 4).fill(chroma[1]) };
+  };
+  const across = (a: (x: number, y: number) => number, b: (x: number, y: number) => number, ca: [number, number], cb: [number, number]) => {
+    const ex = new FrameFeatureExtractor(W, H);
+    return relitAcross(ex.push(frame(a, ca)).blocks, ex.push(frame(b, cb)).blocks);
+  };
+  const grey: [number, number] = [128, 128];
+  expect(across(view, (x, y) => 16 + 1.8 * (view(x, y) - 16), grey, grey)).toBeGreaterThan(0.95);
+  const bright = (x: number, y: number) => 60 + view(x, y);
+  expect(across(bright, (x, y) => 16 + 0.55 * (bright(x, y) - 16), grey, grey)).toBeGreaterThan(0.95);
+  expect(across(view, other, grey, [90, 170])).toBeLessThan(0.3);
+  expect(across(view, () => 16, grey, grey)).toBe(0);
 });

@@ -60,7 +60,18 @@ export interface FrameFeatures {
    * view), low across a real transition; 0 when either frame is flat (black).
    */
   corr: Float64Array;
+  /**
+   * The frame's tiny picture: Y block means (gridCols × gridRows, row by row), then U's, then V's. The
+   * boundary decision compares two of these directly where a window passes its other tests (relit).
+   */
+  blocks: Float32Array;
 }
+
+/** The gains an exposure change may apply; a fade to or from black lies outside them. */
+const RELIT_GAIN_MIN = 0.5;
+const RELIT_GAIN_MAX = 2;
+/** A block is explained when the gain's prediction misses it by less than this fraction of its change. */
+const RELIT_MISS_MAX = 0.35;
 
 const HIST_Y_BINS = 32;
 const HIST_C_BINS = 16;
@@ -209,6 +220,7 @@ export class FrameFeatureExtractor {
       split,
       cover,
       corr,
+      blocks: blocks.slice(),
     };
   }
 }
@@ -331,6 +343,42 @@ function compareAcross(a: Float32Array, m: Float32Array, b: Float32Array, cells:
     }
   }
   return { diff: total / cells, mix: resid / cells, split: changed ? near / changed : 0, cover: changed / cells };
+}
+
+/**
+ * How far the change from tiny picture A to B (FrameFeatures.blocks) is the same view under another
+ * exposure: near 1 when the same view got brighter or darker (a camera's exposure following a bright
+ * car out of the frame), low across a transition to another picture.
+ * Of the blocks whose Y+U+V changed by more than 40 between A and B, the fraction that a single
+ * exposure gain g explains: B's Y above black (16) is g times A's, and B's U and V are g times as far
+ * from grey (128) as A's, within RELIT_MISS_MAX of the block's change. g is the median of the changed,
+ * not-black blocks' Y gains; 0 when it falls outside [RELIT_GAIN_MIN, RELIT_GAIN_MAX] or when most
+ * changed blocks are black at either end (a fade).
+ */
+export function relitAcross(a: Float32Array, b: Float32Array): number {
+  const cells = a.length / 3;
+  const change = (c: number) => Math.abs(a[c]! - b[c]!) + Math.abs(a[cells + c]! - b[cells + c]!) + Math.abs(a[2 * cells + c]! - b[2 * cells + c]!);
+  const gains: number[] = [];
+  let changed = 0;
+  for (let c = 0; c < cells; c++) {
+    if (change(c) <= 40) continue;
+    changed++;
+    if (a[c]! > 24 && b[c]! > 24) gains.push((b[c]! - 16) / (a[c]! - 16));
+  }
+  if (changed === 0 || gains.length < 0.5 * changed) return 0;
+  const g = gains.sort((x, y) => x - y)[gains.length >> 1]!;
+  if (g < RELIT_GAIN_MIN || g > RELIT_GAIN_MAX) return 0;
+  let explained = 0;
+  for (let c = 0; c < cells; c++) {
+    const d = change(c);
+    if (d <= 40) continue;
+    const miss =
+      Math.abs(b[c]! - (16 + g * (a[c]! - 16))) +
+      Math.abs(b[cells + c]! - (128 + g * (a[cells + c]! - 128))) +
+      Math.abs(b[2 * cells + c]! - (128 + g * (a[2 * cells + c]! - 128)));
+    if (miss < RELIT_MISS_MAX * d) explained++;
+  }
+  return explained / changed;
 }
 
 /** Sets the mean and summed squared deviation of a frame's Y block means (the first `cells` values). */
