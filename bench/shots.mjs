@@ -153,7 +153,7 @@ function f1([tp, fp, fn]) {
   return { p, r, f1: p + r ? (2 * p * r) / (p + r) : 0, tp, fp, fn };
 }
 console.log('\ntotals (targets: hard cuts F1 >= 0.95, gradual F1 >= 0.85, speed >= 0.8x bare decode, memory flat)');
-for (const [name, b] of Object.entries({ 'real footage (held out)': totals.real, 'demo films': totals.demo })) {
+for (const [name, b] of Object.entries({ 'real footage': totals.real, 'demo films': totals.demo })) {
   const c = f1(b.cuts);
   const g = f1(b.gradual);
   if (c.tp + c.fp + c.fn + g.tp + g.fp + g.fn === 0) continue;
