@@ -93,6 +93,7 @@ const MAX_GROUP = 240;
 /** Frames after which every boundary at or before `received - BOUNDARY_DELAY` is final. */
 export const BOUNDARY_DELAY = MAX_GROUP + 3 * MAX_WINDOW + 40;
 const KEEP = BOUNDARY_DELAY + MAX_WINDOW + 40;
+const NO_BLOCKS = new Float32Array(0);
 
 export interface GradualCandidate {
   s: number;
@@ -126,6 +127,7 @@ export class ShotBoundaryDetector {
   private emittedThrough = -1;
   private held: Boundary | null = null;
   private lastGradual: Boundary | null = null;
+  private readonly blocksKept: number;
 
   constructor(
     params: Partial<BoundaryParams> = {},
@@ -133,6 +135,8 @@ export class ShotBoundaryDetector {
     private readonly trace?: (candidate: GradualCandidate) => void,
   ) {
     this.p = { ...DEFAULT_BOUNDARY_PARAMS, ...params };
+    // A window ending at frame e is weighed once frame e + max(flank, MAX_WINDOW) is in, and reaches back MAX_WINDOW from e.
+    this.blocksKept = Math.max(this.p.flank, MAX_WINDOW) + MAX_WINDOW + 1;
   }
 
   /** Every boundary at a frame below this is final (has been returned). */
@@ -153,6 +157,9 @@ export class ShotBoundaryDetector {
     if (f.index !== this.received) throw new Error(`features out of order: got frame ${f.index}, expected ${this.received}`);
     this.frames.push(f);
     this.received++;
+    // No window reaches back further than this: let the frame's block grid go (the features stay).
+    const done = this.at(this.received - 1 - this.blocksKept);
+    if (done) done.blocks = NO_BLOCKS;
     if (this.frames.length > KEEP) {
       this.frames.shift();
       this.first++;

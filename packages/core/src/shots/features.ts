@@ -62,7 +62,8 @@ export interface FrameFeatures {
   corr: Float64Array;
   /**
    * The frame's tiny picture: Y block means (gridCols × gridRows, row by row), then U's, then V's. The
-   * boundary decision compares two of these directly where a window passes its other tests (relit).
+   * boundary decision compares two of these directly where a window passes its other tests
+   * (relitAcross), and replaces a frame's grid with an empty one once no window can reach that frame.
    */
   blocks: Float32Array;
 }
