@@ -71,7 +71,7 @@ export const SCENARIOS: Record<string, EditSpec> = {
   exposure: {
     shots: [
       { scene: scenes.pattern(), frames: 40 },
-      { scene: scenes.exposureExit(20, 30, 1.7), frames: 90 },
+      { scene: scenes.exposureExit(), frames: 90 },
       { scene: scenes.fractal(), frames: 40 },
     ],
     transitions: [{ kind: 'cut' }, { kind: 'cut' }],

@@ -53,8 +53,8 @@ export const scenes = {
     `smptehdbars=s={s}:r={r}[bg{i}];color=c=0x2a3550:s={w}x{h}:r={r},scale=iw*3/4:ih[fg{i}];[bg{i}][fg{i}]overlay=x='-w + (n-${enterAt})*(W+w)/${framesToCross}':y=0:shortest=1`,
   /**
    * A fixed camera over dim, flat ground (a car park from above) that a bright box drives out of, while
-   * the camera's exposure follows: every grey brightens by \`gain\` (Y above black times gain) over
-   * \`frames\` frames from \`at\`. Most of the picture changes, and not by a transition.
+   * the camera's exposure follows: every grey brightens by `gain` (Y above black times gain) over
+   * `frames` frames from `at`. Most of the picture changes, and not by a transition.
    */
   exposureExit: (at = 20, frames = 30, gain = 1.8): Scene =>
     `gradients=s={s}:r={r}:speed=0.0005:seed=6:c0=0x464648:c1=0x4c4c4a[bg{i}];color=c=0xe8e8e8:s={w}x{h}:r={r},scale=iw/8:ih/3[fg{i}];` +
