@@ -140,6 +140,8 @@ interface MediaRow {
   path: string;
   status: 'probed' | 'analysed' | 'ready' | 'failed';
   duration_s: number;
+  fps_num: number;
+  fps_den: number;
 }
 
 async function ingestOne(ctx: Ctx, video: CollectedVideo): Promise<IngestFileReport> {
@@ -220,7 +222,7 @@ async function ingestOne(ctx: Ctx, video: CollectedVideo): Promise<IngestFileRep
 
 async function findMedia(db: Db, sha256: string): Promise<MediaRow | null> {
   const [m] = await db.query<MediaRow & Record<string, unknown>>(
-    'SELECT m.id, m.title_id, t.name AS title, m.path, m.status, m.duration_s FROM media_files m JOIN titles t ON t.id = m.title_id WHERE m.sha256 = $1',
+    'SELECT m.id, m.title_id, t.name AS title, m.path, m.status, m.duration_s, m.fps_num, m.fps_den FROM media_files m JOIN titles t ON t.id = m.title_id WHERE m.sha256 = $1',
     [sha256],
   );
   return m ?? null;
@@ -301,7 +303,7 @@ async function recordAnalysedFile(
       subject: `media:${mediaId}`,
       details: { path: video.path, sha256, title: title.name, titleId: title.id, shots: analysis.shots.length, durationSeconds: probe.durationSeconds, optOut: optOut.signals.filter((x) => x.prohibits).map((x) => `${x.source} ${x.key}=${x.value}`) },
     });
-    return { id: mediaId, title_id: title.id, title: title.name, path: video.path, status: 'analysed', duration_s: probe.durationSeconds } as MediaRow;
+    return { id: mediaId, title_id: title.id, title: title.name, path: video.path, status: 'analysed', duration_s: probe.durationSeconds, fps_num: probe.video.fpsNum, fps_den: probe.video.fpsDen } as MediaRow;
   }));
 }
 
@@ -360,11 +362,10 @@ async function makeProxies(ctx: Ctx, media: MediaRow, path: string, task: string
     done++;
   }
   progress();
-  const [rate] = await ws.db.query<{ fps_num: number; fps_den: number }>('SELECT fps_num, fps_den FROM media_files WHERE id = $1', [media.id]);
   // A batch of shots per ffmpeg run; each proxy is recorded as its run commits it, so a kill loses one run at most.
   await makeShotProxies(ws.store, path, encode.map((s) => ({ start: s.start_s, end: s.end_s })), ctx.proxy, {
     signal: opts.signal,
-    sourceFps: rate ? rate.fps_num / rate.fps_den : undefined,
+    sourceFps: media.fps_num / media.fps_den,
     onProxy: async (i, p) => {
       await ws.db.query('UPDATE shots SET proxy_sha256 = $2 WHERE id = $1', [encode[i]!.id, p.sha256]);
       done++;
