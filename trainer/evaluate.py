@@ -12,6 +12,7 @@ per-channel 4-bin histograms (12), mean |frame difference| per 2x2 spatial cell 
 temporal difference| (1), mean spatial gradient magnitude (1) = 45 dimensions."""
 import argparse
 import json
+import math
 import os
 import time
 
@@ -26,6 +27,8 @@ from .train import step_draws
 
 FEATURES_VERSION = "backlot-stats-v1"
 MODES = ["t2v", "i2v", "extend", "interpolate"]
+# The k-th sample of a prompt draws its noise from seed + stride * k (k = 0 is the single-sample draw).
+SAMPLE_SEED_STRIDE = 1009
 
 
 # ----------------------------------------------------------------------------- fixed feature space
@@ -214,7 +217,36 @@ def psnr(a, b):
     return 10 * np.log10(255.0 ** 2 / max(mse, 1e-10))
 
 
-def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, max_prompts=48, modes=MODES, log=None):
+def wilson(p, n, z=1.96):
+    """95 % interval of a success fraction p over n trials (Wilson score)."""
+    if n == 0:
+        return [0.0, 1.0]
+    c = (p + z * z / (2 * n)) / (1 + z * z / n)
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(max(0.0, c - h), 4), round(min(1.0, c + h), 4)]
+
+
+ADHERENCE_KEYS = ["colour", "shape", "direction", "background", "colourDirectionBackground"]
+
+
+def adherence_figures(rows, n_prompts, novel, samples):
+    """Fractions over every sample of every prompt, with their 95 % intervals. The samples of one prompt
+    share its caption, so they are not independent: the interval is the narrowest the data allow."""
+    figs = {k: sum(o[k] for o in rows) / len(rows) for k in ADHERENCE_KEYS}
+    return {"n": n_prompts, "novelCombinations": novel, "samplesPerPrompt": samples, **figs,
+            "ci95": {k: wilson(figs[k], len(rows)) for k in ADHERENCE_KEYS}}
+
+
+def judge(a, attrs):
+    ok = {k: a[k] == attrs[k] for k in ("colour", "shape", "direction", "background")}
+    ok["colourDirectionBackground"] = ok["colour"] and ok["direction"] and ok["background"]
+    return ok
+
+
+def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, max_prompts=48, modes=MODES, log=None,
+             samples=4):
+    """`samples` generations per prompt and mode (each with its own noise): one 15-minute `tiny` scored
+    on one sample of 29 prompts moved by 17 points between two seeds of the same recipe."""
     t0 = time.time()
     model, tok, ck = load(model_path)
     p = model.preset
@@ -223,7 +255,7 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     if not val:
         raise ValueError(f"{data}: no val clips")
     res = {"featuresVersion": FEATURES_VERSION, "modelPath": os.path.abspath(model_path), "valClips": len(val),
-           "sampler": {"steps": steps, "guidance": guidance, "seed": seed}}
+           "sampler": {"steps": steps, "guidance": guidance, "seed": seed, "samplesPerPrompt": samples}}
     res["valLoss"] = val_loss(model, tok, val, p)
     real_t = torch.stack([whole_clip(r, p) for r in val[:max_prompts]])
     real = to_uint8(real_t)
@@ -255,25 +287,23 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     protos = calibrate(cal_clips, [world.parse(r.header.get("caption", "")) for r in cal], world)
     res["shapePrototypes"] = protos["shape"]
 
-    def score(videos, skip):
-        rows = []
-        for (cap, attrs, _, novel), vid in zip(prompts, videos):
-            if not attrs:
-                continue
-            a = analyse(vid, world, skip_frames=skip, protos=protos)
-            ok = {k: a[k] == attrs[k] for k in ("colour", "shape", "direction", "background")}
-            ok["colourDirectionBackground"] = ok["colour"] and ok["direction"] and ok["background"]
-            rows.append((ok, novel))
-        if not rows:
-            return None
-        keys = ["colour", "shape", "direction", "background", "colourDirectionBackground"]
-        return {"n": len(rows), "novelCombinations": sum(n for _, n in rows),
-                **{k: sum(o[k] for o, _ in rows) / len(rows) for k in keys}}
+    def score(video_sets, skip):
+        """Adherence over one or more sets of videos, each set one per prompt in order."""
+        rows, n_prompts, novel = [], 0, 0
+        for videos in video_sets:
+            n_prompts = novel = 0
+            for (cap, attrs, _, is_novel), vid in zip(prompts, videos):
+                if not attrs:
+                    continue
+                rows.append(judge(analyse(vid, world, skip_frames=skip, protos=protos), attrs))
+                n_prompts += 1
+                novel += is_novel
+        return adherence_figures(rows, n_prompts, novel, len(video_sets)) if rows else None
 
-    res["analyserOnReal"] = score(real, ())
+    res["analyserOnReal"] = score([real], ())
     # The same analysis on the autoencoder's reconstructions of those clips: a ceiling for what the denoiser
     # can reach through this autoencoder (an edge it cannot decode is a shape no sample will show).
-    res["analyserOnReconstruction"] = score(rec, ()) if rec is not None else None
+    res["analyserOnReconstruction"] = score([rec], ()) if rec is not None else None
     nC, nS, nD, nB = len(world.colours), len(world.shapes), len(world.directions), len(world.backgrounds)
     res["chance"] = {"colour": 1 / nC, "shape": 1 / nS, "direction": 1 / nD, "background": 1 / nB,
                      "colourDirectionBackground": 1 / (nC * nD * nB)}
@@ -282,33 +312,31 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     for mode in modes:
         g = given_frames(mode, p.frames, E)
         given = g[None].expand(len(prompts), -1).clone()
-        vids = []
-        for i in range(0, len(prompts), 16):
-            sl = slice(i, i + 16)
-            vids.append(generate_video(model, tok, caps[sl], given_video=real_t[sl], given=given[sl], steps=steps,
-                                       guidance=guidance, generator=torch.Generator().manual_seed(seed + i)))
-        vids = np.concatenate(vids)
+        sets = []
+        for k in range(samples):
+            vids = []
+            for i in range(0, len(prompts), 16):
+                sl = slice(i, i + 16)
+                vids.append(generate_video(model, tok, caps[sl], given_video=real_t[sl], given=given[sl], steps=steps,
+                                           guidance=guidance, generator=torch.Generator().manual_seed(seed + i + SAMPLE_SEED_STRIDE * k)))
+            sets.append(np.concatenate(vids))
         if mode == "t2v":
-            gen_t2v = vids
+            gen_t2v = sets[0]
         skip = tuple(i for i in range(p.frames) if g[i])
-        res["adherence"][mode] = score(vids, skip)
+        res["adherence"][mode] = score(sets, skip)
         if log:
             log(mode, res["adherence"][mode])
     held = [h if isinstance(h, dict) else dict(zip(("colour", "shape", "direction", "background"), h)) for h in world.held_out]
     held = [h for h in held if (h["colour"], h["shape"], h["direction"], h["background"]) not in train_combos][:max_prompts]
     if "t2v" in modes and held:
         hcaps = [h.get("caption") or world.caption(h) for h in held]
-        vids = np.concatenate([generate_video(model, tok, hcaps[i:i + 16], steps=steps, guidance=guidance,
-                                              generator=torch.Generator().manual_seed(seed + 7 + i)) for i in range(0, len(hcaps), 16)])
         rows = []
-        for h, vid in zip(held, vids):
-            a = analyse(vid, world, protos=protos)
-            ok = {k: a[k] == h[k] for k in ("colour", "shape", "direction", "background")}
-            ok["colourDirectionBackground"] = ok["colour"] and ok["direction"] and ok["background"]
-            rows.append(ok)
-        keys = ["colour", "shape", "direction", "background", "colourDirectionBackground"]
-        res["adherence"]["t2vWorldHeldOut"] = {"n": len(rows), "novelCombinations": len(rows), "prompts": hcaps[:3],
-                                              **{k: sum(o[k] for o in rows) / len(rows) for k in keys}}
+        for k in range(samples):
+            vids = np.concatenate([generate_video(model, tok, hcaps[i:i + 16], steps=steps, guidance=guidance,
+                                                  generator=torch.Generator().manual_seed(seed + 7 + i + SAMPLE_SEED_STRIDE * k))
+                                   for i in range(0, len(hcaps), 16)])
+            rows += [judge(analyse(vid, world, protos=protos), h) for h, vid in zip(held, vids)]
+        res["adherence"]["t2vWorldHeldOut"] = {**adherence_figures(rows, len(held), len(held), samples), "prompts": hcaps[:3]}
         if log:
             log("t2vWorldHeldOut", res["adherence"]["t2vWorldHeldOut"])
     if gen_t2v is not None:
@@ -330,6 +358,7 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--guidance", type=float, default=3.0)
     ap.add_argument("--max-prompts", type=int, default=48)
+    ap.add_argument("--samples", type=int, default=4, help="generations per prompt and mode")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--grid", help="write an MP4 grid: t2v generations above the real held-out clips")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
@@ -337,7 +366,7 @@ def main():
     torch.set_num_threads(a.threads)
     log = lambda mode, r: print(json.dumps({"event": "mode", "mode": mode, "adherence": r}), flush=True)
     res = evaluate(a.model, a.data, a.world, a.steps, a.guidance, max_prompts=a.max_prompts,
-                   modes=a.modes.split(","), log=log)
+                   modes=a.modes.split(","), log=log, samples=a.samples)
     gen = res.pop("_t2v", None)
     if a.grid and gen is not None:
         n = min(8, len(gen))

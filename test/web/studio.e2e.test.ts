@@ -241,6 +241,24 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
     await checkPage(page, '08-model-previews');
   });
 
+  test('evaluates the new model from its page and reads its adherence against chance', async () => {
+    // (still on the finished run's page) live progress, then adherence per mode against chance
+    const form = page.getByRole('form', { name: 'Evaluate this model' });
+    await form.getByLabel('Sampler steps').fill('2');
+    await form.getByLabel('Samples per prompt').fill('1');
+    await form.getByRole('button', { name: 'Evaluate' }).click();
+    await page.getByText('Evaluation: finished.').waitFor({ timeout: 240_000 });
+    const adherence = page.getByRole('table', { name: 'Prompt adherence' });
+    await adherence.waitFor({ timeout: 30_000 });
+    const rows = await adherence.locator('tbody tr').allInnerTexts();
+    expect(rows[0]).toMatch(/^Text to video\s+\d+%/);
+    expect(rows.at(-1)).toMatch(/^Chance\s+17%\s+33%\s+25%\s+25%/);
+    expect(await page.getByRole('table', { name: 'Evaluation figures' }).innerText()).toMatch(/Validation loss\s+\d\.\d{4}/);
+    await expect.poll(() => form.getByRole('button', { name: 'Evaluate again' }).count()).toBe(1);
+    await noRawJson(page);
+    await checkPage(page, '08b-model-evaluation');
+  }, 300_000);
+
   test('generates a clip, plays it, and shows its provenance and attribution', async () => {
     await go(page, '/generate', 'Generate');
     await page.getByLabel('Prompt').fill('a red ball moving left at night');

@@ -2,23 +2,39 @@
 // demo-world prompt adherence per mode; the figures are stored with the model.
 import os from 'node:os';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { evaluateModel } from '@backlot/workflows/training';
 import { globals, printJson, progressFor, withWorkspace } from '../context.js';
+import { parseFlags, wholeNumber } from '../flags.js';
+
+const Flags = z.object({
+  steps: wholeNumber('--steps', 1, 200),
+  maxPrompts: wholeNumber('--max-prompts', 1, 10_000),
+  samples: wholeNumber('--samples', 1, 16),
+  world: z.string().optional(),
+  grid: z.string().optional(),
+});
 
 const num = (v: unknown, d: number) => (typeof v === 'number' ? v.toFixed(d) : '-');
 const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(0)}%` : '-');
+/** A figure with its 95 % interval, e.g. `38% (27-50)`, when the evaluation gave one. */
+const pctCi = (a: Record<string, unknown>, key: string) => {
+  const ci = (a.ci95 as Record<string, [number, number]> | undefined)?.[key];
+  return ci ? `${pct(a[key])} (${(100 * ci[0]).toFixed(0)}-${(100 * ci[1]).toFixed(0)})` : pct(a[key]);
+};
 
 export function register(program: Command): void {
   program.command('eval <model>').description('evaluate a model on its dataset\'s held-out clips and store the figures')
     .option('--steps <n>', 'sampler steps (default 20)')
     .option('--max-prompts <n>', 'held-out prompts per mode (default 48)')
+    .option('--samples <n>', 'generations per prompt and mode, each from its own noise (default 4; 1 is quicker and noisier)')
     .option('--world <file>', 'world.json of the demo library (default: the dataset\'s or the built-in world)')
     .option('--grid <file.mp4>', 'also write an MP4 grid: generations above real held-out clips')
     .option('--json', 'print JSON')
     .action(async (id: string, _o, cmd: Command) => {
-      const o = cmd.opts<{ steps?: string; maxPrompts?: string; world?: string; grid?: string }>();
+      const o = parseFlags(Flags, cmd.opts());
       const progress = progressFor(cmd);
-      const e = await withWorkspace(cmd, (ws) => evaluateModel(ws, { model: id, steps: o.steps ? Number(o.steps) : undefined, maxPrompts: o.maxPrompts ? Number(o.maxPrompts) : undefined, world: o.world, grid: o.grid },
+      const e = await withWorkspace(cmd, (ws) => evaluateModel(ws, { model: id, ...o },
         { actor: `cli:${os.userInfo().username}`, onProgress: progress.sink }), { mustExist: true }).finally(() => progress.stop());
       if (globals(cmd).json) return printJson(e);
       const w = (s: string) => process.stdout.write(`${s}\n`);
@@ -29,8 +45,11 @@ export function register(program: Command): void {
       if (onReal) w(`the analyser on the real held-out clips: ${attrs(onReal)}${onRec ? `; on the autoencoder's reconstructions of them (the ceiling for this model): ${attrs(onRec)}` : ''}`);
       const chance = e.chance as Record<string, number>;
       w(`adherence on held-out captions (chance: colour ${pct(chance.colour)}, shape ${pct(chance.shape)}, direction ${pct(chance.direction)}, background ${pct(chance.background)}, all three ${pct(chance.colourDirectionBackground)}):`);
+      w('  (each figure with its 95% interval; n = prompts x samples per prompt)');
       for (const [mode, a] of Object.entries(e.adherence as Record<string, Record<string, number> | null>)) {
-        if (a) w(`  ${mode.padEnd(12)} ${attrs(a)}  all three ${pct(a.colourDirectionBackground)}  (n=${a.n})`);
+        if (!a) continue;
+        const figs = ['colour', 'shape', 'direction', 'background'].map((k) => `${k} ${pctCi(a, k)}`).join('  ');
+        w(`  ${mode.padEnd(15)} ${figs}  all three ${pctCi(a, 'colourDirectionBackground')}  (n=${a.n}x${a.samplesPerPrompt ?? 1})`);
       }
     });
 }

@@ -5,23 +5,14 @@ import { z } from 'zod';
 import { InputError } from '@backlot/core';
 import { PRESETS, resumeTraining, trainModel } from '@backlot/workflows/training';
 import { globals, printJson, progressFor, withWorkspace } from '../context.js';
+import { parseFlags, wholeNumber } from '../flags.js';
 
 const actor = () => `cli:${os.userInfo().username}`;
-
-const positiveInt = (flag: string) => z.string().optional().transform((v, ctx) => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    ctx.addIssue({ code: 'custom', message: `${flag} ${v}: must be a whole number >= 1` });
-    return z.NEVER;
-  }
-  return n;
-});
 
 const Flags = z.object({
   dataset: z.string().min(1).optional(),
   preset: z.enum(PRESETS).default('tiny'),
-  steps: positiveInt('--steps'),
+  steps: wholeNumber('--steps'),
   minutes: z.string().optional().transform((v, ctx) => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -30,10 +21,10 @@ const Flags = z.object({
   }),
   resume: z.string().optional(),
   initFrom: z.string().optional(),
-  lora: positiveInt('--lora'),
-  nproc: positiveInt('--nproc'),
-  previewEvery: positiveInt('--preview-every'),
-  seed: z.string().optional().transform((v) => (v === undefined ? undefined : Number(v))),
+  lora: wholeNumber('--lora'),
+  nproc: wholeNumber('--nproc'),
+  previewEvery: wholeNumber('--preview-every'),
+  seed: wholeNumber('--seed', 0, 2 ** 31 - 1),
   name: z.string().optional(),
   set: z.array(z.string()).default([]).superRefine((sets, ctx) => {
     const bad = sets.find((s) => !/^[a-z][a-z0-9_]*=\S+$/.test(s));
@@ -60,13 +51,7 @@ export function register(program: Command): void {
     .option('--name <name>', 'a name for the model')
     .option('--json', 'print the registered model as JSON')
     .action(async (_opts, cmd: Command) => {
-      const r = Flags.safeParse(cmd.opts());
-      if (!r.success) {
-        const i = r.error.issues[0]!;
-        const flag = `--${String(i.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-        throw new InputError('bad_flag', i.message.startsWith('--') ? i.message : `${flag}: ${i.message}`, flag);
-      }
-      const f = r.data;
+      const f = parseFlags(Flags, cmd.opts());
       if (!f.resume && !f.dataset) throw new InputError('missing_dataset', 'give --dataset NAME (or --resume RUN)', '--dataset');
       if (f.resume && f.set.length) throw new InputError('bad_flag', `--set ${f.set[0]}: a resumed run keeps the preset it started with; start a new run to change it`, '--set');
       const progress = progressFor(cmd);

@@ -40,7 +40,7 @@ export const TrainSchema = z
   .openapi('TrainRequest');
 
 export const EvalSchema = z
-  .strictObject({ model: z.string().min(1).max(128), steps: z.number().int().min(1).max(200).optional(), maxPrompts: z.number().int().min(1).max(10_000).optional() })
+  .strictObject({ model: z.string().min(1).max(128), steps: z.number().int().min(1).max(200).optional(), maxPrompts: z.number().int().min(1).max(10_000).optional(), samples: z.number().int().min(1).max(16).optional() })
   .openapi('EvalRequest');
 
 export function registerTraining(api: Api): void {

@@ -5,7 +5,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { post, subscribe } from '../api';
 import { useSession } from '../session';
 import { LossChart } from '../components/LossChart';
-import { JobProgress, jobEnded, type JobView } from '../components/jobs';
+import { JobProgress, jobEnded, useJob, type JobView } from '../components/jobs';
 import { Badge, ErrorBox, Loading, messageOf, useResource } from '../components/ui';
 
 interface ModelSummary {
@@ -270,7 +270,151 @@ function Previews({ modelId, previews }: { modelId: string; previews: Array<{ st
   );
 }
 
+const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(0)}%` : '—');
+const num = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : '—');
+
+/** The evaluation's single figures, named as the model card names them. */
+function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
+  const sampler = (e.sampler ?? {}) as { steps?: number; guidance?: number; samplesPerPrompt?: number };
+  const rows: Array<[string, string]> = [
+    ['Validation loss', num(e.valLoss, 4)],
+    ['Fréchet distance', `${num(e.frechet, 3)} (real against real: ${num(e.frechetRealHalves, 3)})`],
+    ['Autoencoder PSNR', typeof e.aePsnr === 'number' ? `${e.aePsnr.toFixed(1)} dB` : '— (pixel space)'],
+    ['Held-out clips', String(e.valClips ?? '—')],
+    ['Sampler', `${sampler.steps ?? '—'} steps, guidance ${sampler.guidance ?? '—'}, ${sampler.samplesPerPrompt ?? 1} per prompt`],
+  ];
+  return (
+    <table aria-label="Evaluation figures">
+      <tbody>
+        {rows.map(([k, v]) => (
+          <tr key={k}>
+            <th scope="row">{k}</th>
+            <td className="mono">{v}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const ADHERENCE_MODES: Record<string, string> = {
+  t2v: 'Text to video',
+  t2vWorldHeldOut: 'Text to video, unseen combinations',
+  i2v: 'Image to video',
+  extend: 'Extend',
+  interpolate: 'Interpolate',
+};
+const ADHERENCE_COLUMNS: Array<[string, string]> = [
+  ['colour', 'Colour'],
+  ['shape', 'Shape'],
+  ['direction', 'Direction'],
+  ['background', 'Background'],
+  ['colourDirectionBackground', 'All three'],
+];
+
+/** How often generations show what their held-out prompt asks for, per mode, against chance. */
+function Adherence({ adherence, chance }: { adherence: Record<string, unknown>; chance: Record<string, number> }) {
+  const modes = Object.entries(adherence).filter((e): e is [string, Record<string, unknown>] => !!e[1] && typeof e[1] === 'object');
+  if (modes.length === 0) return null;
+  return (
+    <section className="card">
+      <h3 style={{ marginTop: 0 }}>Prompt adherence</h3>
+      <p className="muted">
+        Share of generations whose object, motion and backdrop match the held-out prompt, judged by plain image analysis; in brackets the 95% interval. "All
+        three" is colour, direction and background right on the same clip.
+      </p>
+      <table aria-label="Prompt adherence">
+        <thead>
+          <tr>
+            <th>Mode</th>
+            {ADHERENCE_COLUMNS.map(([k, label]) => (
+              <th key={k}>{label}</th>
+            ))}
+            <th>Prompts</th>
+          </tr>
+        </thead>
+        <tbody>
+          {modes.map(([mode, a]) => {
+            const ci = (a.ci95 ?? {}) as Record<string, [number, number]>;
+            return (
+              <tr key={mode}>
+                <th scope="row">{ADHERENCE_MODES[mode] ?? mode}</th>
+                {ADHERENCE_COLUMNS.map(([k]) => (
+                  <td key={k} className="mono">
+                    {pct(a[k])}
+                    {ci[k] && <span className="muted"> ({pct(ci[k][0])}–{pct(ci[k][1])})</span>}
+                  </td>
+                ))}
+                <td className="mono">
+                  {String(a.n ?? '—')} × {String(a.samplesPerPrompt ?? 1)}
+                </td>
+              </tr>
+            );
+          })}
+          <tr>
+            <th scope="row" className="muted">
+              Chance
+            </th>
+            {ADHERENCE_COLUMNS.map(([k]) => (
+              <td key={k} className="mono muted">
+                {pct(chance[k])}
+              </td>
+            ))}
+            <td />
+          </tr>
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** Starts an evaluation of the model (a server job) and follows it; the figures reload when it ends. */
+function Evaluate({ modelId, again, onDone }: { modelId: string; again: boolean; onDone: () => void }) {
+  const [steps, setSteps] = useState('20');
+  const [samples, setSamples] = useState('4');
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const job = useJob(jobId);
+  const ended = job ? jobEnded(job) : false;
+  useEffect(() => {
+    if (job?.state === 'completed') onDone();
+  }, [job?.state, onDone]);
+
+  async function start(e: FormEvent) {
+    e.preventDefault();
+    setErr(null);
+    try {
+      const j = await post<{ id: string }>('/api/evaluations', { model: modelId, steps: Number(steps), samples: Number(samples) });
+      setJobId(j.id);
+    } catch (e2) {
+      setErr(messageOf(e2));
+    }
+  }
+
+  const busy = jobId !== null && !ended;
+  return (
+    <form onSubmit={start} aria-label="Evaluate this model" style={{ marginTop: 12 }}>
+      <div className="row">
+        <div className="field">
+          <label htmlFor="eval-steps">Sampler steps</label>
+          <input id="eval-steps" type="number" min="1" max="200" value={steps} onChange={(e) => setSteps(e.target.value)} disabled={busy} />
+        </div>
+        <div className="field">
+          <label htmlFor="eval-samples">Samples per prompt</label>
+          <input id="eval-samples" type="number" min="1" max="16" value={samples} onChange={(e) => setSamples(e.target.value)} disabled={busy} />
+        </div>
+      </div>
+      <button type="submit" disabled={busy}>
+        {again ? 'Evaluate again' : 'Evaluate'}
+      </button>
+      {jobId && <JobProgress job={job} label="Evaluation" />}
+      <ErrorBox error={err} />
+    </form>
+  );
+}
+
 function ModelPanel({ id }: { id: string }) {
+  const { can } = useSession();
   const model = useResource<ModelDetail>(`/api/models/${encodeURIComponent(id)}`);
   if (model.error) return <ErrorBox error={model.error} />;
   if (!model.data) return <Loading what="the model" />;
@@ -299,15 +443,11 @@ function ModelPanel({ id }: { id: string }) {
         </section>
         <section className="card">
           <h3 style={{ marginTop: 0 }}>Evaluation</h3>
-          {m.eval ? <Figures figures={m.eval} /> : <p className="muted">Not evaluated yet (backlot eval {m.id}).</p>}
-          {m.adherence && (
-            <>
-              <h3>Prompt adherence</h3>
-              <Figures figures={m.adherence} />
-            </>
-          )}
+          {m.eval ? <EvalFigures figures={m.eval} /> : <p className="muted">Not evaluated yet.</p>}
+          {can('POST /api/evaluations') && <Evaluate modelId={m.id} again={!!m.eval} onDone={model.reload} />}
         </section>
       </div>
+      {m.eval && m.adherence && <Adherence adherence={m.adherence} chance={(m.eval.chance ?? {}) as Record<string, number>} />}
     </>
   );
 }

@@ -259,7 +259,7 @@ export async function exportModel(ws: Workspace, nameOrId: string, opts: { actor
   return { modelId: m.id, path: out, files: done.files as Record<string, string | null> };
 }
 
-export interface EvalInput { model: string; steps?: number; maxPrompts?: number; world?: string; grid?: string }
+export interface EvalInput { model: string; steps?: number; maxPrompts?: number; samples?: number; world?: string; grid?: string }
 
 export async function evaluateModel(ws: Workspace, input: EvalInput, opts: { actor: string; signal?: AbortSignal; onProgress?: ProgressSink }): Promise<Record<string, unknown>> {
   const m = await resolveModel(ws.db, input.model);
@@ -268,6 +268,7 @@ export async function evaluateModel(ws: Workspace, input: EvalInput, opts: { act
   const args = ['--model', checkpointOf(m), '--data', ds.path, '--out', join(m.path, 'eval.json')];
   if (input.steps) args.push('--steps', String(input.steps));
   if (input.maxPrompts) args.push('--max-prompts', String(input.maxPrompts));
+  if (input.samples) args.push('--samples', String(input.samples));
   if (input.world) args.push('--world', input.world);
   if (input.grid) args.push('--grid', input.grid);
   const modes = ['t2v', 'i2v', 'extend', 'interpolate'];
