@@ -1,7 +1,7 @@
-// npm run bench:train — ms/step and samples/s of the `tiny` preset on this CPU (the real trainer, a
-// demo-world snapshot rendered on the fly), parameter counts of every preset, `small`'s autoencoder and
-// denoiser steps with what its default run comes to, and on a machine with a CUDA GPU, samples/s and
-// model FLOPs utilisation of `base` in bf16 (trainer/bench_gpu.py, which also runs alone: python3 -m trainer.bench_gpu).
+// npm run bench:train — ms/step and samples/s of the `tiny` preset on this CPU (the real trainer on a
+// demo-world snapshot rendered on the fly; in bf16 and again in fp32 where the CPU has bf16
+// instructions), parameter counts of every preset, `small`'s autoencoder and denoiser steps with
+// what its default run comes to, and on a machine with a CUDA GPU, samples/s and model FLOPs utilisation of `base` in bf16 (trainer/bench_gpu.py, which also runs alone: python3 -m trainer.bench_gpu).
 // Env: BENCH_STEPS (default 20, the first 3 are warm-up), BENCH_SMALL_STEPS (per phase, default 6, the
 // first is warm-up; 0 skips it), BENCH_THREADS (default 2), BACKLOT_PYTHON.
 import { spawnSync } from 'node:child_process';
@@ -39,13 +39,18 @@ print(json.dumps(out))`]).trim().split('\n').pop());
 
   const data = join(tmp, 'ds');
   py(['-c', `from trainer.demo_world import demo_snapshot; demo_snapshot(${JSON.stringify(data)}, per_combo=1, limit=48)`]);
-  const t0 = Date.now();
-  const ev = events(py(['-m', 'trainer.train', '--data', data, '--run-dir', join(tmp, 'run'), '--preset', 'tiny', '--steps', String(steps), '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads)]));
-  const st = ev.filter((e) => e.event === 'step');
-  const warm = Math.min(3, st.length - 2);
-  const per = (st.at(-1).elapsed - st[warm - 1].elapsed) / (st.length - warm);
-  const batch = 16;
-  console.log(`tiny on CPU: ${(per * 1000).toFixed(0)} ms/step, ${(batch / per).toFixed(1)} samples/s (batch ${batch}, ${st.length - warm} timed steps; wall ${((Date.now() - t0) / 1000).toFixed(0)} s incl. start-up); load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  // tiny as it trains (bf16 autocast where the CPU multiplies bf16 natively), then in fp32 for comparison
+  const timeTiny = (label, extra) => {
+    const t0 = Date.now();
+    const ev = events(py(['-m', 'trainer.train', '--data', data, '--run-dir', join(tmp, `run-${label}`), '--preset', 'tiny', '--steps', String(steps), '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads), '--no-previews', ...extra]));
+    const st = ev.filter((e) => e.event === 'step');
+    const warm = Math.min(3, st.length - 2);
+    const per = (st.at(-1).elapsed - st[warm - 1].elapsed) / (st.length - warm);
+    const batch = 16;
+    console.log(`tiny on CPU, ${ev[0].autocast}${label === 'default' ? ' (as it trains)' : ''}: ${(per * 1000).toFixed(0)} ms/step, ${(batch / per).toFixed(1)} samples/s (batch ${batch}, ${st.length - warm} timed steps; wall ${((Date.now() - t0) / 1000).toFixed(0)} s incl. start-up); load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    return ev[0].autocast;
+  };
+  if (timeTiny('default', []) === 'bf16') timeTiny('fp32', ['--set', 'cpu_bf16=false']);
 
   const smallSteps = Number(process.env.BENCH_SMALL_STEPS ?? 6);
   if (smallSteps >= 2) {

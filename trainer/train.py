@@ -46,10 +46,16 @@ def atomic_save(obj, path):
 
 # ----------------------------------------------------------------------------- per-step randomness
 
-def warm_up_steps(p, first):
-    """The steps of the `t = 1` warm-up: the first `high_noise_steps` denoiser steps, which begin at
-    `first` (after the autoencoder's steps; 0 in a fine-tune, which keeps its base's autoencoder)."""
-    return range(first, first + p.high_noise_steps)
+def warm_up_steps(p, first, count=None):
+    """The steps of the `t = 1` warm-up: the first `count` denoiser steps, which begin at `first` (after
+    the autoencoder's steps; 0 in a fine-tune, which keeps its base's autoencoder). A new run takes
+    `high_noise_steps`, but at most a third of its denoiser steps, so that a short run still trains
+    mostly on the usual mix (`warm_up_count`); the count is kept in the run's config for its resumes."""
+    return range(first, first + (p.high_noise_steps if count is None else count))
+
+
+def warm_up_count(p, first):
+    return min(p.high_noise_steps, max(0, p.steps - first) // 3)
 
 
 def step_draws(seed, step, B, T, p, warm=range(0)):
@@ -123,13 +129,32 @@ def parse(argv=None):
 
 # What a fine-tune may change with --set: how it trains, not the shape of the model it starts from.
 TRAINING_FIELDS = ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps", "high_noise_steps",
-                   "high_noise_batch", "bf16", "checkpointing", "compile")
+                   "high_noise_batch", "bf16", "cpu_bf16", "checkpointing", "compile")
 
 
-def step_autocast(p, cuda):
-    """bf16 autocast for the presets that ask for it, on CUDA. torch 1.13 CPU builds fail inside
+def cpu_has_bf16():
+    """Whether this CPU multiplies bf16 in hardware (AVX-512 BF16 or AMX; Linux's /proc/cpuinfo flags).
+    There bf16 autocast about doubles a `tiny` step's rate; elsewhere bf16 is emulated and slower than fp32."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line for line in f if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
+
+
+def step_autocast(p, cuda, cpu_bf16=False):
+    """bf16 autocast of the denoiser's step: on CUDA for the presets that ask for it (`bf16`), on a CPU
+    when the run decided so (`cpu_bf16` in its config). torch 1.13 CPU builds fail inside
     autocast("cuda") even when disabled, so elsewhere it is not built at all."""
-    return torch.autocast("cuda", dtype=torch.bfloat16) if cuda and p.bf16 else contextlib.nullcontext()
+    if cuda:
+        return torch.autocast("cuda", dtype=torch.bfloat16) if p.bf16 else contextlib.nullcontext()
+    return torch.autocast("cpu", dtype=torch.bfloat16) if cpu_bf16 else contextlib.nullcontext()
+
+
+def autocast_name(p, cuda, cfg):
+    """What the denoiser's step computes in, for the start event and the model's compute record."""
+    return "bf16" if (p.bf16 if cuda else cfg.get("cpuBf16", False)) else "fp32"
 
 
 def compiles(p, cuda):
@@ -233,7 +258,9 @@ def main(argv=None):
             p.steps = a.steps
         tok = Tokenizer.build(snap.captions("train"), p.text_max_len, base_vocab=base["vocab"] if base else None)
         cfg = {"seed": a.seed, "lora": a.lora if base else 0, "initFrom": a.init_from, "data": os.path.abspath(a.data),
-               "datasetId": snap.id, "datasetRoot": snap.merkle_root, "world": world}
+               "datasetId": snap.id, "datasetRoot": snap.merkle_root, "world": world,
+               # decided once per run, so a resumed run computes as the run it continues did
+               "cpuBf16": bool(not cuda and p.cpu_bf16 and cpu_has_bf16())}
     if a.steps and resume is not None:
         p.steps = a.steps
     problem = preset_problem(p)
@@ -297,7 +324,9 @@ def main(argv=None):
         head = torch.compile(head)
     # a fine-tune keeps its base's autoencoder (and latent scale) frozen
     vae_steps = p.vae_steps if model.vae is not None and not cfg["lora"] and not cfg["initFrom"] else 0
-    warm = warm_up_steps(p, vae_steps)
+    if resume is None:
+        cfg["warmUpSteps"] = warm_up_count(p, vae_steps)
+    warm = warm_up_steps(p, vae_steps, cfg.get("warmUpSteps"))   # (runs from before the cap: the preset's count)
     try:
         stream = ClipStream(snap, "train", p, cfg["seed"], p.batch, warm, p.high_noise_batch)
     except SnapshotError as e:
@@ -306,14 +335,15 @@ def main(argv=None):
     counts = model.param_counts()
     emit("start", preset=p.name, params=counts, tokens=p.tokens(), latentShape=list(p.latent_shape()),
          vocab=len(tok.vocab), trainClips=len(stream.recs), step=step, total=p.steps, vaeSteps=vae_steps, device=str(device),
-         world=world, resumed=resume is not None, compiled=compiled)
+         world=world, resumed=resume is not None, compiled=compiled, autocast=autocast_name(p, cuda, cfg),
+         warmUpSteps=len(warm))
 
     t0 = time.time()
     seen = 0
     # the current phase's own clock: an autoencoder step costs a fraction of a denoiser step
     phase_t0, phase_seen = t0, 0
     acc, acc_n = 0.0, 0
-    amp = step_autocast(p, cuda)
+    amp = step_autocast(p, cuda, cfg.get("cpuBf16", False))
 
     def save(path_step):
         state = {"preset": p.to_dict(), "config": cfg, "vocab": tok.vocab, "model": model.state_dict(),
@@ -454,7 +484,7 @@ def main(argv=None):
         watts = (GPU_WATTS * world) if cuda else (CPU_WATTS_PER_CORE * a.threads)
         summary = {"preset": p.name, "steps": step, "params": counts, "curves": curves, "config": cfg, "previews": previews,
                    "compute": {"device": torch.cuda.get_device_name(device) if cuda else f"cpu x{a.threads} threads",
-                               "processes": world, "wallSeconds": wall, "samplesSeen": samples,
+                               "processes": world, "autocast": autocast_name(p, cuda, cfg), "wallSeconds": wall, "samplesSeen": samples,
                                "energyKwh": watts * wall / 3.6e6, "energyAssumption": f"{watts:.0f} W while training"}}
         with open(os.path.join(a.run_dir, "summary.json"), "w") as f:
             json.dump(summary, f, indent=1)

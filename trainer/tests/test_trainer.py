@@ -374,6 +374,20 @@ class WorldTests(unittest.TestCase):
         self.assertIsNone(w.parse("a red ball moving left"))                    # no backdrop: not a world caption
 
 
+    def test_adherence_is_counted_over_every_sample_with_a_95_percent_interval(self):
+        from trainer.evaluate import adherence_figures, wilson
+        lo, hi = wilson(0.5, 100)
+        self.assertAlmostEqual(lo, 0.404, places=3)
+        self.assertAlmostEqual(hi, 0.596, places=3)
+        self.assertEqual(wilson(0.0, 10)[0], 0.0)
+        self.assertLess(wilson(1.0, 10)[0], 1.0)                       # 10 of 10 is not certainty
+        self.assertLess(wilson(0.25, 116)[1] - wilson(0.25, 116)[0], wilson(0.25, 29)[1] - wilson(0.25, 29)[0])
+        row = lambda d: {"colour": True, "shape": False, "direction": d, "background": True, "colourDirectionBackground": d}
+        f = adherence_figures([row(True), row(False), row(False), row(False)], n_prompts=2, novel=2, samples=2)
+        self.assertEqual((f["n"], f["samplesPerPrompt"], f["direction"], f["colour"]), (2, 2, 0.25, 1.0))
+        self.assertTrue(f["ci95"]["direction"][0] <= 0.25 <= f["ci95"]["direction"][1])
+
+
 class BenchTests(unittest.TestCase):
     def test_the_mfu_flop_formula_matches_a_count_of_every_matrix_product_the_step_runs(self):
         from trainer import model as model_mod
@@ -449,12 +463,14 @@ class TrainTests(Fixture):
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "odd", "model.pt")))
 
     def test_resume_after_a_stop_gives_the_uninterrupted_result(self):
-        proc, ev = run_train(self.args("full", 6))
+        # one warm-up step: a third of the 3 steps the stopped run planned is what the full run takes too
+        sets = [s for s in SMALL_SET if not s.startswith("high_noise_steps")] + ["high_noise_steps=1"]
+        proc, ev = run_train(self.args("full", 6, sets=sets))
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual([e["step"] for e in ev if e["event"] == "step"], [1, 2, 3, 4, 5, 6])
-        proc, _ = run_train(self.args("part", 3))
+        proc, _ = run_train(self.args("part", 3, sets=sets))
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        proc, ev = run_train(self.args("part", 6, "--resume"))
+        proc, ev = run_train(self.args("part", 6, "--resume", sets=sets))
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertTrue(ev[0]["resumed"])
         a, b = self.state("full", "checkpoint.pt"), self.state("part", "checkpoint.pt")
@@ -548,6 +564,50 @@ class TrainTests(Fixture):
         self.assertEqual(res["analyserOnReconstruction"]["n"], res["analyserOnReal"]["n"])
         self.assertEqual(set(res["analyserOnReconstruction"]), set(res["analyserOnReal"]))
 
+    def test_evaluation_draws_several_samples_per_prompt_the_first_as_a_single_sample_run_does(self):
+        proc, _ = run_train(self.args("eval-samples", 2))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        model = os.path.join(self.tmp, "eval-samples", "model.pt")
+        with contextlib.redirect_stdout(io.StringIO()):
+            one = evaluate(model, self.data, steps=2, max_prompts=3, modes=("t2v",), samples=1)
+            two = evaluate(model, self.data, steps=2, max_prompts=3, modes=("t2v",), samples=2)
+        a1, a2 = one["adherence"]["t2v"], two["adherence"]["t2v"]
+        self.assertEqual((a1["n"], a1["samplesPerPrompt"]), (a2["n"], 1))
+        self.assertEqual(a2["samplesPerPrompt"], 2)
+        self.assertEqual(two["sampler"]["samplesPerPrompt"], 2)
+        for k in ("colour", "direction", "background", "colourDirectionBackground"):
+            self.assertAlmostEqual(a2[k] * 2 * a2["n"], round(a2[k] * 2 * a2["n"]))   # counted over 2n generations
+            lo, hi = a2["ci95"][k]
+            self.assertTrue(lo <= a2[k] <= hi, k)
+        # the first sample of each prompt is the single-sample run's draw: same generations, same distance
+        self.assertEqual(one["frechet"], two["frechet"])
+        self.assertEqual(two["adherence"]["t2vWorldHeldOut"]["samplesPerPrompt"], 2)
+
+    def test_the_step_runs_in_bf16_on_a_cpu_that_has_it_and_says_so(self):
+        from trainer.train import cpu_has_bf16
+        native = cpu_has_bf16()
+        for run, sets, want in (("amp-default", SMALL_SET, "bf16" if native else "fp32"),
+                                ("amp-off", SMALL_SET + ["cpu_bf16=false"], "fp32")):
+            proc, ev = run_train(self.args(run, 2, "--no-previews", sets=sets))
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(ev[0]["autocast"], want, run)
+            self.assertEqual([e for e in ev if e["event"] == "done"][0]["compute"]["autocast"], want, run)
+            self.assertEqual(self.state(run, "checkpoint.pt")["config"]["cpuBf16"], want == "bf16", run)
+        if native:   # the two runs computed differently, from the same draws
+            a, b = self.state("amp-default")["state"], self.state("amp-off")["state"]
+            self.assertFalse(all(torch.equal(a[k], b[k]) for k in a))
+
+    def test_a_short_run_spends_at_most_a_third_of_its_steps_in_the_warm_up_and_a_resume_keeps_that(self):
+        sets = SMALL_SET + ["high_noise_steps=1000"]
+        proc, ev = run_train(self.args("short-warm", 6, "--no-previews", sets=sets))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(ev[0]["warmUpSteps"], 2)
+        self.assertEqual(self.state("short-warm", "checkpoint.pt")["config"]["warmUpSteps"], 2)
+        # continued to 9 steps, the run keeps the 2 warm-up steps it started with (a third of 9 would be 3)
+        proc, ev = run_train(self.args("short-warm", 9, "--no-previews", "--resume", sets=[]))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(ev[0]["warmUpSteps"], 2)
+
     def test_the_autoencoder_trains_on_clips_of_vae_frames(self):
         seen, loss = [], VideoAutoencoder.loss
 
@@ -563,9 +623,11 @@ class TrainTests(Fixture):
         self.assertEqual(seen, [5, 5])     # two autoencoder steps on 5 of the clips' 9 frames
 
     def test_ddp_with_gloo_on_two_processes_matches_one_process(self):
-        proc, _ = run_train(self.args("one", 2))
+        # in fp32: bf16 rounds each half batch's activations on its own, which no tolerance of 1e-5 survives
+        fp32 = SMALL_SET + ["cpu_bf16=false"]
+        proc, _ = run_train(self.args("one", 2, sets=fp32))
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        proc, ev = run_train(self.args("two", 2), world=2)
+        proc, ev = run_train(self.args("two", 2, sets=fp32), world=2)
         self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
         self.assertEqual(ev[0]["world"], 2)
         a, b = self.state("one", "checkpoint.pt")["model"], self.state("two", "checkpoint.pt")["model"]
