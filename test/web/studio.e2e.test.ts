@@ -103,7 +103,7 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
     mkdirSync(shots, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'backlot-web-'));
     ws = join(dir, 'ws');
-    const demo = JSON.parse(backlot(['demo', '--films', '2', '--film-seconds', '20', '--train-minutes', '1', '--train-steps', '40', '--no-serve', '--json'])) as {
+    const demo = JSON.parse(backlot(['demo', '--films', '3', '--film-seconds', '20', '--train-minutes', '1', '--train-steps', '40', '--no-serve', '--json'])) as {
       rights: { story: { nonConsenting: { person: string } } };
     };
     nonConsenting = demo.rights.story.nonConsenting.person;
@@ -251,9 +251,10 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
     const adherence = page.getByRole('table', { name: 'Prompt adherence' });
     await adherence.waitFor({ timeout: 30_000 });
     const rows = await adherence.locator('tbody tr').allInnerTexts();
-    expect(rows[0]).toMatch(/^Text to video\s+\d+%/);
-    expect(rows.at(-1)).toMatch(/^Chance\s+17%\s+33%\s+25%\s+25%/);
-    expect(await page.getByRole('table', { name: 'Evaluation figures' }).innerText()).toMatch(/Validation loss\s+\d\.\d{4}/);
+    expect(rows.map((r) => r.split('\t')[0]!.toLowerCase())).toEqual(['text to video', 'text to video, unseen combinations', 'image to video', 'extend', 'interpolate', 'chance']);
+    expect(rows[0]).toMatch(/^[^\t]+\t\d+% \(\d+%–\d+%\)\t/);      // a figure with its interval
+    expect(rows.at(-1)).toMatch(/^chance\s+17%\s+33%\s+25%\s+25%/i);
+    expect(await page.getByRole('table', { name: 'Evaluation figures' }).innerText()).toMatch(/Validation loss\s+\d\.\d{4}/i);
     await expect.poll(() => form.getByRole('button', { name: 'Evaluate again' }).count()).toBe(1);
     await noRawJson(page);
     await checkPage(page, '08b-model-evaluation');

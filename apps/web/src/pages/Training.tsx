@@ -314,7 +314,14 @@ const ADHERENCE_COLUMNS: Array<[string, string]> = [
 
 /** How often generations show what their held-out prompt asks for, per mode, against chance. */
 function Adherence({ adherence, chance }: { adherence: Record<string, unknown>; chance: Record<string, number> }) {
-  const modes = Object.entries(adherence).filter((e): e is [string, Record<string, unknown>] => !!e[1] && typeof e[1] === 'object');
+  // in the order of ADHERENCE_MODES (the stored JSON's own key order is the database's), others after
+  const order = (k: string) => {
+    const i = Object.keys(ADHERENCE_MODES).indexOf(k);
+    return i < 0 ? Infinity : i;
+  };
+  const modes = Object.entries(adherence)
+    .filter((e): e is [string, Record<string, unknown>] => !!e[1] && typeof e[1] === 'object')
+    .sort(([a], [b]) => order(a) - order(b));
   if (modes.length === 0) return null;
   return (
     <section className="card">
@@ -447,7 +454,7 @@ function ModelPanel({ id }: { id: string }) {
           {can('POST /api/evaluations') && <Evaluate modelId={m.id} again={!!m.eval} onDone={model.reload} />}
         </section>
       </div>
-      {m.eval && m.adherence && <Adherence adherence={m.adherence} chance={(m.eval.chance ?? {}) as Record<string, number>} />}
+      {m.eval?.adherence ? <Adherence adherence={m.eval.adherence as Record<string, unknown>} chance={(m.eval.chance ?? {}) as Record<string, number>} /> : null}
     </>
   );
 }

@@ -265,6 +265,9 @@ export async function evaluateModel(ws: Workspace, input: EvalInput, opts: { act
   const m = await resolveModel(ws.db, input.model);
   if (!m.dataset_id) throw new TrainError('no_dataset', `model ${m.id} was imported without a dataset; evaluate a model trained here`, m.id);
   const ds = await resolveDataset(ws.db, m.dataset_id);
+  if (!ds.counts.val) {
+    throw new TrainError('no_val_clips', `model ${m.id} cannot be evaluated: its dataset ${ds.name} has no held-out clips (one title, --val-fraction 0, or no trainable shot in the held-out titles); train on a snapshot with a validation split`, m.id);
+  }
   const args = ['--model', checkpointOf(m), '--data', ds.path, '--out', join(m.path, 'eval.json')];
   if (input.steps) args.push('--steps', String(input.steps));
   if (input.maxPrompts) args.push('--max-prompts', String(input.maxPrompts));

@@ -21,8 +21,11 @@ beforeAll(async () => {
   ws = await openWorkspace({ home: join(dir, 'ws') });
   const data = join(dir, 'ds');
   execFileSync(pythonPath(), ['-c', `from trainer.tests.test_trainer import fixture_snapshot; fixture_snapshot(${JSON.stringify(data)})`], { cwd: trainerRoot(), env: { ...process.env, PYTHONPATH: trainerRoot() } });
-  root = (JSON.parse(readFileSync(join(data, 'snapshot.json'), 'utf8')) as { merkleRoot: string }).merkleRoot;
-  await ws.db.query(`INSERT INTO datasets (id, name, purpose, policy_version, merkle_root, path) VALUES ('ds_fixture', 'fixture', 'video', 'test', $1, $2)`, [root, data]);
+  const snap = JSON.parse(readFileSync(join(data, 'snapshot.json'), 'utf8')) as { merkleRoot: string; counts: Record<string, number> };
+  root = snap.merkleRoot;
+  await ws.db.query(`INSERT INTO datasets (id, name, purpose, policy_version, merkle_root, path, counts) VALUES ('ds_fixture', 'fixture', 'video', 'test', $1, $2, $3)`, [root, data, JSON.stringify(snap.counts)]);
+  // the same shards registered as a snapshot whose validation split came out empty (a one-title library)
+  await ws.db.query(`INSERT INTO datasets (id, name, purpose, policy_version, merkle_root, path, counts) VALUES ('ds_no_val', 'no-val', 'video', 'test', $1, $2, $3)`, [root, data, JSON.stringify({ ...snap.counts, val: 0 })]);
 });
 afterAll(async () => {
   await ws?.close();
@@ -138,5 +141,13 @@ describe('backlot train', () => {
     expect(e).toMatchObject({ featuresVersion: 'backlot-stats-v1' });
     expect(Object.keys(e.adherence as object)).toEqual(['t2v', 'i2v', 'extend', 'interpolate', 't2vWorldHeldOut']);
     expect((await showModel(ws, modelId)).eval).toMatchObject({ valClips: 3 });
+  });
+
+  it('refuses in one line, before starting the evaluator, a model whose dataset has no held-out clips', async () => {
+    const t = await trainModel(ws, { dataset: 'no-val', preset: 'tiny', steps: 2, overrides: SMALL, skipVerify: true }, { actor });
+    const err = await evaluateModel(ws, { model: t.model.id, steps: 2 }, { actor }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'no_val_clips' });
+    expect((err as Error).message).toMatch(/dataset no-val has no held-out clips/);
+    expect((await showModel(ws, t.model.id)).eval).toBeNull();
   });
 });
