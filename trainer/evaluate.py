@@ -363,6 +363,8 @@ def main():
     ap.add_argument("--grid", help="write an MP4 grid: t2v generations above the real held-out clips")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     a = ap.parse_args()
+    if a.samples < 1:
+        ap.error(f"--samples {a.samples}: must be 1 or more")
     torch.set_num_threads(a.threads)
     log = lambda mode, r: print(json.dumps({"event": "mode", "mode": mode, "adherence": r}), flush=True)
     res = evaluate(a.model, a.data, a.world, a.steps, a.guidance, max_prompts=a.max_prompts,
