@@ -287,18 +287,27 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     protos = calibrate(cal_clips, [world.parse(r.header.get("caption", "")) for r in cal], world)
     res["shapePrototypes"] = protos["shape"]
 
+    judged = [(attrs, is_novel) for _, attrs, _, is_novel in prompts if attrs]
+
     def score(video_sets, skip):
         """Adherence over one or more sets of videos, each set one per prompt in order."""
-        rows, n_prompts, novel = [], 0, 0
-        for videos in video_sets:
-            n_prompts = novel = 0
-            for (cap, attrs, _, is_novel), vid in zip(prompts, videos):
-                if not attrs:
-                    continue
-                rows.append(judge(analyse(vid, world, skip_frames=skip, protos=protos), attrs))
-                n_prompts += 1
-                novel += is_novel
-        return adherence_figures(rows, n_prompts, novel, len(video_sets)) if rows else None
+        rows = [judge(analyse(vid, world, skip_frames=skip, protos=protos), attrs)
+                for videos in video_sets for (_, attrs, _, _), vid in zip(prompts, videos) if attrs]
+        return adherence_figures(rows, len(judged), sum(n for _, n in judged), len(video_sets)) if rows else None
+
+    def sample_sets(captions, seed0, given_video=None, given=None):
+        """`samples` sets of generations, one per caption in each; the k-th set draws its noise from
+        seed0 + SAMPLE_SEED_STRIDE * k, in chunks of 16 captions (each chunk seeded by its offset)."""
+        sets = []
+        for k in range(samples):
+            chunks = []
+            for i in range(0, len(captions), 16):
+                sl = slice(i, i + 16)
+                chunks.append(generate_video(model, tok, captions[sl], given_video=None if given_video is None else given_video[sl],
+                                             given=None if given is None else given[sl], steps=steps, guidance=guidance,
+                                             generator=torch.Generator().manual_seed(seed0 + i + SAMPLE_SEED_STRIDE * k)))
+            sets.append(np.concatenate(chunks))
+        return sets
 
     res["analyserOnReal"] = score([real], ())
     # The same analysis on the autoencoder's reconstructions of those clips: a ceiling for what the denoiser
@@ -311,15 +320,7 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     gen_t2v = None
     for mode in modes:
         g = given_frames(mode, p.frames, E)
-        given = g[None].expand(len(prompts), -1).clone()
-        sets = []
-        for k in range(samples):
-            vids = []
-            for i in range(0, len(prompts), 16):
-                sl = slice(i, i + 16)
-                vids.append(generate_video(model, tok, caps[sl], given_video=real_t[sl], given=given[sl], steps=steps,
-                                           guidance=guidance, generator=torch.Generator().manual_seed(seed + i + SAMPLE_SEED_STRIDE * k)))
-            sets.append(np.concatenate(vids))
+        sets = sample_sets(caps, seed, given_video=real_t, given=g[None].expand(len(prompts), -1).clone())
         if mode == "t2v":
             gen_t2v = sets[0]
         skip = tuple(i for i in range(p.frames) if g[i])
@@ -330,12 +331,7 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     held = [h for h in held if (h["colour"], h["shape"], h["direction"], h["background"]) not in train_combos][:max_prompts]
     if "t2v" in modes and held:
         hcaps = [h.get("caption") or world.caption(h) for h in held]
-        rows = []
-        for k in range(samples):
-            vids = np.concatenate([generate_video(model, tok, hcaps[i:i + 16], steps=steps, guidance=guidance,
-                                                  generator=torch.Generator().manual_seed(seed + 7 + i + SAMPLE_SEED_STRIDE * k))
-                                   for i in range(0, len(hcaps), 16)])
-            rows += [judge(analyse(vid, world, protos=protos), h) for h, vid in zip(held, vids)]
+        rows = [judge(analyse(vid, world, protos=protos), h) for vids in sample_sets(hcaps, seed + 7) for h, vid in zip(held, vids)]
         res["adherence"]["t2vWorldHeldOut"] = {**adherence_figures(rows, len(held), len(held), samples), "prompts": hcaps[:3]}
         if log:
             log("t2vWorldHeldOut", res["adherence"]["t2vWorldHeldOut"])
