@@ -19,8 +19,8 @@ interface ModelSummary {
   tainted: string | null;
   exported: boolean;
   finalLoss: number | null;
-  adherence: Record<string, unknown> | null;
 }
+/** GET /api/models/{id}: the stored row (adherence lives in `eval.adherence`, not beside it as in the list). */
 interface ModelDetail extends ModelSummary {
   lineage: { datasets: Array<{ id: string; merkleRoot: string }>; bases: Array<{ modelId: string }> };
   curves: Array<{ step: number; loss: number; phase?: string }>;
