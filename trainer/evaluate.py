@@ -107,8 +107,21 @@ class World:
         return {"colour": col, "shape": shp, "direction": drn, "background": bg}
 
 
-def nearest(rgb, table):
-    return min(table, key=lambda e: float(((e[1] - rgb) ** 2).sum()))[0]
+def hue_vector(rgb):
+    """Opponent-colour vector (2R-G-B, sqrt(3)(G-B)) of [..., 3] RGB: its angle is the hue in degrees
+    (within a few degrees of HSV's, and 0 = red), its length the chroma, so the vectors of an object's
+    pixels sum to its chroma-weighted mean hue."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return np.stack([2 * r - g - b, np.sqrt(3) * (g - b)], -1)
+
+
+def hue_of(vec):
+    return float(np.degrees(np.arctan2(vec[1], vec[0])) % 360)
+
+
+def nearest_hue(h, table):
+    """The name in (name, rgb) table whose hue is nearest h, around the circle."""
+    return min(table, key=lambda e: abs((hue_of(hue_vector(e[1])) - h + 180) % 360 - 180))[0]
 
 
 def object_mask(v):
@@ -128,7 +141,7 @@ def backdrop_feature(v, mask):
 
 def analyse(video, world, skip_frames=(), protos=None):
     """Plain image analysis of one uint8 [T,H,W,3] clip: object = saturated bright pixels; colour =
-    nearest world colour to their median; backdrop = nearest calibrated backdrop feature; direction =
+    world colour nearest their mean hue; backdrop = nearest calibrated backdrop feature; direction =
     sign of the larger slope of a line fitted to the object centroid over time (given frames left
     out); shape = fill ratio of the object in its bounding box vs calibrated prototypes."""
     v = video.astype(float)
@@ -138,7 +151,10 @@ def analyse(video, world, skip_frames=(), protos=None):
     if protos and protos.get("background"):
         out["background"] = min(protos["background"], key=lambda n: float(((protos["background"][n] - out["bgFeature"]) ** 2).sum()))
     obj = v[mask]
-    out["colour"] = nearest(np.median(obj, axis=0), world.colours) if len(obj) >= 3 else None
+    # By hue, as world.ts spaces the colours (>= 25 degrees apart): a soft edge blended into a dark
+    # backdrop dims an object without turning it; in RGB distance a dim orange (188,85,7) is nearer
+    # red (222,36,36) than orange (250,128,16), by hue (25 degrees) it is orange (29).
+    out["colour"] = nearest_hue(hue_of(hue_vector(obj).sum(0)), world.colours) if len(obj) >= 3 else None
     ts, xs, ys, fills = [], [], [], []
     yy, xx = np.mgrid[0:H, 0:W]
     for t in range(T):

@@ -374,6 +374,26 @@ class WorldTests(unittest.TestCase):
         self.assertIsNone(w.parse("a red ball moving left"))                    # no backdrop: not a world caption
 
 
+    def test_an_objects_colour_is_named_by_hue_so_a_dimmed_soft_edged_object_keeps_its_name(self):
+        import numpy as np
+        from trainer.evaluate import World, analyse
+        rgb = {"red": [222, 36, 36], "orange": [250, 128, 16], "yellow": [240, 228, 30],
+               "green": [36, 196, 64], "blue": [40, 96, 240], "purple": [158, 58, 216]}   # world.ts
+        w = World({"colours": [{"name": n, "rgb": c} for n, c in rgb.items()], "shapes": ["box"],
+                   "directions": ["left", "right"], "backgrounds": [{"name": "night", "phrase": "at night"}]})
+        night = np.array([18, 21, 46], float)
+        for name, c in rgb.items():
+            for dim in (1.0, 0.75):
+                v = np.tile(night, (4, 32, 32, 1))
+                v[:, 8:24, 8:24] = 0.5 * dim * np.array(c) + 0.5 * night   # soft edge blended into the sky
+                v[:, 10:22, 10:22] = dim * np.array(c)
+                self.assertEqual(analyse(v.astype(np.uint8), w)["colour"], name, f"{name} at {dim:.0%}")
+        # the case that named orange red by RGB distance: a dim orange generated at night
+        v = np.tile(night, (4, 32, 32, 1)); v[:, 8:24, 8:24] = [188, 85, 7]
+        self.assertEqual(analyse(v.astype(np.uint8), w)["colour"], "orange")
+        v[:, 8:24, 8:24] = [162, 57, 25]                                      # hue 13 degrees: red's side
+        self.assertEqual(analyse(v.astype(np.uint8), w)["colour"], "red")
+
     def test_adherence_is_counted_over_every_sample_with_a_95_percent_interval(self):
         from trainer.evaluate import adherence_figures, wilson
         lo, hi = wilson(0.5, 100)
