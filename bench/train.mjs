@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const python = process.env.BACKLOT_PYTHON ?? '/usr/bin/python3';
 const steps = Number(process.env.BENCH_STEPS ?? 20);
 const threads = Number(process.env.BENCH_THREADS ?? 2);
-const env = { ...process.env, PYTHONPATH: root, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
+const env = { ...process.env, PYTHONPATH: root, OMP_NUM_THREADS: String(threads) };  // OpenMP's default wait policy, as `backlot train` runs
 const py = (args, extraEnv = {}) => {
   const r = spawnSync(python, args, { cwd: root, env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${args.slice(0, 3).join(' ')} failed:\n${r.stderr.slice(-2000)}`);

@@ -91,7 +91,7 @@ function sessionOptions(device: Device, threads: number): OrtNode.InferenceSessi
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     // Idle threads sleep instead of spinning: on a shared, loaded machine spinning burns the cores
-    // the other threads need (the same lesson as OMP_WAIT_POLICY=PASSIVE for the trainer).
+    // the other threads need.
     extra: { session: { intra_op: { allow_spinning: process.env.BACKLOT_ONNX_SPIN ?? '0' }, inter_op: { allow_spinning: process.env.BACKLOT_ONNX_SPIN ?? '0' } } },
   };
 }
