@@ -26,6 +26,9 @@ from .sample import generate_video, load, to_uint8, write_grid
 from .train import step_draws
 
 FEATURES_VERSION = "backlot-stats-v1"
+# The adherence analyser's rules, recorded with the figures: v2 names colour by hue (figures without
+# `analyserVersion` named it by RGB distance to the median, which read a dimmed orange as red).
+ANALYSER_VERSION = "backlot-adherence-v2"
 MODES = ["t2v", "i2v", "extend", "interpolate"]
 # The k-th sample of a prompt draws its noise from seed + stride * k (k = 0 is the single-sample draw).
 SAMPLE_SEED_STRIDE = 1009
@@ -270,7 +273,7 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     val = snap.records("val")
     if not val:
         raise ValueError(f"{data}: no val clips")
-    res = {"featuresVersion": FEATURES_VERSION, "modelPath": os.path.abspath(model_path), "valClips": len(val),
+    res = {"featuresVersion": FEATURES_VERSION, "analyserVersion": ANALYSER_VERSION, "modelPath": os.path.abspath(model_path), "valClips": len(val),
            "sampler": {"steps": steps, "guidance": guidance, "seed": seed, "samplesPerPrompt": samples}}
     res["valLoss"] = val_loss(model, tok, val, p)
     real_t = torch.stack([whole_clip(r, p) for r in val[:max_prompts]])

@@ -582,6 +582,7 @@ class TrainTests(Fixture):
         with contextlib.redirect_stdout(io.StringIO()):
             res = evaluate(os.path.join(self.tmp, "latent", "model.pt"), self.data, steps=1, max_prompts=3, modes=("t2v",))
         self.assertEqual(res["analyserOnReconstruction"]["n"], res["analyserOnReal"]["n"])
+        self.assertEqual(res["analyserVersion"], "backlot-adherence-v2")
         self.assertEqual(set(res["analyserOnReconstruction"]), set(res["analyserOnReal"]))
 
     def test_evaluation_draws_several_samples_per_prompt_the_first_as_a_single_sample_run_does(self):

@@ -42,7 +42,7 @@ export function register(program: Command): void {
       const attrs = (a: Record<string, number>) => `colour ${pct(a.colour)}  shape ${pct(a.shape)}  direction ${pct(a.direction)}  background ${pct(a.background)}`;
       const onReal = e.analyserOnReal as Record<string, number> | null | undefined;
       const onRec = e.analyserOnReconstruction as Record<string, number> | null | undefined;
-      if (onReal) w(`the analyser on the real held-out clips: ${attrs(onReal)}${onRec ? `; on the autoencoder's reconstructions of them (the ceiling for this model): ${attrs(onRec)}` : ''}`);
+      if (onReal) w(`the analyser${e.analyserVersion ? ` (${String(e.analyserVersion)})` : ''} on the real held-out clips: ${attrs(onReal)}${onRec ? `; on the autoencoder's reconstructions of them (the ceiling for this model): ${attrs(onRec)}` : ''}`);
       const chance = e.chance as Record<string, number>;
       w(`adherence on held-out captions (chance: colour ${pct(chance.colour)}, shape ${pct(chance.shape)}, direction ${pct(chance.direction)}, background ${pct(chance.background)}, all three ${pct(chance.colourDirectionBackground)}):`);
       w('  (each figure with its 95% interval; n = prompts x samples per prompt)');

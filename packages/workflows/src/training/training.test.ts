@@ -138,7 +138,7 @@ describe('backlot train', () => {
 
   it('evaluates a model and stores the figures with it', async () => {
     const e = await evaluateModel(ws, { model: modelId, steps: 2, maxPrompts: 3 }, { actor });
-    expect(e).toMatchObject({ featuresVersion: 'backlot-stats-v1' });
+    expect(e).toMatchObject({ featuresVersion: 'backlot-stats-v1', analyserVersion: 'backlot-adherence-v2' });
     expect(Object.keys(e.adherence as object)).toEqual(['t2v', 'i2v', 'extend', 'interpolate', 't2vWorldHeldOut']);
     expect((await showModel(ws, modelId)).eval).toMatchObject({ valClips: 3 });
   });
