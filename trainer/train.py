@@ -143,18 +143,18 @@ def cpu_has_bf16():
     return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
 
 
+def bf16_step(p, cuda, cpu_bf16=False):
+    """Whether the denoiser's step runs under bf16 autocast: on CUDA for the presets that ask for it
+    (`bf16`), on a CPU when the run decided so (`cpuBf16` in its config)."""
+    return p.bf16 if cuda else cpu_bf16
+
+
 def step_autocast(p, cuda, cpu_bf16=False):
-    """bf16 autocast of the denoiser's step: on CUDA for the presets that ask for it (`bf16`), on a CPU
-    when the run decided so (`cpu_bf16` in its config). torch 1.13 CPU builds fail inside
+    """The denoiser step's autocast context (`bf16_step`). torch 1.13 CPU builds fail inside
     autocast("cuda") even when disabled, so elsewhere it is not built at all."""
-    if cuda:
-        return torch.autocast("cuda", dtype=torch.bfloat16) if p.bf16 else contextlib.nullcontext()
-    return torch.autocast("cpu", dtype=torch.bfloat16) if cpu_bf16 else contextlib.nullcontext()
-
-
-def autocast_name(p, cuda, cfg):
-    """What the denoiser's step computes in, for the start event and the model's compute record."""
-    return "bf16" if (p.bf16 if cuda else cfg.get("cpuBf16", False)) else "fp32"
+    if not bf16_step(p, cuda, cpu_bf16):
+        return contextlib.nullcontext()
+    return torch.autocast("cuda" if cuda else "cpu", dtype=torch.bfloat16)
 
 
 def compiles(p, cuda):
@@ -333,9 +333,11 @@ def main(argv=None):
         emit("error", code=e.code, message=str(e))
         return 3
     counts = model.param_counts()
+    cpu_bf16 = cfg.get("cpuBf16", False)
+    autocast = "bf16" if bf16_step(p, cuda, cpu_bf16) else "fp32"   # for the start event and the compute record
     emit("start", preset=p.name, params=counts, tokens=p.tokens(), latentShape=list(p.latent_shape()),
          vocab=len(tok.vocab), trainClips=len(stream.recs), step=step, total=p.steps, vaeSteps=vae_steps, device=str(device),
-         world=world, resumed=resume is not None, compiled=compiled, autocast=autocast_name(p, cuda, cfg),
+         world=world, resumed=resume is not None, compiled=compiled, autocast=autocast,
          warmUpSteps=len(warm))
 
     t0 = time.time()
@@ -343,7 +345,7 @@ def main(argv=None):
     # the current phase's own clock: an autoencoder step costs a fraction of a denoiser step
     phase_t0, phase_seen = t0, 0
     acc, acc_n = 0.0, 0
-    amp = step_autocast(p, cuda, cfg.get("cpuBf16", False))
+    amp = step_autocast(p, cuda, cpu_bf16)
 
     def save(path_step):
         state = {"preset": p.to_dict(), "config": cfg, "vocab": tok.vocab, "model": model.state_dict(),
@@ -484,7 +486,7 @@ def main(argv=None):
         watts = (GPU_WATTS * world) if cuda else (CPU_WATTS_PER_CORE * a.threads)
         summary = {"preset": p.name, "steps": step, "params": counts, "curves": curves, "config": cfg, "previews": previews,
                    "compute": {"device": torch.cuda.get_device_name(device) if cuda else f"cpu x{a.threads} threads",
-                               "processes": world, "autocast": autocast_name(p, cuda, cfg), "wallSeconds": wall, "samplesSeen": samples,
+                               "processes": world, "autocast": autocast, "wallSeconds": wall, "samplesSeen": samples,
                                "energyKwh": watts * wall / 3.6e6, "energyAssumption": f"{watts:.0f} W while training"}}
         with open(os.path.join(a.run_dir, "summary.json"), "w") as f:
             json.dump(summary, f, indent=1)
