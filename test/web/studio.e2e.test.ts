@@ -238,6 +238,12 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
         .poll(() => video.evaluate((v: HTMLVideoElement) => (v.readyState >= 2 && v.videoWidth > 0 ? `${v.videoWidth}x${v.videoHeight}` : `${v.readyState}/${v.error?.message ?? ''}`)), { timeout: 30_000 })
         .toMatch(/^\d+x\d+$/);
     }
+    // what the run took, in words and units rather than the record's keys
+    const compute = await page.getByRole('table', { name: 'Training compute' }).innerText();
+    expect(compute).toMatch(/Device\s+cpu x\d+ threads/i);
+    expect(compute).toMatch(/Wall time\s+\d+(\.\d)? s/i);
+    expect(compute).toMatch(/Energy \(estimate\)\s+\d\.\d{4} kWh at \d+ W while training/i);
+    expect(compute).not.toMatch(/wallSeconds|energyKwh|samplesSeen/i);
     await checkPage(page, '08-model-previews');
   });
 

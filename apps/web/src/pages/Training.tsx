@@ -176,22 +176,6 @@ function StateBadge({ state }: { state: JobView['state'] }) {
   return <Badge kind={kind}>{state}</Badge>;
 }
 
-function Figures({ figures }: { figures: Record<string, unknown> }) {
-  const shown = Object.entries(figures).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
-  return (
-    <table>
-      <tbody>
-        {shown.slice(0, 16).map(([k, v]) => (
-          <tr key={k}>
-            <th scope="row">{k}</th>
-            <td className="mono">{typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
 /** A training run (its job): live curve while it runs, then the model it registered. */
 export function RunPage() {
   const { runId = '' } = useParams();
@@ -273,18 +257,10 @@ function Previews({ modelId, previews }: { modelId: string; previews: Array<{ st
 const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(0)}%` : '—');
 const num = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : '—');
 
-/** The evaluation's single figures, named as the model card names them. */
-function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
-  const sampler = (e.sampler ?? {}) as { steps?: number; guidance?: number; samplesPerPrompt?: number };
-  const rows: Array<[string, string]> = [
-    ['Validation loss', num(e.valLoss, 4)],
-    ['Fréchet distance', `${num(e.frechet, 3)} (real against real: ${num(e.frechetRealHalves, 3)})`],
-    ['Autoencoder PSNR', typeof e.aePsnr === 'number' ? `${e.aePsnr.toFixed(1)} dB` : '— (pixel space)'],
-    ['Held-out clips', String(e.valClips ?? '—')],
-    ['Sampler', `${sampler.steps ?? '—'} steps, guidance ${sampler.guidance ?? '—'}, ${sampler.samplesPerPrompt ?? 1} per prompt`],
-  ];
+/** Named figures, one row each. */
+function FigureTable({ label, rows }: { label: string; rows: Array<[string, string]> }) {
   return (
-    <table aria-label="Evaluation figures">
+    <table aria-label={label}>
       <tbody>
         {rows.map(([k, v]) => (
           <tr key={k}>
@@ -294,6 +270,42 @@ function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** The evaluation's single figures, named as the model card names them. */
+function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
+  const sampler = (e.sampler ?? {}) as { steps?: number; guidance?: number; samplesPerPrompt?: number };
+  return (
+    <FigureTable
+      label="Evaluation figures"
+      rows={[
+        ['Validation loss', num(e.valLoss, 4)],
+        ['Fréchet distance', `${num(e.frechet, 3)} (real against real: ${num(e.frechetRealHalves, 3)})`],
+        ['Autoencoder PSNR', typeof e.aePsnr === 'number' ? `${e.aePsnr.toFixed(1)} dB` : '— (pixel space)'],
+        ['Held-out clips', String(e.valClips ?? '—')],
+        ['Sampler', `${sampler.steps ?? '—'} steps, guidance ${sampler.guidance ?? '—'}, ${sampler.samplesPerPrompt ?? 1} per prompt`],
+      ]}
+    />
+  );
+}
+
+/** What the training run took: the model record's `compute`. */
+function ComputeFigures({ compute: c }: { compute: Record<string, unknown> }) {
+  const secs = typeof c.wallSeconds === 'number' ? c.wallSeconds : null;
+  const wall = secs === null ? '—' : secs < 120 ? `${secs.toFixed(1)} s` : `${Math.floor(secs / 60)} min ${Math.round(secs % 60)} s`;
+  return (
+    <FigureTable
+      label="Training compute"
+      rows={[
+        ['Device', String(c.device ?? '—')],
+        ['Processes', String(c.processes ?? '—')],
+        ['Precision', String(c.autocast ?? 'fp32')],
+        ['Wall time', wall],
+        ['Samples seen', typeof c.samplesSeen === 'number' ? c.samplesSeen.toLocaleString('en') : '—'],
+        ['Energy (estimate)', `${typeof c.energyKwh === 'number' ? `${c.energyKwh.toFixed(4)} kWh` : '—'}${c.energyAssumption ? ` at ${String(c.energyAssumption)}` : ''}`],
+      ]}
+    />
   );
 }
 
@@ -446,7 +458,7 @@ function ModelPanel({ id }: { id: string }) {
             ))}
           </ul>
           <h3>Compute</h3>
-          <Figures figures={m.compute} />
+          <ComputeFigures compute={m.compute} />
         </section>
         <section className="card">
           <h3 style={{ marginTop: 0 }}>Evaluation</h3>
