@@ -81,7 +81,9 @@ PRESETS = {
     # what is drawn (colour adherence from text 38 -> 86 % on the demo world, docs/model.md). Direction from
     # text needs the t = 1 warm-up at batch 48 and the space-time diagonals (pos_motion); in bf16 on a CPU
     # that has it, both fit in 15 minutes on 2 cores with ~2,800 steps of the usual mix after them.
-    "tiny": Preset("tiny", "pixel", 16, 32, 32, 2, (2, 8, 8), 128, 6, 4, 128, 2, 24, batch=16, lr=5e-4, steps=3600,
+    # Text depth 0: each word's embedding (plus its position) as it is, unmixed by self-attention, so a
+    # combination of words that no training caption had still reads word by word (docs/model.md).
+    "tiny": Preset("tiny", "pixel", 16, 32, 32, 2, (2, 8, 8), 128, 6, 4, 128, 0, 24, batch=16, lr=5e-4, steps=3600,
                    hflip=0.5, loss_tmin=0.5, pos_motion=32, high_noise_steps=1000, high_noise_batch=48),
     # Through the causal autoencoder: 17x64x64 -> 8x5x16x16 latents, 320 tokens. CPU-hours: the autoencoder's
     # stem and 9-frame training clips make its step ~1.7 s instead of 22-32 s on 2 cores (docs/model.md).

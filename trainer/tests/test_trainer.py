@@ -32,7 +32,7 @@ from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, Video
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
-SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=8", "height=16",
+SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=0", "frames=8", "height=16",
              "width=16", "patch=2,8,8", "batch=4", "warmup=2", "extend_frames=2", "pos_motion=16",
              "high_noise_steps=2", "high_noise_batch=8"]
 LATENT_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=5", "height=16",

@@ -10,7 +10,7 @@ import { openWorkspace, type Workspace } from '@backlot/adapters/workspace';
 import { pythonPath, trainerRoot } from '@backlot/adapters/trainer';
 import { evaluateModel, exportModel, importModel, listModels, showModel, trainModel } from './index.js';
 
-const SMALL = ['depth=1', 'width_dit=32', 'heads=2', 'text_dim=32', 'text_depth=1', 'frames=8', 'height=16', 'width=16', 'patch=2,8,8', 'batch=4', 'warmup=2', 'extend_frames=2'];
+const SMALL = ['depth=1', 'width_dit=32', 'heads=2', 'text_dim=32', 'text_depth=0', 'frames=8', 'height=16', 'width=16', 'patch=2,8,8', 'batch=4', 'warmup=2', 'extend_frames=2'];
 const actor = 'test:training';
 let ws: Workspace;
 let dir: string;
