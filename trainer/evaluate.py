@@ -263,9 +263,10 @@ def judge(a, attrs):
 
 
 def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, max_prompts=48, modes=MODES, log=None,
-             samples=4):
+             samples=4, plan=None):
     """`samples` generations per prompt and mode (each with its own noise): one 15-minute `tiny` scored
-    on one sample of 29 prompts moved by 17 points between two seeds of the same recipe."""
+    on one sample of 29 prompts moved by 17 points between two seeds of the same recipe. `plan` is told
+    the names of the sets to be scored, in order, before the first; `log` each one's figures as it ends."""
     t0 = time.time()
     model, tok, ck = load(model_path)
     p = model.preset
@@ -307,6 +308,10 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     res["shapePrototypes"] = protos["shape"]
 
     judged = [(attrs, is_novel) for _, attrs, _, is_novel in prompts if attrs]
+    held = [h if isinstance(h, dict) else dict(zip(("colour", "shape", "direction", "background"), h)) for h in world.held_out]
+    held = [h for h in held if (h["colour"], h["shape"], h["direction"], h["background"]) not in train_combos][:max_prompts]
+    if plan:
+        plan(list(modes) + (["t2vWorldHeldOut"] if "t2v" in modes and held else []))
 
     def score(video_sets, skip):
         """Adherence over one or more sets of videos, each set one per prompt in order."""
@@ -346,8 +351,6 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
         res["adherence"][mode] = score(sets, skip)
         if log:
             log(mode, res["adherence"][mode])
-    held = [h if isinstance(h, dict) else dict(zip(("colour", "shape", "direction", "background"), h)) for h in world.held_out]
-    held = [h for h in held if (h["colour"], h["shape"], h["direction"], h["background"]) not in train_combos][:max_prompts]
     if "t2v" in modes and held:
         hcaps = [h.get("caption") or world.caption(h) for h in held]
         rows = [judge(analyse(vid, world, protos=protos), h) for vids in sample_sets(hcaps, seed + 7) for h, vid in zip(held, vids)]
@@ -382,8 +385,9 @@ def main():
         ap.error(f"--samples {a.samples}: must be 1 or more")
     torch.set_num_threads(a.threads)
     log = lambda mode, r: print(json.dumps({"event": "mode", "mode": mode, "adherence": r}), flush=True)
+    plan = lambda names: print(json.dumps({"event": "plan", "modes": names}), flush=True)
     res = evaluate(a.model, a.data, a.world, a.steps, a.guidance, max_prompts=a.max_prompts,
-                   modes=a.modes.split(","), log=log, samples=a.samples)
+                   modes=a.modes.split(","), log=log, samples=a.samples, plan=plan)
     gen = res.pop("_t2v", None)
     if a.grid and gen is not None:
         n = min(8, len(gen))

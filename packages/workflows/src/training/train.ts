@@ -274,18 +274,23 @@ export async function evaluateModel(ws: Workspace, input: EvalInput, opts: { act
   if (input.samples) args.push('--samples', String(input.samples));
   if (input.world) args.push('--world', input.world);
   if (input.grid) args.push('--grid', input.grid);
-  const modes = ['t2v', 'i2v', 'extend', 'interpolate'];
+  // The four modes, and the world's held-out combinations where the dataset has a world: the
+  // evaluator's first event names the sets it will score.
+  let total = 4;
   let n = 0;
-  opts.onProgress?.({ task: 'eval', label: `eval ${m.id}`, done: 0, total: modes.length, unit: 'modes', message: 'validation loss' });
+  opts.onProgress?.({ task: 'eval', label: `eval ${m.id}`, done: 0, total, unit: 'modes', message: 'validation loss' });
   const r = await runTrainer('evaluate', args, {
     signal: opts.signal,
-    onEvent: (e) => { if (e.event === 'mode') opts.onProgress?.({ task: 'eval', label: `eval ${m.id}`, done: ++n, total: modes.length, unit: 'modes', message: String(e.mode) }); },
+    onEvent: (e) => {
+      if (e.event === 'plan' && Array.isArray(e.modes)) total = e.modes.length;
+      if (e.event === 'mode') opts.onProgress?.({ task: 'eval', label: `eval ${m.id}`, done: ++n, total: Math.max(total, n), unit: 'modes', message: String(e.mode) });
+    },
   });
   const done = r.events.find((e) => e.event === 'done');
   if (r.code !== 0 || !done) throw new TrainError('eval_failed', `evaluation of ${m.id} failed: ${r.error?.message ?? lastErrorLine(r.stderrTail)}`, m.id);
   const figures = done.eval as Record<string, unknown>;
   await ws.db.query('UPDATE models SET eval = $2 WHERE id = $1', [m.id, JSON.stringify(figures)]);
   await appendAudit(ws.db, { actor: opts.actor, action: 'model.eval', subject: m.id, details: { valLoss: figures.valLoss, frechet: figures.frechet } });
-  opts.onProgress?.({ task: 'eval', label: `eval ${m.id}`, done: modes.length, total: modes.length, unit: 'modes', finished: true });
+  opts.onProgress?.({ task: 'eval', label: `eval ${m.id}`, done: Math.max(total, n), total: Math.max(total, n), unit: 'modes', finished: true });
   return figures;
 }
