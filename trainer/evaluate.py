@@ -308,10 +308,11 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     res["shapePrototypes"] = protos["shape"]
 
     judged = [(attrs, is_novel) for _, attrs, _, is_novel in prompts if attrs]
+    # The world's held-out combinations that no training caption names, scored with text to video only.
     held = [h if isinstance(h, dict) else dict(zip(("colour", "shape", "direction", "background"), h)) for h in world.held_out]
-    held = [h for h in held if (h["colour"], h["shape"], h["direction"], h["background"]) not in train_combos][:max_prompts]
+    held = [h for h in held if (h["colour"], h["shape"], h["direction"], h["background"]) not in train_combos][:max_prompts] if "t2v" in modes else []
     if plan:
-        plan(list(modes) + (["t2vWorldHeldOut"] if "t2v" in modes and held else []))
+        plan(list(modes) + (["t2vWorldHeldOut"] if held else []))
 
     def score(video_sets, skip):
         """Adherence over one or more sets of videos, each set one per prompt in order."""
@@ -351,7 +352,7 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
         res["adherence"][mode] = score(sets, skip)
         if log:
             log(mode, res["adherence"][mode])
-    if "t2v" in modes and held:
+    if held:
         hcaps = [h.get("caption") or world.caption(h) for h in held]
         rows = [judge(analyse(vid, world, protos=protos), h) for vids in sample_sets(hcaps, seed + 7) for h, vid in zip(held, vids)]
         res["adherence"]["t2vWorldHeldOut"] = {**adherence_figures(rows, len(held), len(held), samples), "prompts": hcaps[:3]}

@@ -115,6 +115,13 @@ export function timecode(seconds: number, fps = 24): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}:${pad(f)}`;
 }
 
+/** A duration in words: tenths of a second under two minutes, else whole minutes and seconds. */
+export function minutesSeconds(seconds: number): string {
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+}
+
 export function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
   const first = useRef(true);

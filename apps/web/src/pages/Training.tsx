@@ -6,7 +6,7 @@ import { post, subscribe } from '../api';
 import { useSession } from '../session';
 import { LossChart } from '../components/LossChart';
 import { JobProgress, jobEnded, useJob, type JobView } from '../components/jobs';
-import { Badge, ErrorBox, Loading, messageOf, useResource } from '../components/ui';
+import { Badge, ErrorBox, Loading, messageOf, minutesSeconds, useResource } from '../components/ui';
 
 interface ModelSummary {
   id: string;
@@ -292,8 +292,7 @@ function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
 
 /** What the training run took: the model record's `compute`. */
 function ComputeFigures({ compute: c }: { compute: Record<string, unknown> }) {
-  const secs = typeof c.wallSeconds === 'number' ? c.wallSeconds : null;
-  const wall = secs === null ? '—' : secs < 120 ? `${secs.toFixed(1)} s` : `${Math.floor(secs / 60)} min ${Math.round(secs % 60)} s`;
+  const wall = typeof c.wallSeconds === 'number' ? minutesSeconds(c.wallSeconds) : '—';
   return (
     <FigureTable
       label="Training compute"
