@@ -1,11 +1,13 @@
-// npm run bench:shots [-- FILE... | --no-demo | --demo-films N | --long-minutes M | --reps N]
+// npm run bench:shots [-- FILE... | --no-demo | --demo-films N | --re-edits N | --re-edit-seeds 1,2,...,7 | --long-minutes M | --reps N]
 // For each film: frames/s of `backlot shots` (the built CLI, probe included) and of a bare ffmpeg decode
 // to raw grey frames at the same analysis size, run one after the other and repeated (best of --reps,
 // the machine is shared), their ratio, the CLI's peak RSS, and precision/recall/F1 against the ground
 // truth split into hard cuts and gradual transitions. Then long looped files (512x288 and 1280x720) show
 // the speed on a film's length and that memory stays flat.
-// Default films: all footage in ../shared/library, plus the demo films when @backlot/workflows/demo
-// offers generateDemoLibrary. Uses the built CLI: `npm run build:cli` (done here unless --no-build).
+// Default films: all footage in ../shared/library; films cut together here from its shots with known
+// dissolves, dips, wipes and cuts (bench/real-edits.mjs: --re-edits films for each of --re-edit-seeds,
+// 0 for none), scored on their own; plus the demo films when @backlot/workflows/demo offers
+// generateDemoLibrary. Uses the built CLI: `npm run build:cli` (done here unless --no-build).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -20,12 +22,13 @@ const option = (name, fallback) => {
 };
 const reps = Number(option('--reps', 3));
 const longMinutes = Number(option('--long-minutes', 20));
-const optionValues = new Set(['--reps', '--long-minutes', '--demo-films'].map((o) => option(o, null)).filter(Boolean));
+const optionValues = new Set(['--reps', '--long-minutes', '--demo-films', '--re-edits', '--re-edit-seeds'].map((o) => option(o, null)).filter(Boolean));
 const explicit = args.filter((a) => !a.startsWith('--') && !optionValues.has(a));
 
 if (!flag('--no-build')) spawnSync('npm', ['run', '-s', 'build:cli'], { cwd: root, stdio: 'ignore' });
 const { probeMedia, analysisSize, analysisDecodeArgs, FFMPEG } = await import(join(root, 'packages/adapters/dist/ffmpeg/index.js'));
 const { scoreBoundaries } = await import(join(root, 'packages/core/dist/index.js'));
+const { makeRealEdits } = await import('./real-edits.mjs');
 const CLI = join(root, 'apps/cli/bin/backlot.js');
 
 /** Runs a command, returns wall seconds, CPU seconds and peak RSS (KiB, via /usr/bin/time) and stdout. */
@@ -100,6 +103,10 @@ else {
       if (slug === 'groundtruth' || !statSync(dir).isDirectory()) continue;
       for (const f of readdirSync(dir).sort()) if (/\.(mp4|webm|mov|mkv)$/.test(f)) films.push(join(dir, f));
     }
+    const perSeed = Number(option('--re-edits', 6));
+    for (const seed of perSeed > 0 ? option('--re-edit-seeds', '1,2,3,4,5,6,7').split(',').map(Number) : []) {
+      films.push(...makeRealEdits(library, join(root, '.bench/real-edits'), { films: perSeed, seed, ffmpeg: FFMPEG }));
+    }
   } else console.log('(../shared/library is absent: no real footage)');
   const demoModule = join(root, 'packages/workflows/dist/demo/index.js');
   if (!flag('--no-demo') && existsSync(demoModule)) {
@@ -116,7 +123,7 @@ else {
 
 const pct = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 const rows = [];
-const totals = { real: { cuts: [0, 0, 0], gradual: [0, 0, 0] }, demo: { cuts: [0, 0, 0], gradual: [0, 0, 0] }, frames: 0, shotsSeconds: 0, bareSeconds: 0 };
+const totals = { real: { cuts: [0, 0, 0], gradual: [0, 0, 0] }, reEdited: { cuts: [0, 0, 0], gradual: [0, 0, 0] }, demo: { cuts: [0, 0, 0], gradual: [0, 0, 0] }, frames: 0, shotsSeconds: 0, bareSeconds: 0 };
 console.log(`analysis at the default width; best of ${reps} runs each; machine: ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
 console.log(['file', 'frames', 'size', 'shots fps', 'bare fps', 'ratio', 'CPU s shots/bare', 'peak RSS MiB', 'cuts P/R/F1', 'gradual P/R/F1', 'kind ok'].join(' | '));
 for (const file of films) {
@@ -128,7 +135,7 @@ for (const file of films) {
   if (truth) {
     const found = m.doc.shots.slice(1).map((s) => ({ kind: s.transitionIn, frame: s.startFrame }));
     const s = scoreBoundaries(found, truth.transitions);
-    const bucket = file.includes('demo-library') ? totals.demo : totals.real;
+    const bucket = file.includes('demo-library') ? totals.demo : file.includes('real-edits') ? totals.reEdited : totals.real;
     for (const [k, sc] of [['cuts', s.cuts], ['gradual', s.gradual]]) {
       bucket[k][0] += sc.truePositives;
       bucket[k][1] += sc.falsePositives;
@@ -153,7 +160,7 @@ function f1([tp, fp, fn]) {
   return { p, r, f1: p + r ? (2 * p * r) / (p + r) : 0, tp, fp, fn };
 }
 console.log('\ntotals (targets: hard cuts F1 >= 0.95, gradual F1 >= 0.85, speed >= 0.8x bare decode, memory flat)');
-for (const [name, b] of Object.entries({ 'real footage': totals.real, 'demo films': totals.demo })) {
+for (const [name, b] of Object.entries({ 'real footage': totals.real, 'real footage re-edited here': totals.reEdited, 'demo films': totals.demo })) {
   const c = f1(b.cuts);
   const g = f1(b.gradual);
   if (c.tp + c.fp + c.fn + g.tp + g.fp + g.fn === 0) continue;

@@ -227,6 +227,18 @@ describe('shot boundary decision on synthetic frame sequences', () => {
     expect(detectShotBoundaries(black)).toEqual([]);
   });
 
+  test('a short wipe after a long still shot starts where the wipe starts, not where a long window reaching into it does', () => {
+    // Windows of 48 and 64 frames that end a few frames into the wipe pass the gradual tests too;
+    // picked on their own they moved the start 20 to 44 frames early in these cases (before 2026-12-05).
+    for (const [frames, seed] of [[8, 2], [12, 2], [12, 5], [16, 2], [16, 4]] as const) {
+      const { features, truth } = render([{ frames: 100, drift: 0 }, { frames: 100, drift: 0 }], [{ kind: 'wipe', frames }], seed);
+      const found = detectShotBoundaries(features);
+      expect(found, `${frames}-frame wipe, seed ${seed}`).toHaveLength(1);
+      expect(found[0]!.kind).toBe('wipe');
+      expect(Math.abs(found[0]!.frame - truth[0]!.frame), `${frames}-frame wipe, seed ${seed}: ${JSON.stringify(found)}`).toBeLessThanOrEqual(3);
+    }
+  });
+
   test('decisions are final after BOUNDARY_DELAY frames and equal the whole-sequence answer', () => {
     const { features } = render([{ frames: 60, drift: 0.2 }, { frames: 70, drift: 0.2 }, { frames: 400, drift: 0.1 }], [{ kind: 'cut' }, { kind: 'dissolve', frames: 12 }]);
     const d = new ShotBoundaryDetector();

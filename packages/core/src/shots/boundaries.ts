@@ -286,7 +286,8 @@ export class ShotBoundaryDetector {
   /**
    * Picks transitions from a group of overlapping candidate windows. Dissolve-shaped windows first,
    * biggest change first: each with the windows overlapping it by more than half is one transition,
-   * placed at the shortest of them that holds 90% of their change. Then wipe-shaped windows the same
+   * placed at the shortest of them that holds 90% of their change (and any window reaching into that
+   * one, other than through black, goes with it). Then wipe-shaped windows the same
    * way, leaving out any that touch a dissolve already picked (a window off the centre of a dissolve,
    * or straddling two, looks like a wipe).
    */
@@ -302,15 +303,28 @@ export class ShotBoundaryDetector {
         const top = rest[0]!;
         const same = (c: GradualCandidate) => overlap(top, c) > 0.5 * Math.min(top.e - top.s, c.e - c.s);
         const cluster = rest.filter(same);
-        rest = rest.filter((c) => !same(c));
         const max = Math.max(...cluster.map((c) => c.total));
-        picked.push(cluster.filter((c) => c.total >= 0.9 * max).sort((x, y) => x.e - x.s - (y.e - y.s) || y.total - x.total)[0]!);
+        const chosen = cluster.filter((c) => c.total >= 0.9 * max).sort((x, y) => x.e - x.s - (y.e - y.s) || y.total - x.total)[0]!;
+        picked.push(chosen);
+        // A window that reaches into the chosen one sees that transition and some settled picture
+        // beside it, even when it overlaps the biggest window by half or less: not another one. Unless
+        // they meet in black: a fade out and the fade in after it share the bottom of the dip.
+        rest = rest.filter((c) => !same(c) && (overlap(chosen, c) <= 0 || this.blackWithin(Math.max(chosen.s, c.s), Math.min(chosen.e, c.e))));
       }
       return picked;
     };
     const dissolves = pick(g.candidates.filter((c) => c.kind === 'dissolve'));
     const wipes = pick(g.candidates.filter((c) => c.kind === 'wipe' && !dissolves.some((d) => overlap(d, c) > 0)));
     for (const c of [...dissolves, ...wipes]) this.refine(c);
+  }
+
+  /** Some frame from i to j is black. */
+  private blackWithin(i: number, j: number): boolean {
+    for (let k = i; k <= j; k++) {
+      const f = this.at(k);
+      if (f && isBlack(f)) return true;
+    }
+    return false;
   }
 
   /**
