@@ -1,4 +1,4 @@
-// npm run bench:shots [-- FILE... | --no-demo | --demo-films N | --re-edits N | --re-edit-seeds 1,2,...,7 | --long-minutes M | --reps N]
+// npm run bench:shots [-- FILE... | --no-demo | --demo-films N | --re-edits N | --re-edit-seeds 1,2,...,10 | --long-minutes M | --reps N]
 // For each film: frames/s of `backlot shots` (the built CLI, probe included) and of a bare ffmpeg decode
 // to raw grey frames at the same analysis size, run one after the other and repeated (best of --reps,
 // the machine is shared), their ratio, the CLI's peak RSS, and precision/recall/F1 against the ground
@@ -104,7 +104,7 @@ else {
       for (const f of readdirSync(dir).sort()) if (/\.(mp4|webm|mov|mkv)$/.test(f)) films.push(join(dir, f));
     }
     const perSeed = Number(option('--re-edits', 6));
-    for (const seed of perSeed > 0 ? option('--re-edit-seeds', '1,2,3,4,5,6,7').split(',').map(Number) : []) {
+    for (const seed of perSeed > 0 ? option('--re-edit-seeds', '1,2,3,4,5,6,7,8,9,10').split(',').map(Number) : []) {
       films.push(...makeRealEdits(library, join(root, '.bench/real-edits'), { films: perSeed, seed, ffmpeg: FFMPEG }));
     }
   } else console.log('(../shared/library is absent: no real footage)');

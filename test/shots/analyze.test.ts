@@ -53,6 +53,11 @@ describe('analyzeShots on ffmpeg-made edits', () => {
     expectMatches(await analyzeShots(edit.path), edit);
   });
 
+  test('a long dip to black out of or into a dark shot is one fade, not a fade out and a fade in', async () => {
+    const edit = await makeScenario(dir, 'darkDips');
+    expectMatches(await analyzeShots(edit.path), edit);
+  });
+
   test('a bright object driving out of a fixed view while the exposure follows it up is not a transition', async () => {
     const edit = await makeScenario(dir, 'exposure');
     expectMatches(await analyzeShots(edit.path), edit);

@@ -76,6 +76,16 @@ export const SCENARIOS: Record<string, EditSpec> = {
     ],
     transitions: [{ kind: 'cut' }, { kind: 'cut' }],
   },
+  darkDips: {
+    // Long dips to black (xfade's fadeblack) out of and into a night-dark shot: the darkest steps of the
+    // fade in read as black for more than `dipMerge` frames, yet still move.
+    shots: [
+      { scene: `${scenes.fractal(220)},eq=brightness=-0.3`, frames: 90 },
+      { scene: scenes.pattern(), frames: 110 },
+      { scene: `${scenes.gradient(5)},eq=brightness=-0.3`, frames: 110 },
+    ],
+    transitions: [{ kind: 'fadeblack', frames: 48 }, { kind: 'fadeblack', frames: 48 }],
+  },
 };
 
 export async function makeScenario(dir: string, name: keyof typeof SCENARIOS | string, extra: Partial<EditSpec> = {}): Promise<MadeEdit> {

@@ -58,6 +58,8 @@ export interface BoundaryParams {
   flankStableMax: number;
   /** Two fades joined by at most this many frames (a dip to black) count as one fade. */
   dipMerge: number;
+  /** ...and so do two fades with at most this many black frames between them of which at most `dipMerge` hold still: a dark picture reads as black before the bottom of its dip, while it still changes. */
+  dipBlackMax: number;
   /** A dissolve/wipe followed within this many frames by one back to the picture before it is something passing through, not two transitions. */
   passMax: number;
 }
@@ -84,6 +86,7 @@ export const DEFAULT_BOUNDARY_PARAMS: BoundaryParams = {
   flank: 8,
   flankStableMax: 0.5,
   dipMerge: 8,
+  dipBlackMax: 24,
   passMax: 40,
 };
 
@@ -318,6 +321,22 @@ export class ShotBoundaryDetector {
     for (const c of [...dissolves, ...wipes]) this.refine(c);
   }
 
+  /**
+   * How many of the frames from i to j hold still (mean luma within 0.5 of the frame before) when all
+   * of them are black; Infinity when one is not (or is no longer held). A black hold between a fade
+   * out and a fade in holds still; the darkest steps of a fade in from a dark picture do not.
+   */
+  private blackStillFor(i: number, j: number): number {
+    let still = 0;
+    for (let k = i; k <= j; k++) {
+      const f = this.at(k);
+      const before = this.at(k - 1);
+      if (!f || !before || !isBlack(f)) return Number.POSITIVE_INFINITY;
+      if (Math.abs(f.meanLuma - before.meanLuma) < 0.5) still++;
+    }
+    return still;
+  }
+
   /** Some frame from i to j is black. */
   private blackWithin(i: number, j: number): boolean {
     for (let k = i; k <= j; k++) {
@@ -502,9 +521,11 @@ export class ShotBoundaryDetector {
     const out: Boundary[] = [];
     const queue = this.held ? [this.held, ...bs] : bs;
     this.held = null;
+    const { dipMerge, dipBlackMax } = this.p;
     for (const b of queue) {
       const prev = out[out.length - 1];
-      if (prev && prev.kind === 'fade' && b.kind === 'fade' && b.frame - prev.end <= this.p.dipMerge && b.frame > prev.frame) {
+      const gap = prev ? b.frame - prev.end : Infinity;
+      if (prev && prev.kind === 'fade' && b.kind === 'fade' && b.frame > prev.frame && (gap <= dipMerge || (gap <= dipBlackMax && this.blackStillFor(prev.end + 1, b.frame - 1) <= dipMerge))) {
         out[out.length - 1] = { kind: 'fade', frame: prev.frame, end: b.end };
         continue;
       }
@@ -512,7 +533,7 @@ export class ShotBoundaryDetector {
     }
     // Hold back a trailing fade while a fade in that would join it can still appear.
     const last = out[out.length - 1];
-    if (!all && last && last.kind === 'fade' && upTo <= last.end + this.p.dipMerge) this.held = out.pop()!;
+    if (!all && last && last.kind === 'fade' && upTo <= last.end + Math.max(dipMerge, dipBlackMax)) this.held = out.pop()!;
     return out;
   }
 }
