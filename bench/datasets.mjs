@@ -14,21 +14,10 @@ import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'n
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from './prng.mjs';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100000,300000,1000000').split(',').map(Number);
 const TARGET_PER_MIN = 1_000_000;
-
-/** Deterministic PRNG (mulberry32): the same catalogue every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COLOURS = ['red', 'blue', 'green', 'yellow', 'white', 'orange'];
 const SHAPES = ['ball', 'square', 'triangle'];

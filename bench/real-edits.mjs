@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { prng } from './prng.mjs';
 
 const FPS = 24;
 const WIDTH = 640;
@@ -36,18 +37,6 @@ const DURATIONS = [12, 18, 24, 36, 48];
 const SETTLED = 36;
 /** Version of the recipe: a change here makes new files. */
 const RECIPE = 1;
-
-/** Deterministic 32-bit generator (mulberry32). */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The settled spans of every title in the library: [{file, fps, shot, from, to}] in source frames. */
 export function settledSpans(library) {
@@ -142,7 +131,7 @@ export function makeRealEdits(library, outDir, { films = 4, segments = 9, seed =
     const truthFile = file.replace(/\.mp4$/, '.truth.json');
     made.push(file);
     if (existsSync(file) && existsSync(truthFile)) continue;
-    const rand = random(seed * 1000 + n);
+    const rand = prng(seed * 1000 + n); // the same films for the same seed, run after run
     const p = plan(spans, rand, segments);
     const g = graph(p);
     const inputs = p.segments.flatMap((s) => ['-i', s.file]);
