@@ -1,8 +1,8 @@
 // Real footage, edited again here: films cut together with ffmpeg from the shots of ../shared/library,
 // joined by dissolves, dips to black, wipes and cuts whose frames are known exactly. The library's own
 // edits hold 3 gradual transitions; these films hold many more, over the same real pictures (grain,
-// motion, letterboxing, 10 and 12.5 fps cameras brought to 24), with transitions no detector threshold
-// was set on. Used by bench/shots.mjs and test/shots/analyze.test.ts; a film and its `.truth.json` are
+// motion, letterboxing, 10 and 12.5 fps cameras brought to 24), with new transitions (docs/shots.md
+// says which seeds were looked at while the decision changed). Used by bench/shots.mjs and test/shots/analyze.test.ts; a film and its `.truth.json` are
 // made once per seed and kept (delete the folder to make them again from another library).
 //
 // How a film is made: segments are drawn (seeded) from the settled parts of the library's shots, each
