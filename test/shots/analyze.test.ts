@@ -58,6 +58,11 @@ describe('analyzeShots on ffmpeg-made edits', () => {
     expectMatches(await analyzeShots(edit.path), edit);
   });
 
+  test('a dissolve into or out of a night shot (dark, a small bright object in it) is a dissolve, not a fade', async () => {
+    const edit = await makeScenario(dir, 'nightDissolves');
+    expectMatches(await analyzeShots(edit.path), edit);
+  });
+
   test('a bright object driving out of a fixed view while the exposure follows it up is not a transition', async () => {
     const edit = await makeScenario(dir, 'exposure');
     expectMatches(await analyzeShots(edit.path), edit);

@@ -86,6 +86,16 @@ export const SCENARIOS: Record<string, EditSpec> = {
     ],
     transitions: [{ kind: 'fadeblack', frames: 48 }, { kind: 'fadeblack', frames: 48 }],
   },
+  nightDissolves: {
+    // Dissolves into and out of a night shot: dark (mean Y under 40) but for a small bright ball, about
+    // 3 % of the picture; not black, so these are dissolves, not fades.
+    shots: [
+      { scene: scenes.pattern(), frames: 70 },
+      { scene: scenes.ball('0x0c1428', 'yellow', 4), frames: 80 },
+      { scene: scenes.gradient(3), frames: 70 },
+    ],
+    transitions: [{ kind: 'dissolve', frames: 20 }, { kind: 'dissolve', frames: 20 }],
+  },
 };
 
 export async function makeScenario(dir: string, name: keyof typeof SCENARIOS | string, extra: Partial<EditSpec> = {}): Promise<MadeEdit> {

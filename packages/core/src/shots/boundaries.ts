@@ -113,8 +113,12 @@ interface Group {
   candidates: GradualCandidate[];
 }
 
+/**
+ * Black, as at the bottom of a fade: dark, and hardly a pixel above Y 48. A night shot with a small
+ * bright object in it (2-5 % of the picture) is dark but not black: a dissolve into it is no fade.
+ */
 function isBlack(f: FrameFeatures): boolean {
-  return f.meanLuma < 40 && f.brightFraction < 0.05;
+  return f.meanLuma < 40 && f.brightFraction < 0.01;
 }
 
 /** Streaming detector: push features in frame order, collect final boundaries; call finish() at the end. */
