@@ -36,37 +36,22 @@ function expectMatches(a: ShotAnalysis, edit: MadeEdit) {
 }
 
 describe('analyzeShots on ffmpeg-made edits', () => {
-  for (const name of ['cuts', 'dissolves', 'fades', 'wipes']) {
-    test(`finds every ${name.slice(0, -1)} at its frame and of its kind`, async () => {
+  // Each scenario (test/shots/scenarios.ts) is one edit whose every transition must be found at its
+  // frame and of its kind, with nothing else found.
+  const scenarioTests: Array<[name: string, title: string]> = [
+    ...['cuts', 'dissolves', 'fades', 'wipes'].map((name): [string, string] => [name, `finds every ${name.slice(0, -1)} at its frame and of its kind`]),
+    ['negatives', 'camera flashes, black dropout frames, fast pans, a static shot and grain-like change are not transitions'],
+    ['overlays', 'a title fading in, an object entering a static shot and a truck-sized one driving through it are not transitions'],
+    ['darkDips', 'a long dip to black out of or into a dark shot is one fade, not a fade out and a fade in'],
+    ['nightDissolves', 'a dissolve into or out of a night shot (dark, a small bright object in it) is a dissolve, not a fade'],
+    ['exposure', 'a bright object driving out of a fixed view while the exposure follows it up is not a transition'],
+  ];
+  for (const [name, title] of scenarioTests) {
+    test(title, async () => {
       const edit = await makeScenario(dir, name);
       expectMatches(await analyzeShots(edit.path), edit);
     });
   }
-
-  test('camera flashes, black dropout frames, fast pans, a static shot and grain-like change are not transitions', async () => {
-    const edit = await makeScenario(dir, 'negatives');
-    expectMatches(await analyzeShots(edit.path), edit);
-  });
-
-  test('a title fading in, an object entering a static shot and a truck-sized one driving through it are not transitions', async () => {
-    const edit = await makeScenario(dir, 'overlays');
-    expectMatches(await analyzeShots(edit.path), edit);
-  });
-
-  test('a long dip to black out of or into a dark shot is one fade, not a fade out and a fade in', async () => {
-    const edit = await makeScenario(dir, 'darkDips');
-    expectMatches(await analyzeShots(edit.path), edit);
-  });
-
-  test('a dissolve into or out of a night shot (dark, a small bright object in it) is a dissolve, not a fade', async () => {
-    const edit = await makeScenario(dir, 'nightDissolves');
-    expectMatches(await analyzeShots(edit.path), edit);
-  });
-
-  test('a bright object driving out of a fixed view while the exposure follows it up is not a transition', async () => {
-    const edit = await makeScenario(dir, 'exposure');
-    expectMatches(await analyzeShots(edit.path), edit);
-  });
 
   test('23.976 and 29.97 fps: frames count in presentation order and times follow the exact rate', async () => {
     for (const fps of ['24000/1001', '30000/1001']) {
