@@ -2,8 +2,9 @@
 // joined by dissolves, dips to black, wipes and cuts whose frames are known exactly. The library's own
 // edits hold 3 gradual transitions; these films hold many more, over the same real pictures (grain,
 // motion, letterboxing, 10 and 12.5 fps cameras brought to 24), with new transitions (docs/shots.md
-// says which seeds were looked at while the decision changed). Used by bench/shots.mjs and test/shots/analyze.test.ts; a film and its `.truth.json` are
-// made once per seed and kept (delete the folder to make them again from another library).
+// says which seeds were looked at while the decision changed). Used by bench/shots.mjs and
+// test/shots/analyze.test.ts; a film and its `.truth.json` are made once per seed and kept (delete the
+// folder to make them again from another library).
 //
 // How a film is made: segments are drawn (seeded) from the settled parts of the library's shots, each
 // from another shot than the one before; each is trimmed in its own frames, brought to 640x360 (scaled
@@ -40,7 +41,7 @@ const SETTLED = 36;
 const RECIPE = 1;
 
 /** The settled spans of every title in the library: [{file, fps, shot, from, to}] in source frames. */
-export function settledSpans(library) {
+function settledSpans(library) {
   const spans = [];
   for (const slug of readdirSync(library).sort()) {
     const truthFile = join(library, 'groundtruth', `${slug}.json`);

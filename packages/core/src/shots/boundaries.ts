@@ -414,10 +414,6 @@ export class ShotBoundaryDetector {
     };
     while (start - 1 > Math.max(0, c.s - flank) && raised(start - 1, before) && !black(start - 1) && !black(start - 2)) start--;
     while (end + 1 <= c.e + flank && !black(end) && this.at(end + 1) && raised(end + 1, after)) end++;
-    const blackNear = (i: number) => [i - 2, i - 1, i, i + 1].some((j) => {
-      const f = this.at(j);
-      return !!f && isBlack(f);
-    });
     // A fade in from black whose first, darkest steps hid under the grain: walk back from the start
     // while the picture keeps getting darker; reaching black makes it a fade that starts right after
     // the black. The same forward from the end of a fade out.
@@ -431,7 +427,7 @@ export class ShotBoundaryDetector {
       }
       return null;
     };
-    let fade = c.kind === 'dissolve' && (blackNear(start) || blackNear(end + 1));
+    let fade = c.kind === 'dissolve' && (this.blackWithin(start - 2, start + 1) || this.blackWithin(end - 1, end + 2));
     if (c.kind === 'dissolve' && !fade) {
       const blackBefore = darkeningTo(start, -1);
       const blackAfter = blackBefore === null ? darkeningTo(end, 1) : null;
