@@ -17,6 +17,8 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'apps/cli/src/**/*.test.ts', 'apps/server/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // one temporary folder per run, removed at its end (test/support/temp-root.ts)
+    globalSetup: ['test/support/temp-root.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

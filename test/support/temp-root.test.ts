@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import setup from './temp-root.js';
+
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the run gets its own temporary folder, every file under it is gone after teardown', () => {
+  const outer = tmpdir();
+  const teardown = setup();
+  const root = tmpdir();
+  made.push(root);
+  expect(root.startsWith(join(outer, 'backlot-test-run-'))).toBe(true);
+  expect(statSync(root).mode & 0o777).toBe(0o711);
+  const ws = mkdtempSync(join(root, 'backlot-ws-'));
+  writeFileSync(join(ws, 'db.bin'), 'x'.repeat(1000));
+  teardown();
+  expect(tmpdir()).toBe(outer);
+  expect(existsSync(root)).toBe(false);
+});
+
+test("a killed run's folder is removed by the next run; a live run's is kept", () => {
+  const parent = tmpdir();
+  const dead = join(parent, 'backlot-test-run-999999999-abcdef'); // beyond any pid the kernel hands out
+  const live = join(parent, `backlot-test-run-${process.ppid}-abcdef`);
+  const other = join(parent, 'backlot-ws-999999999');
+  for (const dir of [dead, live, other]) {
+    mkdirSync(join(dir, 'inner'), { recursive: true });
+    made.push(dir);
+  }
+  const teardown = setup();
+  made.push(tmpdir());
+  teardown();
+  expect(existsSync(dead)).toBe(false);
+  expect(existsSync(live)).toBe(true);
+  expect(existsSync(other)).toBe(true);
+});
