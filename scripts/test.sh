@@ -5,8 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OMP_WAIT_POLICY=PASSIVE
 # Everything the tests write to the temporary folder goes into one folder for this run, removed at the end
+# unless BACKLOT_KEEP_TEST_TMP is set
 # (vitest also gives each of its runs its own: test/support/temp-root.ts).
-run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/backlot-test-run-$$-XXXXXX") && chmod 711 "$run_tmp" && export TMPDIR="$run_tmp" && trap 'rm -rf "$run_tmp"' EXIT
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/backlot-test-run-$$-XXXXXX") && chmod 711 "$run_tmp" && export TMPDIR="$run_tmp" && trap '[ -n "${BACKLOT_KEEP_TEST_TMP:-}" ] || rm -rf "$run_tmp"' EXIT
 passed=0; failed=0; status=0
 mkdir -p test-artifacts
 
