@@ -1,30 +1,22 @@
 // vitest globalSetup: every test run gets its own temporary folder, removed when the run ends.
 //
 // The tests make workspaces, databases, trained models and exported networks under os.tmpdir()
-// (about 1.3 GB a full run). Pointing TMPDIR at one folder per run, before the test processes are
+// (over 1 GB a full run). Pointing TMPDIR at one folder per run, before the test processes are
 // forked, lets the run remove all of it at once, whatever each test does; the Python trainer,
 // PostgreSQL and the browser the tests start inherit it too. A run killed before its teardown leaves
 // its folder behind; the next run removes folders whose run is no longer alive.
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../../packages/adapters/src/workspace/lock.js';
 
 const PREFIX = 'backlot-test-run-';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export default function setup(): () => void {
   const parent = tmpdir();
   for (const name of readdirSync(parent)) {
     const pid = name.startsWith(PREFIX) ? Number(name.slice(PREFIX.length).split('-')[0]) : Number.NaN;
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
   }
   const root = mkdtempSync(join(parent, `${PREFIX}${process.pid}-`));
   chmodSync(root, 0o711); // the PostgreSQL test's server runs as `postgres` and must pass through

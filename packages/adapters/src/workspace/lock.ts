@@ -16,7 +16,8 @@ export interface LockInfo {
 
 export type LockResult = { owned: true; release: () => void; update: (patch: Partial<LockInfo>) => void } | { owned: false; holder: LockInfo };
 
-function alive(pid: number): boolean {
+/** Whether a process with this id runs on this machine (one of another user's counts). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -63,7 +64,7 @@ export function acquireLock(path: string, command: string): LockResult {
       const holder = readLock(path);
       // A lock whose writer died (kill -9) is stale: take it over. A lock being written right now
       // reads as null for an instant; try again.
-      if (holder && holder.host === hostname() && !alive(holder.pid)) {
+      if (holder && holder.host === hostname() && !processAlive(holder.pid)) {
         try {
           unlinkSync(path);
         } catch {
