@@ -5,9 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OMP_WAIT_POLICY=PASSIVE
 # Everything the tests write to the temporary folder goes into one folder for this run, removed at the end
-# unless BACKLOT_KEEP_TEST_TMP is set
-# (vitest also gives each of its runs its own: test/support/temp-root.ts).
-run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/backlot-test-run-$$-XXXXXX") && chmod 711 "$run_tmp" && export TMPDIR="$run_tmp" && trap '[ -n "${BACKLOT_KEEP_TEST_TMP:-}" ] || rm -rf "$run_tmp"' EXIT
+# unless BACKLOT_KEEP_TEST_TMP is set (vitest run on its own makes its own: test/support/temp-root.ts).
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/backlot-test-run-$$-XXXXXX") && chmod 711 "$run_tmp" &&
+  export TMPDIR="$run_tmp" BACKLOT_TEST_TMP="$run_tmp" && trap '[ -n "${BACKLOT_KEEP_TEST_TMP:-}" ] || rm -rf "$run_tmp"' EXIT
 passed=0; failed=0; status=0
 mkdir -p test-artifacts
 
@@ -18,7 +18,7 @@ echo "== TypeScript tests"
 npx vitest run --reporter=default --reporter=json --outputFile=test-artifacts/vitest.json "$@"
 [ $? = 0 ] || status=1
 if [ -f test-artifacts/vitest.json ]; then
-  read -r p f < <(node -e 'const r=require("./test-artifacts/vitest.json");console.log(r.numPassedTests, r.numFailedTests + (r.numTotalTestSuites && r.testResults.filter(t=>t.status==="failed"&&!t.assertionResults.length).length))')
+  read -r p f < <(node -e 'const r=require("./test-artifacts/vitest.json");console.log(r.numPassedTests, r.numFailedTests + r.testResults.filter(t=>t.status==="failed"&&!t.assertionResults.some(a=>a.status==="failed")).length)')
   passed=$((passed+p)); failed=$((failed+f))
 fi
 

@@ -1,11 +1,19 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, beforeEach, expect, test } from 'vitest';
 import setup from './temp-root.js';
 
 const made: string[] = [];
+// Under scripts/test.sh the suite's folder is named by BACKLOT_TEST_TMP; these tests play a vitest run
+// of its own, so they take it away and put it back.
+const suiteFolder = process.env.BACKLOT_TEST_TMP;
+beforeEach(() => {
+  delete process.env.BACKLOT_TEST_TMP;
+});
 afterEach(() => {
+  if (suiteFolder === undefined) delete process.env.BACKLOT_TEST_TMP;
+  else process.env.BACKLOT_TEST_TMP = suiteFolder;
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -38,4 +46,13 @@ test("a killed run's folder is removed by the next run; a live run's is kept", (
   expect(existsSync(dead)).toBe(false);
   expect(existsSync(live)).toBe(true);
   expect(existsSync(other)).toBe(true);
+});
+
+test('inside the folder scripts/test.sh made for the suite, no second folder is nested (socket paths stay short)', () => {
+  const outer = tmpdir();
+  process.env.BACKLOT_TEST_TMP = outer;
+  const teardown = setup();
+  expect(tmpdir()).toBe(outer);
+  teardown();
+  expect(existsSync(outer)).toBe(true);
 });

@@ -13,6 +13,9 @@ import { processAlive } from '../../packages/adapters/src/workspace/lock.js';
 const PREFIX = 'backlot-test-run-';
 
 export default function setup(): () => void {
+  // Under scripts/test.sh the whole suite already has its folder, removed when the script ends; a
+  // folder inside it would make paths too long for the Unix sockets Chromium and PostgreSQL put there.
+  if (process.env.BACKLOT_TEST_TMP && process.env.BACKLOT_TEST_TMP === process.env.TMPDIR) return () => {};
   const parent = tmpdir();
   for (const name of readdirSync(parent)) {
     const pid = name.startsWith(PREFIX) ? Number(name.slice(PREFIX.length).split('-')[0]) : Number.NaN;
