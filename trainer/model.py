@@ -45,7 +45,9 @@ class Preset:
     ema: float = 0.998
     vae_steps: int = 0         # latent presets train the autoencoder first, then freeze it
     vae_lr: float = 1e-3
+    vae_decay: int = 0         # the autoencoder's learning rate falls linearly to 0 over its last N steps (docs/model.md)
     vae_grad: float = 0.0      # weight of an L1 loss on the reconstruction's spatial differences (edges: docs/model.md)
+    vae_detail: float = 0.0    # the autoencoder's L1 weighs each pixel 1 + this x its detail (docs/model.md)
     caption_dropout: float = 0.1
     hflip: float = 0.0         # share of clips mirrored left-right, "left"/"right" swapped in their captions
     loss_tmin: float = 0.2     # velocity-loss weight 1/t^2 is capped at t = loss_tmin
@@ -404,6 +406,19 @@ class DepthToSpace(SpaceToDepth):
         return x.reshape(B, Cff // (f * f), T, h * f, w * f)
 
 
+def detail_weights(video, strength):
+    """Per-pixel weights 1 + strength * d / mean(d), d = the largest over colours of |pixel - mean of its 3x3
+    neighbourhood| in the target frame, the mean taken per frame: a flat or smoothly shaded backdrop keeps
+    weight 1, an object's outline and points weigh more, and each frame's detail gets the same share
+    however much of it the frame has. [B, C, T, H, W] -> [B, 1, T, H, W]."""
+    B, C, T, H, W = video.shape
+    frames = video.transpose(1, 2).reshape(B * T, C, H, W)
+    local = F.avg_pool2d(frames, 3, stride=1, padding=1, count_include_pad=False)
+    d = (frames - local).abs().amax(1, keepdim=True)
+    d = d / (d.mean((2, 3), keepdim=True) + 1e-3)
+    return (1 + strength * d).reshape(B, T, 1, H, W).transpose(1, 2)
+
+
 def edge_l1(err):
     """Mean |difference of neighbouring pixels' errors|, down and across: 0 for an error that is the same
     over a region (a shade off), large for one that changes at an edge (an edge blurred or moved)."""
@@ -416,9 +431,10 @@ class VideoAutoencoder(nn.Module):
     patch 2 (a stem): 2x2 pixels folded into channels first, one spatial halving left for the convs, so no
     convolution runs at full size (2 CPU cores, batch 16 of 17x64x64: a training step 22-32 s without, 4.5 s with)."""
 
-    def __init__(self, latent_channels, base, patch=1, grad_weight=0.0, space=4):
+    def __init__(self, latent_channels, base, patch=1, grad_weight=0.0, space=4, detail=0.0):
         super().__init__()
         self.grad_weight = grad_weight
+        self.detail = detail
         self.space = space
         c = base
         f = patch
@@ -451,7 +467,15 @@ class VideoAutoencoder(nn.Module):
         err = rec - video
         l1 = err.abs().mean()
         kl = 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).mean()
-        loss, parts = l1 + 1e-4 * kl, {"ae_l1": l1.item(), "ae_kl": kl.item()}
+        fit = l1
+        if self.detail:
+            # An object a few pixels wide is a small share of a mean L1 and its points a smaller one: weighted
+            # by the target's detail (normalised so a perfect fit and a uniform error keep their L1 scale).
+            w = detail_weights(video, self.detail)
+            fit = (err.abs() * w).mean() / w.mean()
+        loss, parts = fit + 1e-4 * kl, {"ae_l1": l1.item(), "ae_kl": kl.item()}
+        if self.detail:
+            parts["ae_detail_l1"] = fit.item()
         if self.grad_weight:
             # An object a few pixels wide is a small share of a mean L1, and its corners a smaller one; the
             # error of neighbouring pixels' differences is large exactly there (an edge drawn soft or moved).
@@ -550,7 +574,7 @@ class VideoModel(nn.Module):
         self.preset = p
         self.text = TextEncoder(vocab_size, p.text_dim, p.text_depth, p.text_max_len)
         self.dit = DiT(p)
-        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch, p.vae_grad, p.vae_space) if p.space == "latent" else None
+        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch, p.vae_grad, p.vae_space, p.vae_detail) if p.space == "latent" else None
 
     def to_model_space(self, video):
         return video if self.vae is None else self.vae.encode(video)

@@ -128,8 +128,16 @@ def parse(argv=None):
 
 
 # What a fine-tune may change with --set: how it trains, not the shape of the model it starts from.
-TRAINING_FIELDS = ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps", "high_noise_steps",
+TRAINING_FIELDS = ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps", "vae_decay", "high_noise_steps",
                    "high_noise_batch", "bf16", "cpu_bf16", "checkpointing", "compile")
+
+
+def vae_lr_at(p, step, vae_steps):
+    """The autoencoder's learning rate at `step`: `vae_lr`, falling linearly over the last `vae_decay` of its
+    `vae_steps` to vae_lr / vae_decay on the last one (a function of the step alone, so a resume matches)."""
+    if not p.vae_decay:
+        return p.vae_lr
+    return p.vae_lr * min(1.0, (vae_steps - step) / p.vae_decay)
 
 
 def cpu_has_bf16():
@@ -396,6 +404,8 @@ def main(argv=None):
             g = torch.Generator().manual_seed(cfg["seed"] * 1000003 + step)
             # a causal convolutional autoencoder learns from short clips what it then does on long ones
             loss, parts = model.vae.loss(video[:, :, :p.vae_frames or None], generator=None if cuda else g)
+            for gr in opt_vae.param_groups:
+                gr["lr"] = vae_lr_at(p, step, vae_steps)
             opt_vae.zero_grad(set_to_none=True)
             loss.backward()
             if world > 1:
@@ -459,7 +469,7 @@ def main(argv=None):
                 remaining = min(remaining, max(0.0, a.minutes * 60 - el))
             curves.append({"step": step, "loss": acc / acc_n, "phase": phase})
             emit("step", step=step, total=p.steps, phase=phase, loss=acc / acc_n,
-                 lr=opt.param_groups[0]["lr"] if phase == "dit" else p.vae_lr, samplesPerSec=sps,
+                 lr=opt.param_groups[0]["lr"] if phase == "dit" else opt_vae.param_groups[0]["lr"], samplesPerSec=sps,
                  etaSeconds=remaining, elapsed=wall_before + el)
             acc, acc_n = 0.0, 0
         if a.preview_every and step % a.preview_every == 0 and vae_steps < step < p.steps:

@@ -28,7 +28,7 @@ from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, wh
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
-                           edge_l1, latent_groups, merge_lora, motion_features, sincos_3d)
+                           detail_weights, edge_l1, latent_groups, merge_lora, motion_features, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
@@ -186,6 +186,28 @@ class ModelTests(unittest.TestCase):
         loss, parts = vae.loss(torch.rand(1, 3, 5, 16, 16), generator=torch.Generator().manual_seed(0))
         self.assertIn("ae_grad", parts)
         self.assertAlmostEqual(float(loss), parts["ae_l1"] + 1e-4 * parts["ae_kl"] + parts["ae_grad"], places=4)
+
+    def test_the_detail_weights_pick_out_an_objects_outline_and_points_not_a_shaded_backdrop(self):
+        video = torch.linspace(-1, 1, 16)[None, None, None, None, :].expand(1, 3, 2, 16, 16).clone()   # a smooth ramp
+        video[:, 0, :, 6:9, 6:9] = 1.0                                                                  # a small red object
+        w = detail_weights(video, 4.0)
+        self.assertEqual(tuple(w.shape), (1, 1, 2, 16, 16))
+        self.assertAlmostEqual(float(w[0, 0, 0, 12, 12]), 1.0, delta=0.05)    # backdrop: the ramp is its own 3x3 mean
+        self.assertGreater(float(w[0, 0, 0, 6, 6]), 10.0)                       # the object's corner
+        flat = detail_weights(torch.zeros(1, 3, 1, 8, 8), 4.0)
+        self.assertTrue(torch.allclose(flat, torch.ones_like(flat)))
+        vae = VideoAutoencoder(4, 8, 2, detail=4.0)
+        loss, parts = vae.loss(torch.rand(1, 3, 5, 16, 16), generator=torch.Generator().manual_seed(0))
+        self.assertAlmostEqual(float(loss), parts["ae_detail_l1"] + 1e-4 * parts["ae_kl"], places=4)
+        self.assertNotAlmostEqual(parts["ae_detail_l1"], parts["ae_l1"], places=4)
+
+    def test_the_autoencoders_learning_rate_falls_to_zero_over_its_last_vae_decay_steps(self):
+        p = small("small", LATENT_SET + ["vae_steps=1000", "vae_decay=100"])
+        lr = [train.vae_lr_at(p, s, 1000) for s in (0, 900, 950, 999)]
+        self.assertEqual(lr[:2], [p.vae_lr, p.vae_lr])
+        self.assertAlmostEqual(lr[2], p.vae_lr / 2)
+        self.assertAlmostEqual(lr[3], p.vae_lr / 100)
+        self.assertEqual(train.vae_lr_at(small("small", LATENT_SET), 999, 1000), p.vae_lr)
 
     def test_autoencoder_is_causal_in_time(self):
         for over in (["vae_patch=1"], ["vae_patch=2"], ["vae_space=2", "patch=1,4,4"]):
