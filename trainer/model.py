@@ -102,6 +102,9 @@ PRESETS = {
 
 def preset_problem(p: Preset):
     """What makes a preset unbuildable (fields set by hand with --set), or None."""
+    for name in ("vae_grad", "vae_detail", "vae_decay"):
+        if getattr(p, name) < 0:
+            return f"{name} {getattr(p, name)}: must be 0 (off) or more"
     if p.space == "latent":
         if p.vae_patch not in (1, 2, 4):
             return f"vae_patch {p.vae_patch}: must be 1, 2 or 4"

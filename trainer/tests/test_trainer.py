@@ -28,7 +28,7 @@ from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, wh
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
-                           detail_weights, edge_l1, latent_groups, merge_lora, motion_features, sincos_3d)
+                           detail_weights, edge_l1, latent_groups, merge_lora, motion_features, preset_problem, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
@@ -208,6 +208,8 @@ class ModelTests(unittest.TestCase):
         self.assertAlmostEqual(lr[2], p.vae_lr / 2)
         self.assertAlmostEqual(lr[3], p.vae_lr / 100)
         self.assertEqual(train.vae_lr_at(small("small", LATENT_SET), 999, 1000), p.vae_lr)
+        self.assertIn("vae_decay -5: must be 0 (off) or more", preset_problem(small("small", LATENT_SET + ["vae_decay=-5"])))
+        self.assertIsNone(preset_problem(p))
 
     def test_autoencoder_is_causal_in_time(self):
         for over in (["vae_patch=1"], ["vae_patch=2"], ["vae_space=2", "patch=1,4,4"]):
