@@ -470,15 +470,14 @@ class VideoAutoencoder(nn.Module):
         err = rec - video
         l1 = err.abs().mean()
         kl = 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).mean()
-        fit = l1
+        fit, parts = l1, {"ae_l1": l1.item(), "ae_kl": kl.item()}
         if self.detail:
             # An object a few pixels wide is a small share of a mean L1 and its points a smaller one: weighted
             # by the target's detail (normalised so a perfect fit and a uniform error keep their L1 scale).
             w = detail_weights(video, self.detail)
             fit = (err.abs() * w).mean() / w.mean()
-        loss, parts = fit + 1e-4 * kl, {"ae_l1": l1.item(), "ae_kl": kl.item()}
-        if self.detail:
             parts["ae_detail_l1"] = fit.item()
+        loss = fit + 1e-4 * kl
         if self.grad_weight:
             # An object a few pixels wide is a small share of a mean L1, and its corners a smaller one; the
             # error of neighbouring pixels' differences is large exactly there (an edge drawn soft or moved).
