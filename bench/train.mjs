@@ -57,7 +57,7 @@ print(json.dumps(out))`]).trim().split('\n').pop());
   if (smallSteps >= 2) {
     // small: the autoencoder's steps (9-frame clips), then the denoiser's (encoding each batch included)
     const evs = events(py(['-m', 'trainer.train', '--data', data, '--run-dir', join(tmp, 'runs'), '--preset', 'small', '--steps', String(2 * smallSteps),
-      '--set', `vae_steps=${smallSteps}`, '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads), '--no-previews']));
+      '--set', `vae_steps=${smallSteps}`, '--set', 'high_noise_steps=0', '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads), '--no-previews']));
     const ss = evs.filter((e) => e.event === 'step');
     const phase = (name) => {
       const s = ss.filter((e) => e.phase === name);
@@ -65,8 +65,8 @@ print(json.dumps(out))`]).trim().split('\n').pop());
     };
     const [vae, dit] = [phase('vae'), phase('dit')];
     const p = info.presets.small;
-    const hours = (p.vaeSteps * vae + p.steps * dit) / 3600;
-    console.log(`small on CPU: autoencoder ${(vae * 1000).toFixed(0)} ms/step, denoiser ${(dit * 1000).toFixed(0)} ms/step (batch 16, ${smallSteps - 1} timed steps each); its default run (${p.vaeSteps} + ${p.steps} steps) ≈ ${hours.toFixed(1)} h`);
+    const hours = (p.vaeSteps * vae + (p.steps - p.vaeSteps) * dit) / 3600;   // `steps` counts both phases
+    console.log(`small on CPU: autoencoder ${(vae * 1000).toFixed(0)} ms/step, denoiser ${(dit * 1000).toFixed(0)} ms/step (batch 16, ${smallSteps - 1} timed steps each); its default run (${p.vaeSteps} + ${p.steps - p.vaeSteps} steps) ≈ ${hours.toFixed(1)} h`);
   }
 
   if (info.cuda) {

@@ -37,7 +37,7 @@ SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=0"
              "high_noise_steps=2", "high_noise_batch=8"]
 LATENT_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=5", "height=16",
               "width=16", "patch=1,2,2", "batch=2", "warmup=2", "latent_channels=4", "vae_base=8", "vae_steps=2",
-              "extend_frames=2"]
+              "extend_frames=2", "vae_space=4", "pos_motion=16"]
 ENV = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", PYTHONPATH=ROOT)
 
 
@@ -126,10 +126,10 @@ class ModelTests(unittest.TestCase):
             self.assertEqual(v.shape, x0.shape)
             self.assertEqual(tuple(m.from_model_space(x0).shape), tuple(video.shape))
         self.assertEqual(PRESETS["tiny"].tokens(), 128)
-        self.assertEqual(PRESETS["small"].latent_shape(), (8, 5, 16, 16))
-        # a 2x autoencoder keeps twice the detail; a 4x4 patch keeps the same number of tokens
-        two = small("small", ["vae_space=2", "patch=1,4,4"])
-        self.assertEqual((two.latent_shape(), two.tokens()), ((8, 5, 32, 32), PRESETS["small"].tokens()))
+        self.assertEqual((PRESETS["small"].latent_shape(), PRESETS["small"].tokens()), ((8, 5, 32, 32), 320))
+        # a 4x autoencoder keeps half the detail; 2x2 patches over it make the same number of tokens
+        four = small("small", ["vae_space=4", "patch=1,2,2"])
+        self.assertEqual((four.latent_shape(), four.tokens()), ((8, 5, 16, 16), 320))
         self.assertEqual(PRESETS["base"].latent_shape(), (16, 13, 64, 64))
 
     def test_the_autoencoder_stem_folds_pixels_into_channels_and_back(self):
@@ -207,7 +207,7 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(lr[:2], [p.vae_lr, p.vae_lr])
         self.assertAlmostEqual(lr[2], p.vae_lr / 2)
         self.assertAlmostEqual(lr[3], p.vae_lr / 100)
-        self.assertEqual(train.vae_lr_at(small("small", LATENT_SET), 999, 1000), p.vae_lr)
+        self.assertEqual(train.vae_lr_at(small("small", LATENT_SET + ["vae_decay=0"]), 999, 1000), p.vae_lr)
         self.assertIn("vae_decay -5: must be 0 (off) or more", preset_problem(small("small", LATENT_SET + ["vae_decay=-5"])))
         self.assertIsNone(preset_problem(p))
 
