@@ -59,6 +59,7 @@ class Preset:
     pos_motion: int = 0        # position dims given to space-time diagonals (sinusoids of x - v*t, y - v*t)
     high_noise_steps: int = 0  # the first N denoiser steps are text-to-video at t = 1 only (docs/model.md)
     high_noise_batch: int = 0  # global batch of those steps (0: `batch`); a bigger one averages out what no caption says
+    precond: str = "none"      # "edm": x0 = c_skip(t) x_t + c_out(t) F, the noisy input passed through at low noise (docs/model.md)
 
     def latent_shape(self):
         if self.space == "pixel":
@@ -76,6 +77,8 @@ class Preset:
         d["patch"] = list(self.patch)
         return d
 
+
+PRECONDS = ("none", "edm")
 
 PRESETS = {
     # Pixel space, 128 tokens: what DEPENDENCIES.md measured learning the demo world in ~10 CPU minutes.
@@ -107,6 +110,8 @@ PRESETS = {
 
 def preset_problem(p: Preset):
     """What makes a preset unbuildable (fields set by hand with --set), or None."""
+    if p.precond not in PRECONDS:
+        return f"precond {p.precond}: must be one of {', '.join(PRECONDS)}"
     for name in ("vae_grad", "vae_detail", "vae_decay"):
         if getattr(p, name) < 0:
             return f"{name} {getattr(p, name)}: must be 0 (off) or more"
@@ -523,6 +528,17 @@ class DiTBlock(nn.Module):
         return x + g2[:, None] * self.mlp(modulate(self.n3(x), s2, sc2))
 
 
+def edm_x0(x, t, y):
+    """x0 from the network's output y by Karras et al.'s preconditioning (EDM, 2022), written for x_t =
+    (1 - t) x0 + t noise and unit-variance latents: x0 = c_skip x_t + c_out y with c_skip = (1 - t) / n^2,
+    c_out = t / n, n^2 = t^2 + (1 - t)^2. At t = 1 the network draws x0 itself (as with no
+    preconditioning); towards t = 0 x_t passes through and the network adds a correction, so detail the
+    noise has not yet covered is kept rather than redrawn through a token's 256 numbers."""
+    tb = t[:, None, None, None, None]
+    n2 = tb ** 2 + (1 - tb) ** 2
+    return (1 - tb) / n2 * x + tb / n2.sqrt() * y
+
+
 class DiT(nn.Module):
     """Predicts the clean sample x0 from (x_t, t, text, given frames) and returns the velocity."""
 
@@ -532,6 +548,7 @@ class DiT(nn.Module):
         self.shape = (C, T, h, w)
         self.patch = p.patch
         self.checkpointing = p.checkpointing
+        self.precond = p.precond
         D = p.width_dit
         self.embed = nn.Conv3d(2 * C + 1, D, kernel_size=p.patch, stride=p.patch)
         pt, ph, pw = p.patch
@@ -564,8 +581,10 @@ class DiT(nn.Module):
                 tok = blk(tok, c, context, bias)
         shift, scale = self.ada_out(F.silu(c)).chunk(2, dim=1)
         y = self.out(modulate(self.n_out(tok), shift, scale))
-        y = y.reshape(B, gt, gh, gw, C, pt, ph, pw).permute(0, 4, 1, 5, 2, 6, 3, 7)
-        return y.reshape(B, C, T, h, w)
+        y = y.reshape(B, gt, gh, gw, C, pt, ph, pw).permute(0, 4, 1, 5, 2, 6, 3, 7).reshape(B, C, T, h, w)
+        if self.precond == "edm":
+            return edm_x0(x, t, y)
+        return y
 
     def forward(self, x, t, context, context_mask, cond, cond_mask):
         x0 = self.predict_x0(x, t, context, context_mask, cond, cond_mask)

@@ -28,7 +28,7 @@ from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, wh
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
-                           detail_weights, edge_l1, latent_groups, merge_lora, motion_features, preset_problem, sincos_3d)
+                           detail_weights, edge_l1, edm_x0, latent_groups, merge_lora, motion_features, preset_problem, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
@@ -277,6 +277,27 @@ class ModelTests(unittest.TestCase):
             opt.step()
             losses.append(loss.item())
         self.assertLess(losses[-1], 0.5 * losses[0])
+
+    def test_edm_preconditioning_passes_the_noisy_input_through_at_low_noise(self):
+        self.assertIn("precond karras: must be one of none, edm", preset_problem(small("tiny", SMALL_SET + ["precond=karras"])))
+        p = small("tiny", SMALL_SET + ["precond=edm"])
+        self.assertIsNone(preset_problem(p))
+        m = VideoModel(p, 10).eval()     # the last layer starts at zero: x0_hat is c_skip * x_t alone
+        x = torch.randn(3, *p.latent_shape())
+        t = torch.tensor([1.0, 0.5, 0.02])
+        tokens = torch.zeros(3, p.text_max_len, dtype=torch.long)
+        cond, cm = torch.zeros_like(x), torch.zeros(3, 1, p.frames, 1, 1)
+        with torch.no_grad():
+            x0_hat = m.dit.predict_x0(x, t, m.text(tokens), torch.ones(3, p.text_max_len), cond, cm)
+            plain = small("tiny", SMALL_SET)
+            m0 = VideoModel(plain, 10).eval()
+            x0_plain = m0.dit.predict_x0(x, t, m0.text(tokens), torch.ones(3, p.text_max_len), cond, cm)
+        self.assertEqual(float(x0_hat[0].abs().max()), 0.0)                     # pure noise in: the network alone
+        self.assertTrue(torch.allclose(x0_hat[1], x[1], atol=1e-6))              # c_skip(0.5) = 0.5 / 0.5 = 1
+        self.assertTrue(torch.allclose(x0_hat[2], x[2] * 0.98 / (0.02 ** 2 + 0.98 ** 2), atol=1e-6))
+        self.assertEqual(float(x0_plain.abs().max()), 0.0)                     # without it, zeros at every t
+        y = torch.randn_like(x)                                                  # and c_out = t / n at the ends
+        self.assertTrue(torch.allclose(edm_x0(torch.zeros_like(x), t, y)[0], y[0]))
 
     def test_lora_merge_equals_unmerged_forward(self):
         p = small("tiny", SMALL_SET)
@@ -712,7 +733,8 @@ class TrainTests(Fixture):
 class ExportTests(Fixture):
     def test_onnx_runtime_matches_pytorch(self):
         for label, name, sets in (("tiny", "tiny", SMALL_SET), ("small", "small", LATENT_SET),
-                                  ("small-2x", "small", LATENT_SET + ["vae_space=2"])):   # an autoencoder that compresses space 2x
+                                  # an autoencoder that compresses space 2x, and the denoiser's EDM preconditioning
+                                  ("small-2x", "small", LATENT_SET + ["vae_space=2", "precond=edm"])):
             run = os.path.join(self.tmp, f"exp-{label}")
             proc, _ = run_train(["--data", self.data, "--run-dir", run, "--preset", name, "--steps", "3",
                                  "--threads", "1", *sum([["--set", s] for s in sets], [])])
