@@ -296,7 +296,7 @@ class ModelTests(unittest.TestCase):
         self.assertTrue(torch.allclose(x0_hat[1], x[1], atol=1e-6))              # c_skip(0.5) = 0.5 / 0.5 = 1
         self.assertTrue(torch.allclose(x0_hat[2], x[2] * 0.98 / (0.02 ** 2 + 0.98 ** 2), atol=1e-6))
         self.assertEqual(float(x0_plain.abs().max()), 0.0)                     # without it, zeros at every t
-        y = torch.randn_like(x)                                                  # and c_out = t / n at the ends
+        y = torch.randn_like(x)                                                  # and at t = 1, c_out = 1
         self.assertTrue(torch.allclose(edm_x0(torch.zeros_like(x), t, y)[0], y[0]))
 
     def test_lora_merge_equals_unmerged_forward(self):
