@@ -1,7 +1,7 @@
 // npm run bench:train — ms/step and samples/s of the `tiny` preset on this CPU (the real trainer on a
 // demo-world snapshot rendered on the fly; in bf16 and again in fp32 where the CPU has bf16
-// instructions), parameter counts of every preset, `small`'s autoencoder and denoiser steps with
-// what its default run comes to, and on a machine with a CUDA GPU, samples/s and model FLOPs utilisation of `base` in bf16 (trainer/bench_gpu.py, which also runs alone: python3 -m trainer.bench_gpu).
+// instructions), parameter counts of every preset, `small`'s autoencoder and denoiser steps (the latter
+// encoding its batch, and with its latents held) with what its default run comes to, and on a machine with a CUDA GPU, samples/s and model FLOPs utilisation of `base` in bf16 (trainer/bench_gpu.py, which also runs alone: python3 -m trainer.bench_gpu).
 // Env: BENCH_STEPS (default 20, the first 3 are warm-up), BENCH_SMALL_STEPS (per phase, default 6, the
 // first is warm-up; 0 skips it), BENCH_THREADS (default 2), BACKLOT_PYTHON.
 import { spawnSync } from 'node:child_process';
@@ -55,18 +55,28 @@ print(json.dumps(out))`]).trim().split('\n').pop());
 
   const smallSteps = Number(process.env.BENCH_SMALL_STEPS ?? 6);
   if (smallSteps >= 2) {
-    // small: the autoencoder's steps (9-frame clips), then the denoiser's (encoding each batch included)
-    const evs = events(py(['-m', 'trainer.train', '--data', data, '--run-dir', join(tmp, 'runs'), '--preset', 'small', '--steps', String(2 * smallSteps),
-      '--set', `vae_steps=${smallSteps}`, '--set', 'high_noise_steps=0', '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads), '--no-previews']));
-    const ss = evs.filter((e) => e.event === 'step');
-    const phase = (name) => {
-      const s = ss.filter((e) => e.phase === name);
-      return (s.at(-1).elapsed - s[0].elapsed) / (s.length - 1);
+    // small: the autoencoder's steps (9-frame clips), then the denoiser's with every batch encoded afresh
+    // (--latent-cache-mb 0: a cache holds nothing yet of the 48 clips' windows in so few steps)
+    const small = (dir, ds, extra) => {
+      const ss = events(py(['-m', 'trainer.train', '--data', ds, '--run-dir', join(tmp, dir), '--preset', 'small', '--steps', String(2 * smallSteps),
+        '--set', `vae_steps=${smallSteps}`, '--set', 'high_noise_steps=0', '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads), '--no-previews', ...extra]))
+        .filter((e) => e.event === 'step');
+      return (name, skip = 0) => {
+        const s = ss.filter((e) => e.phase === name).slice(skip);
+        return (s.at(-1).elapsed - s[0].elapsed) / (s.length - 1);
+      };
     };
-    const [vae, dit] = [phase('vae'), phase('dit')];
+    const cold = small('runs', data, ['--latent-cache-mb', '0']);
+    const [vae, dit] = [cold('vae'), cold('dit')];
+    // and with the frozen autoencoder's latents held (trainer/train.py LatentCache), as a long run finds
+    // them once its clips' windows come round again: 4 clips of exactly 17 frames, not mirrored, so after
+    // the first steps every window and every set of given frames is held; the last half of the steps timed
+    const few = join(tmp, 'ds-few');
+    py(['-c', `from trainer.demo_world import demo_snapshot; demo_snapshot(${JSON.stringify(few)}, per_combo=1, limit=4, frames=17)`]);
+    const held = small('runs-held', few, ['--set', 'hflip=0'])('dit', Math.floor(smallSteps / 2));
     const p = info.presets.small;
-    const hours = (p.vaeSteps * vae + (p.steps - p.vaeSteps) * dit) / 3600;   // `steps` counts both phases
-    console.log(`small on CPU: autoencoder ${(vae * 1000).toFixed(0)} ms/step, denoiser ${(dit * 1000).toFixed(0)} ms/step (batch 16, ${smallSteps - 1} timed steps each); its default run (${p.vaeSteps} + ${p.steps - p.vaeSteps} steps) ≈ ${hours.toFixed(1)} h`);
+    const hours = (d) => (p.vaeSteps * vae + (p.steps - p.vaeSteps) * d) / 3600;   // `steps` counts both phases
+    console.log(`small on CPU: autoencoder ${(vae * 1000).toFixed(0)} ms/step, denoiser ${(dit * 1000).toFixed(0)} ms/step encoding its batch, ${(held * 1000).toFixed(0)} ms/step with its latents held (batch 16, ${smallSteps - 1} and ${smallSteps - 1 - Math.floor(smallSteps / 2)} timed steps); its default run (${p.vaeSteps} + ${p.steps - p.vaeSteps} steps) ≈ ${hours(dit).toFixed(1)} h encoding every batch, ≈ ${hours(held).toFixed(1)} h with every latent held`);
   }
 
   if (info.cuda) {

@@ -56,7 +56,10 @@ def dit_train_flops(p, text_len=None):
         + 2 * D * 6 * D              # adaLN, once per sample
     )
     embed = 2 * N * (2 * C + 1) * pt * ph * pw * D
-    out = 2 * N * D * (pt * ph * pw * C) + 2 * D * 2 * D
+    K = p.out_conv                   # the convolutional head: K features per latent cell, three 3x3 convolutions
+    out = 2 * N * D * (pt * ph * pw * (K or C)) + 2 * D * 2 * D
+    if K:
+        out += 2 * T * h * w * 9 * ((K + 2 * C + 1) * K + K * K + K * C)
     t_mlp = 2 * (256 * D + D * D) + 2 * Dt * D
     text = p.text_depth * (2 * L * Dt * 4 * Dt + 4 * L * L * Dt + 2 * L * Dt * 8 * Dt)
     return 3 * (p.depth * per_block + embed + out + t_mlp + text)

@@ -60,6 +60,8 @@ class Preset:
     high_noise_steps: int = 0  # the first N denoiser steps are text-to-video at t = 1 only (docs/model.md)
     high_noise_batch: int = 0  # global batch of those steps (0: `batch`); a bigger one averages out what no caption says
     precond: str = "none"      # "edm": x0 = c_skip(t) x_t + c_out(t) F, the noisy input passed through at low noise (docs/model.md)
+    out_conv: int = 0          # > 0: tokens unpatchify to this many features per latent cell, and three 3x3 convolutions
+                               # over each latent frame, which also see the noisy input, draw x0 across token borders
 
     def latent_shape(self):
         if self.space == "pixel":
@@ -95,10 +97,12 @@ PRESETS = {
     # step near 2 s on 2 cores; its L1 weighs detail (vae_detail) and its rate falls over the last 400 steps.
     # The text is read as tiny reads it (depth 0, loss_tmin 0.5, pos_motion, a short t = 1 warm-up): with a
     # 4-block text encoder, colour from text stayed at chance (12 %), without it 100 % (docs/model.md).
+    # A convolutional head after the tokens (out_conv) draws objects across token borders: shape 38-42 % ->
+    # 62-75 % (docs/model.md "A convolutional head after the tokens").
     "small": Preset("small", "latent", 17, 64, 64, 1, (1, 4, 4), 256, 8, 4, 256, 0, 32, latent_channels=8,
                     vae_base=32, vae_patch=2, vae_space=2, vae_frames=9, batch=16, lr=3e-4, steps=8000, vae_steps=2000,
                     vae_decay=400, vae_detail=4.0, hflip=0.5, loss_tmin=0.5, pos_motion=32, high_noise_steps=300,
-                    high_noise_batch=32),
+                    high_noise_batch=32, out_conv=64),
     # GPU: 49x256x256 -> 16x13x64x64 latents, 13312 tokens; bf16, fused attention, checkpointing (34 GiB at
     # batch 8, so it fits an 80 GB H100). 9 heads of 128: 1.34x the step rate of 16 heads of 72 on an H200.
     # --set compile=true is 1.25x faster again but took 109 GiB: docs/model.md "On a GPU".
@@ -112,7 +116,7 @@ def preset_problem(p: Preset):
     """What makes a preset unbuildable (fields set by hand with --set), or None."""
     if p.precond not in PRECONDS:
         return f"precond {p.precond}: must be one of {', '.join(PRECONDS)}"
-    for name in ("vae_grad", "vae_detail", "vae_decay"):
+    for name in ("vae_grad", "vae_detail", "vae_decay", "out_conv"):
         if getattr(p, name) < 0:
             return f"{name} {getattr(p, name)}: must be 0 (off) or more"
     if p.space == "latent":
@@ -539,6 +543,23 @@ def edm_x0(x, t, y):
     return (1 - tb) / n2 * x + tb / n2.sqrt() * y
 
 
+class OutHead(nn.Module):
+    """Three 3x3 convolutions over each latent frame after the tokens are unpatchified (U-ViT, Bao et al.
+    2023, ends with one): a token draws its 4x4 latent cells alone through a linear map, so an object that
+    spans a token border is drawn in pieces; these see the neighbouring cells, and the noisy input at full
+    latent resolution, and join them. The last is zero at the start, like the linear output it follows."""
+
+    def __init__(self, k, c):
+        super().__init__()
+        self.c1 = nn.Conv3d(k + 2 * c + 1, k, (1, 3, 3), padding=(0, 1, 1))
+        self.c2 = nn.Conv3d(k, k, (1, 3, 3), padding=(0, 1, 1))
+        self.last = nn.Conv3d(k, c, (1, 3, 3), padding=(0, 1, 1))
+
+    def forward(self, y, inp):
+        y = F.silu(self.c1(torch.cat([y, inp], dim=1)))
+        return self.last(F.silu(self.c2(y)))
+
+
 class DiT(nn.Module):
     """Predicts the clean sample x0 from (x_t, t, text, given frames) and returns the velocity."""
 
@@ -559,8 +580,10 @@ class DiT(nn.Module):
         self.blocks = nn.ModuleList([DiTBlock(D, p.heads, p.text_dim) for _ in range(p.depth)])
         self.n_out = nn.LayerNorm(D)
         self.ada_out = nn.Linear(D, 2 * D)
-        self.out = nn.Linear(D, pt * ph * pw * C)
-        for m in (self.ada_out, self.out):
+        K = p.out_conv
+        self.out = nn.Linear(D, pt * ph * pw * (K or C))
+        self.head = OutHead(K, C) if K else None
+        for m in (self.ada_out, self.head.last if K else self.out):
             nn.init.zeros_(m.weight)
             nn.init.zeros_(m.bias)
 
@@ -581,7 +604,10 @@ class DiT(nn.Module):
                 tok = blk(tok, c, context, bias)
         shift, scale = self.ada_out(F.silu(c)).chunk(2, dim=1)
         y = self.out(modulate(self.n_out(tok), shift, scale))
-        y = y.reshape(B, gt, gh, gw, C, pt, ph, pw).permute(0, 4, 1, 5, 2, 6, 3, 7).reshape(B, C, T, h, w)
+        K = y.shape[-1] // (pt * ph * pw)
+        y = y.reshape(B, gt, gh, gw, K, pt, ph, pw).permute(0, 4, 1, 5, 2, 6, 3, 7).reshape(B, K, T, h, w)
+        if self.head is not None:
+            y = self.head(y, inp)
         if self.precond == "edm":
             return edm_x0(x, t, y)
         return y
@@ -608,9 +634,10 @@ class VideoModel(nn.Module):
     def from_model_space(self, x):
         return x if self.vae is None else self.vae.decode(x)
 
-    def build_cond(self, video, given):
+    def build_cond(self, video, given, encode=None):
         """video [B,3,T,H,W] in [-1,1], given [B,T] bool pixel frames -> (cond, cond_mask) in model
-        space, exactly as docs/model-format.md "Given frames" describes for the runtime."""
+        space, exactly as docs/model-format.md "Given frames" describes for the runtime. `encode` stands
+        in for the autoencoder's (training passes its cache of latents)."""
         B, _, T = video.shape[:3]
         g = given.float()
         if self.vae is None:
@@ -633,7 +660,7 @@ class VideoModel(nn.Module):
                            device=video.device)
         rows = lat_given.any(1).nonzero().flatten()
         if len(rows):   # text-to-video rows give nothing: only the others go through the encoder
-            cond[rows] = self.vae.encode(P[rows]) * m[rows]
+            cond[rows] = (encode or self.vae.encode)(P[rows]) * m[rows]
         return cond, m
 
     def param_counts(self):

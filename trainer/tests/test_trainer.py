@@ -28,7 +28,7 @@ from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, wh
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
-                           detail_weights, edge_l1, edm_x0, latent_groups, merge_lora, motion_features, preset_problem, sincos_3d)
+                           OutHead, detail_weights, edge_l1, edm_x0, latent_groups, merge_lora, motion_features, preset_problem, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
@@ -298,6 +298,59 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(float(x0_plain.abs().max()), 0.0)                     # without it, zeros at every t
         y = torch.randn_like(x)                                                  # and at t = 1, c_out = 1
         self.assertTrue(torch.allclose(edm_x0(torch.zeros_like(x), t, y)[0], y[0]))
+
+    def test_out_conv_head_starts_at_zero_and_sees_only_its_frame_and_neighbours(self):
+        self.assertIn("out_conv -1: must be 0 (off) or more", preset_problem(small("tiny", LATENT_SET + ["out_conv=-1"])))
+        p = small("small", LATENT_SET + ["out_conv=6"])
+        self.assertIsNone(preset_problem(p))
+        m, m0 = VideoModel(p, 10).eval(), VideoModel(small("small", LATENT_SET + ["out_conv=0"]), 10).eval()
+        C = p.latent_channels
+        # the head's three convolutions (their inputs: 6 features + the noisy input, the given frames, the mask)
+        head = (6 + 2 * C + 1) * 6 * 9 + 6 + 6 * 6 * 9 + 6 + 6 * C * 9 + C
+        out_diff = (32 + 1) * p.patch[1] * p.patch[2] * (6 - C)           # the linear output's width
+        self.assertEqual(m.param_counts()["dit"] - m0.param_counts()["dit"], head + out_diff)
+        x = torch.randn(2, *p.latent_shape())
+        tokens = torch.zeros(2, p.text_max_len, dtype=torch.long)
+        cond, cm = torch.zeros_like(x), torch.zeros(2, 1, p.latent_shape()[1], 1, 1)
+        with torch.no_grad():                # the last convolution starts at zero, as the linear output does without it
+            x0_hat = m.dit.predict_x0(x, torch.tensor([1.0, 0.3]), m.text(tokens), torch.ones(2, p.text_max_len), cond, cm)
+        self.assertEqual(float(x0_hat.abs().max()), 0.0)
+        # three 3x3 convolutions over each frame: a change at one cell reaches 3 cells each way, in its frame only
+        h = OutHead(5, 3).eval()
+        torch.nn.init.normal_(h.last.weight)
+        y, inp = torch.randn(1, 5, 3, 12, 12), torch.randn(1, 7, 3, 12, 12)
+        moved = inp.clone()
+        moved[0, 0, 1, 6, 6] += 1.0
+        with torch.no_grad():
+            d = (h(y, moved) - h(y, inp)).abs().sum(1)[0]
+        reached = (d > 0).nonzero().tolist()
+        self.assertTrue(reached)
+        self.assertEqual({f for f, _, _ in reached}, {1})
+        self.assertEqual((min(r for _, r, _ in reached), max(r for _, r, _ in reached)), (3, 9))
+        self.assertEqual((min(c for _, _, c in reached), max(c for _, _, c in reached)), (3, 9))
+
+    def test_the_latent_cache_gives_each_clip_one_latent_whatever_the_batch_and_what_is_held(self):
+        torch.manual_seed(0)
+        vae = VideoAutoencoder(4, 8, 1, space=4).eval()
+        clips = torch.rand(5, 3, 5, 16, 16) * 2 - 1
+        with torch.no_grad():
+            ref = vae.encode(torch.cat([clips, torch.zeros(3, 3, 5, 16, 16)]))   # each in a batch of 8, the chunk
+            one_latent = ref[0].numel() * 4
+            cache = train.LatentCache(vae, 3 * one_latent, chunk=8)
+            first = cache.encode(clips[[0, 1, 2, 0]])         # the same clip twice is encoded once
+            self.assertEqual((cache.hits, cache.misses), (1, 3))
+            again = cache.encode(clips[[2, 0, 1]])            # another order: every row held, nothing re-encoded
+            self.assertEqual((cache.hits, cache.misses), (4, 3))
+            mixed = cache.encode(clips[[3, 1, 4]])            # two new rows beside a held one; the oldest two go
+        for got, want in ((first, [0, 1, 2, 0]), (again, [2, 0, 1]), (mixed, [3, 1, 4])):
+            for row, i in enumerate(want):
+                self.assertTrue(torch.equal(got[row], ref[i]), (want, row))
+        self.assertEqual((cache.hits, cache.misses), (5, 5))
+        self.assertEqual(cache.bytes, 3 * one_latent)
+        with torch.no_grad():
+            cache.encode(clips[[4, 3, 1]])                # what is held now: the last three used
+        self.assertEqual((cache.hits, cache.misses), (8, 5))
+        self.assertEqual(cache.stats()["MiB"], 0)
 
     def test_lora_merge_equals_unmerged_forward(self):
         p = small("tiny", SMALL_SET)
@@ -629,6 +682,19 @@ class TrainTests(Fixture):
         self.assertEqual(res["analyserOnReconstruction"]["n"], res["analyserOnReal"]["n"])
         self.assertEqual(res["analyserVersion"], "backlot-adherence-v2")
         self.assertEqual(set(res["analyserOnReconstruction"]), set(res["analyserOnReal"]))
+        # the denoiser's two steps took the frozen autoencoder's latents through the cache; a run stopped
+        # after its first and resumed (with nothing cached) ends exactly where the uninterrupted one did
+        cache = ev[-1]["latentCache"]
+        self.assertGreater(cache["misses"], 0)
+        self.assertTrue(4 <= cache["hits"] + cache["misses"] <= 8, cache)   # 2 clips a step, and their given frames
+        proc, _ = run_train(self.args("latent-part", 3, preset="small", sets=LATENT_SET))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        proc, ev = run_train(self.args("latent-part", 4, "--resume", preset="small", sets=LATENT_SET))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(ev[0]["step"], 3)
+        a, b = self.state("latent", "checkpoint.pt"), self.state("latent-part", "checkpoint.pt")
+        for k in a["model"]:
+            self.assertTrue(torch.equal(a["model"][k], b["model"][k]), k)
 
     def test_evaluation_draws_several_samples_per_prompt_the_first_as_a_single_sample_run_does(self):
         proc, _ = run_train(self.args("eval-samples", 2))
@@ -733,8 +799,9 @@ class TrainTests(Fixture):
 class ExportTests(Fixture):
     def test_onnx_runtime_matches_pytorch(self):
         for label, name, sets in (("tiny", "tiny", SMALL_SET), ("small", "small", LATENT_SET),
-                                  # an autoencoder that compresses space 2x, and the denoiser's EDM preconditioning
-                                  ("small-2x", "small", LATENT_SET + ["vae_space=2", "precond=edm"])):
+                                  # an autoencoder that compresses space 2x, the denoiser's EDM preconditioning and its
+                                  # convolutional head
+                                  ("small-2x", "small", LATENT_SET + ["vae_space=2", "precond=edm", "out_conv=8"])):
             run = os.path.join(self.tmp, f"exp-{label}")
             proc, _ = run_train(["--data", self.data, "--run-dir", run, "--preset", name, "--steps", "3",
                                  "--threads", "1", *sum([["--set", s] for s in sets], [])])
