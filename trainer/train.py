@@ -383,8 +383,11 @@ def main(argv=None):
     vae_steps = p.vae_steps if model.vae is not None and not cfg["lora"] and not cfg["initFrom"] else 0
     # on a GPU the autoencoder encodes a batch in a few ms: nothing to save there. On a CPU the cache takes
     # at most half of the memory the run leaves free.
-    cache_bytes = min(a.latent_cache_mb * 2**20, max(0, have - need) // 2 if have else a.latent_cache_mb * 2**20)
+    cache_bytes = a.latent_cache_mb * 2**20
+    if have:
+        cache_bytes = min(cache_bytes, max(0, have - need) // 2)
     latents = LatentCache(model.vae, cache_bytes) if model.vae is not None and not cuda and cache_bytes > 0 else None
+    cached_encode = latents.encode if latents else None   # stands in for the autoencoder's encode below
     if resume is None:
         cfg["warmUpSteps"] = warm_up_count(p, vae_steps)
     warm = warm_up_steps(p, vae_steps, cfg.get("warmUpSteps"))   # (runs from before the cap: the preset's count)
@@ -477,8 +480,8 @@ def main(argv=None):
             caps = ["" if d else c for d, c in zip(drop[sl].tolist(), caps)]
             tokens = tok.batch(caps).to(device)
             with torch.no_grad():
-                x0 = latents.encode(video) if latents else model.to_model_space(video)
-                cond, cond_mask = model.build_cond(video, given[sl].to(device), latents.encode if latents else None)
+                x0 = cached_encode(video) if cached_encode else model.to_model_space(video)
+                cond, cond_mask = model.build_cond(video, given[sl].to(device), cached_encode)
             noise = torch.randn((B,) + tuple(x0.shape[1:]), generator=g)[sl].to(device)
             t = t[sl].to(device)
             lr = p.lr * min(1.0, (step + 1) / max(1, p.warmup))
