@@ -1,7 +1,7 @@
 // npm run bench:train — ms/step and samples/s of the `tiny` preset on this CPU (the real trainer on a
 // demo-world snapshot rendered on the fly; in bf16 and again in fp32 where the CPU has bf16
-// instructions), parameter counts of every preset, `small`'s autoencoder and denoiser steps (the latter
-// encoding its batch, and with its latents held) with what its default run comes to, and on a machine with a CUDA GPU, samples/s and model FLOPs utilisation of `base` in bf16 (trainer/bench_gpu.py, which also runs alone: python3 -m trainer.bench_gpu).
+// instructions), parameter counts of every preset, `small`'s autoencoder, denoiser (encoding
+// its batch, and with its latents held) and decoder-alone steps with what its default run comes to, and on a machine with a CUDA GPU, samples/s and model FLOPs utilisation of `base` in bf16 (trainer/bench_gpu.py, which also runs alone: python3 -m trainer.bench_gpu).
 // Env: BENCH_STEPS (default 20, the first 3 are warm-up), BENCH_SMALL_STEPS (per phase, default 6, the
 // first is warm-up; 0 skips it), BENCH_THREADS (default 2), BACKLOT_PYTHON.
 import { spawnSync } from 'node:child_process';
@@ -29,7 +29,7 @@ from trainer.model import PRESETS, VideoModel
 out = {"torch": torch.__version__, "cuda": torch.cuda.is_available(), "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "presets": {}}
 for n, p in PRESETS.items():
     m = VideoModel(p, 64)
-    out["presets"][n] = {"params": m.param_counts(), "latent": list(p.latent_shape()), "tokens": p.tokens(), "steps": p.steps, "vaeSteps": p.vae_steps}
+    out["presets"][n] = {"params": m.param_counts(), "latent": list(p.latent_shape()), "tokens": p.tokens(), "steps": p.steps, "vaeSteps": p.vae_steps, "decSteps": p.vae_dec_steps}
     del m
 print(json.dumps(out))`]).trim().split('\n').pop());
   console.log(`torch ${info.torch}, ${cpus().length} CPUs (${cpus()[0]?.model}), ${threads} threads, load average before ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -56,27 +56,30 @@ print(json.dumps(out))`]).trim().split('\n').pop());
   const smallSteps = Number(process.env.BENCH_SMALL_STEPS ?? 6);
   if (smallSteps >= 2) {
     // small: the autoencoder's steps (9-frame clips), then the denoiser's with every batch encoded afresh
-    // (--latent-cache-mb 0: a cache holds nothing yet of the 48 clips' windows in so few steps)
-    const small = (dir, ds, extra) => {
-      const ss = events(py(['-m', 'trainer.train', '--data', ds, '--run-dir', join(tmp, dir), '--preset', 'small', '--steps', String(2 * smallSteps),
-        '--set', `vae_steps=${smallSteps}`, '--set', 'high_noise_steps=0', '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads), '--no-previews', ...extra]))
+    // (--latent-cache-mb 0: a cache holds nothing yet of the 48 clips' windows in so few steps), then the
+    // decoder's alone on whole clips (`vae_dec_steps`)
+    const small = (dir, ds, decSteps, extra) => {
+      const ss = events(py(['-m', 'trainer.train', '--data', ds, '--run-dir', join(tmp, dir), '--preset', 'small', '--steps', String((decSteps ? 3 : 2) * smallSteps),
+        '--set', `vae_steps=${smallSteps}`, '--set', `vae_dec_steps=${decSteps ? smallSteps : 0}`, '--set', 'high_noise_steps=0',
+        '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads), '--no-previews', ...extra]))
         .filter((e) => e.event === 'step');
       return (name, skip = 0) => {
         const s = ss.filter((e) => e.phase === name).slice(skip);
         return (s.at(-1).elapsed - s[0].elapsed) / (s.length - 1);
       };
     };
-    const cold = small('runs', data, ['--latent-cache-mb', '0']);
-    const [vae, dit] = [cold('vae'), cold('dit')];
+    const cold = small('runs', data, true, ['--latent-cache-mb', '0']);
+    const [vae, dit, dec] = [cold('vae'), cold('dit'), cold('dec')];
     // and with the frozen autoencoder's latents held (trainer/train.py LatentCache), as a long run finds
     // them once its clips' windows come round again: 4 clips of exactly 17 frames, not mirrored, so after
     // the first steps every window and every set of given frames is held; the last half of the steps timed
     const few = join(tmp, 'ds-few');
     py(['-c', `from trainer.demo_world import demo_snapshot; demo_snapshot(${JSON.stringify(few)}, per_combo=1, limit=4, frames=17)`]);
-    const held = small('runs-held', few, ['--set', 'hflip=0'])('dit', Math.floor(smallSteps / 2));
+    const held = small('runs-held', few, false, ['--set', 'hflip=0'])('dit', Math.floor(smallSteps / 2));
     const p = info.presets.small;
-    const hours = (d) => (p.vaeSteps * vae + (p.steps - p.vaeSteps) * d) / 3600;   // `steps` counts both phases
-    console.log(`small on CPU: autoencoder ${(vae * 1000).toFixed(0)} ms/step, denoiser ${(dit * 1000).toFixed(0)} ms/step encoding its batch, ${(held * 1000).toFixed(0)} ms/step with its latents held (batch 16, ${smallSteps - 1} and ${smallSteps - 1 - Math.floor(smallSteps / 2)} timed steps); its default run (${p.vaeSteps} + ${p.steps - p.vaeSteps} steps) ≈ ${hours(dit).toFixed(1)} h encoding every batch, ≈ ${hours(held).toFixed(1)} h with every latent held`);
+    const ditSteps = p.steps - p.vaeSteps - p.decSteps;   // `steps` counts every phase
+    const hours = (d) => (p.vaeSteps * vae + ditSteps * d + p.decSteps * dec) / 3600;
+    console.log(`small on CPU: autoencoder ${(vae * 1000).toFixed(0)} ms/step, denoiser ${(dit * 1000).toFixed(0)} ms/step encoding its batch, ${(held * 1000).toFixed(0)} ms/step with its latents held, decoder alone ${(dec * 1000).toFixed(0)} ms/step (batch 16, ${smallSteps - 1} and ${smallSteps - 1 - Math.floor(smallSteps / 2)} timed steps); its default run (${p.vaeSteps} + ${ditSteps} + ${p.decSteps} steps) ≈ ${hours(dit).toFixed(1)} h encoding every batch, ≈ ${hours(held).toFixed(1)} h with every latent held`);
   }
 
   if (info.cuda) {

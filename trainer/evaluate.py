@@ -283,6 +283,9 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     if model.vae is not None:
         rec = to_uint8(model.vae.decode(model.vae.encode(real_t)))
         res["aePsnr"] = float(np.mean([psnr(a, b) for a, b in zip(rec, real)]))
+        # by latent frame (the pixel frames each one decodes to): a causal autoencoder trained on clips
+        # shorter than the model's draws the frames past its training length worse (docs/model.md)
+        res["aePsnrByLatentFrame"] = [float(np.mean([psnr(a[g], b[g]) for a, b in zip(rec, real)])) for g in latent_groups(rec.shape[1])]
     else:
         res["aePsnr"] = None
         res["aeNote"] = "pixel-space preset: no autoencoder"

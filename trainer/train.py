@@ -189,6 +189,13 @@ def vae_lr_at(p, step, vae_steps):
     return p.vae_lr * min(1.0, (vae_steps - step) / p.vae_decay)
 
 
+def vae_dec_lr_at(p, step, dec_from):
+    """The decoder phase's learning rate at `step` (the phase runs from `dec_from` to `p.steps`): up from 0
+    over its first 25 steps (its optimizer starts empty), `vae_dec_lr`, down to 0 over its last quarter."""
+    n, i = p.steps - dec_from, step - dec_from
+    return p.vae_dec_lr * min(1.0, (i + 1) / 25, (n - i) / max(1, n // 4))
+
+
 def cpu_has_bf16():
     """Whether this CPU multiplies bf16 in hardware (AVX-512 BF16 or AMX; Linux's /proc/cpuinfo flags).
     There bf16 autocast about doubles a `tiny` step's rate; elsewhere bf16 is emulated and slower than fp32."""
@@ -362,6 +369,12 @@ def main(argv=None):
     dit_params = [q for n, q in model.named_parameters() if q.requires_grad and not n.startswith("vae.")]
     opt = torch.optim.AdamW(dit_params, lr=p.lr, betas=(0.9, 0.99), weight_decay=0.0, foreach=True)
     opt_vae = torch.optim.AdamW(model.vae.parameters(), lr=p.vae_lr, foreach=True) if model.vae is not None else None
+    # a fine-tune keeps its base's autoencoder (and latent scale) frozen
+    vae_steps = p.vae_steps if model.vae is not None and not cfg["lora"] and not cfg["initFrom"] else 0
+    # the decoder phase closes the run (after the denoiser, which never reads the decoder): a run with it
+    # trains the same denoiser as one without, and a finished run resumed with more steps can add it
+    dec_from = max(vae_steps, p.steps - p.vae_dec_steps) if p.vae_dec_steps and vae_steps else p.steps
+    opt_dec = torch.optim.AdamW(model.vae.dec.parameters(), lr=p.vae_dec_lr, foreach=True) if dec_from < p.steps else None
     step, curves, wall_before, samples_before = 0, [], 0.0, 0
     previews = []   # [{"step", "path"}]: the run's preview grids, relative to the run folder
     if resume is not None:
@@ -370,6 +383,8 @@ def main(argv=None):
         opt.load_state_dict(resume["opt"])
         if opt_vae is not None and resume.get("opt_vae"):
             opt_vae.load_state_dict(resume["opt_vae"])
+        if opt_dec is not None and resume.get("opt_dec"):
+            opt_dec.load_state_dict(resume["opt_dec"])
         step, curves = resume["step"], resume["curves"]
         previews = resume.get("previews", [])
         wall_before, samples_before = resume.get("wall", 0.0), resume.get("samples", 0)
@@ -379,8 +394,6 @@ def main(argv=None):
         head = torch.nn.parallel.DistributedDataParallel(head, device_ids=[device.index] if cuda else None)
     if compiled:
         head = torch.compile(head)
-    # a fine-tune keeps its base's autoencoder (and latent scale) frozen
-    vae_steps = p.vae_steps if model.vae is not None and not cfg["lora"] and not cfg["initFrom"] else 0
     # on a GPU the autoencoder encodes a batch in a few ms: nothing to save there. On a CPU the cache takes
     # at most half of the memory the run leaves free.
     cache_bytes = a.latent_cache_mb * 2**20
@@ -400,7 +413,8 @@ def main(argv=None):
     cpu_bf16 = cfg.get("cpuBf16", False)
     autocast = "bf16" if bf16_step(p, cuda, cpu_bf16) else "fp32"   # for the start event and the compute record
     emit("start", preset=p.name, params=counts, tokens=p.tokens(), latentShape=list(p.latent_shape()),
-         vocab=len(tok.vocab), trainClips=len(stream.recs), step=step, total=p.steps, vaeSteps=vae_steps, device=str(device),
+         vocab=len(tok.vocab), trainClips=len(stream.recs), step=step, total=p.steps, vaeSteps=vae_steps,
+         decSteps=p.steps - dec_from, device=str(device),
          world=world, resumed=resume is not None, compiled=compiled, autocast=autocast,
          warmUpSteps=len(warm))
 
@@ -414,7 +428,8 @@ def main(argv=None):
     def save(path_step):
         state = {"preset": p.to_dict(), "config": cfg, "vocab": tok.vocab, "model": model.state_dict(),
                  "ema": ema.state_dict(), "opt": opt.state_dict(),
-                 "opt_vae": opt_vae.state_dict() if opt_vae else None, "step": path_step, "curves": curves, "previews": previews,
+                 "opt_vae": opt_vae.state_dict() if opt_vae else None, "opt_dec": opt_dec.state_dict() if opt_dec else None,
+                 "step": path_step, "curves": curves, "previews": previews,
                  "wall": wall_before + time.time() - t0, "samples": samples_before + seen * world}
         atomic_save(state, ckpt_path)
         emit("checkpoint", step=path_step, path=ckpt_path)
@@ -450,29 +465,36 @@ def main(argv=None):
         if step == vae_steps:
             t0 += write_preview(step)    # the denoiser as initialised: what later previews are compared with
             phase_t0, phase_seen = time.time(), 0
+        if step == dec_from and step > vae_steps:
+            phase_t0, phase_seen = time.time(), 0
         video, caps, _ = prefetch.get(step) if prefetch else stream.batch(step, rank, world)
         video = video.to(device)
         B = stream.size(step)
         per = B // world
         sl = slice(rank * per, (rank + 1) * per)
         model.train()
-        if step < vae_steps:
+        if step < vae_steps or step >= dec_from:
+            # the autoencoder: a causal convolutional one learns from short clips what it then does on long
+            # ones; then, closing the run, its decoder alone on whole clips, the encoder (so the latents the
+            # denoiser learnt) unchanged
+            dec_only = step >= vae_steps
             g = torch.Generator().manual_seed(cfg["seed"] * 1000003 + step)
-            # a causal convolutional autoencoder learns from short clips what it then does on long ones
-            loss, parts = model.vae.loss(video[:, :, :p.vae_frames or None], generator=None if cuda else g)
-            for gr in opt_vae.param_groups:
-                gr["lr"] = vae_lr_at(p, step, vae_steps)
-            opt_vae.zero_grad(set_to_none=True)
+            loss, parts = model.vae.loss(video if dec_only else video[:, :, :p.vae_frames or None],
+                                         generator=None if cuda else g, decoder_only=dec_only)
+            o, trained = (opt_dec, model.vae.dec) if dec_only else (opt_vae, model.vae)
+            for gr in o.param_groups:
+                gr["lr"] = vae_dec_lr_at(p, step, dec_from) if dec_only else vae_lr_at(p, step, vae_steps)
+            o.zero_grad(set_to_none=True)
             loss.backward()
             if world > 1:
-                for q in model.vae.parameters():
+                for q in trained.parameters():
                     dist.all_reduce(q.grad)
                     q.grad /= world
-            opt_vae.step()
+            o.step()
             with torch.no_grad():
                 for pe, pm in zip(ema.vae.parameters(), model.vae.parameters()):
                     pe.copy_(pm)
-            phase = "vae"
+            phase = "dec" if dec_only else "vae"
         else:
             if model.vae is not None and step == vae_steps and not cfg["lora"] and resume_scale_needed(model):
                 calibrate_latent_scale(model, stream, step, rank, world, device)
@@ -519,13 +541,13 @@ def main(argv=None):
         if step % a.log_every == 0 or step == p.steps:
             el = time.time() - t0
             sps = phase_seen * world / max(time.time() - phase_t0, 1e-9)
-            # while the autoencoder trains, the ETA is to the end of its phase: the denoiser's pace is not known yet
-            remaining = stream.items_between(step, vae_steps if phase == "vae" else p.steps) / max(sps, 1e-9)
+            # the ETA is to the end of the phase while the next one's pace is not known yet
+            remaining = stream.items_between(step, {"vae": vae_steps, "dit": dec_from}.get(phase, p.steps)) / max(sps, 1e-9)
             if a.minutes:
                 remaining = min(remaining, max(0.0, a.minutes * 60 - el))
             curves.append({"step": step, "loss": acc / acc_n, "phase": phase})
             emit("step", step=step, total=p.steps, phase=phase, loss=acc / acc_n,
-                 lr=opt.param_groups[0]["lr"] if phase == "dit" else opt_vae.param_groups[0]["lr"], samplesPerSec=sps,
+                 lr={"dit": opt, "vae": opt_vae, "dec": opt_dec}[phase].param_groups[0]["lr"], samplesPerSec=sps,
                  etaSeconds=remaining, elapsed=wall_before + el)
             acc, acc_n = 0.0, 0
         if a.preview_every and step % a.preview_every == 0 and vae_steps < step < p.steps:

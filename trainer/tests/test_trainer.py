@@ -8,6 +8,7 @@ import contextlib
 import copy
 import io
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -37,7 +38,7 @@ SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=0"
              "high_noise_steps=2", "high_noise_batch=8"]
 LATENT_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=5", "height=16",
               "width=16", "patch=1,2,2", "batch=2", "warmup=2", "latent_channels=4", "vae_base=8", "vae_steps=2",
-              "extend_frames=2", "vae_space=4", "pos_motion=16"]
+              "extend_frames=2", "vae_space=4", "pos_motion=16", "vae_dec_steps=0"]
 ENV = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", PYTHONPATH=ROOT)
 
 
@@ -60,6 +61,19 @@ def fixture_snapshot(root, n=12, frames=20, size=32):
         clips.append({"clipId": f"c{k}", "titleId": f"t{k % 3}", "caption": caption(*c), "split": "train" if k % 4 else "val",
                       "frames": render(*c, frames=frames, size=size, rng=rng)})
     return write_snapshot(root, clips, snap_id="ds_fixture", shard_records=5)
+
+
+def kill_after_checkpoint(args, step):
+    """Starts a training run and kill -9s it once its checkpoint of `step` is written."""
+    import signal
+    p = subprocess.Popen([sys.executable, "-m", "trainer.train"] + args, cwd=ROOT, env=ENV,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in p.stdout:
+        if '"checkpoint"' in line and json.loads(line)["step"] == step:
+            break
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    p.stdout.close()
 
 
 def run_train(args, world=1, env=ENV):
@@ -600,15 +614,7 @@ class TrainTests(Fixture):
     def test_kill_9_mid_run_then_resume_gives_the_uninterrupted_result(self):
         proc, _ = run_train(self.args("ref", 7))
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        import signal
-        p = subprocess.Popen([sys.executable, "-m", "trainer.train"] + self.args("killed", 7), cwd=ROOT, env=ENV,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        for line in p.stdout:
-            if '"checkpoint"' in line and json.loads(line)["step"] == 4:
-                break
-        p.send_signal(signal.SIGKILL)
-        p.wait()
-        p.stdout.close()
+        kill_after_checkpoint(self.args("killed", 7), 4)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "killed", "model.pt")))
         proc, ev = run_train(self.args("killed", 7, "--resume"))
         self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -682,6 +688,11 @@ class TrainTests(Fixture):
         self.assertEqual(res["analyserOnReconstruction"]["n"], res["analyserOnReal"]["n"])
         self.assertEqual(res["analyserVersion"], "backlot-adherence-v2")
         self.assertEqual(set(res["analyserOnReconstruction"]), set(res["analyserOnReal"]))
+        # PSNR by latent frame: frame 0 alone, then frames 1-4 (5 frames make 2 latent frames)
+        by = res["aePsnrByLatentFrame"]
+        self.assertEqual(len(by), m.preset.latent_shape()[1])
+        self.assertEqual(len(by), 2)
+        self.assertTrue(all(math.isfinite(x) and x > 0 for x in by), by)
         # the denoiser's two steps took the frozen autoencoder's latents through the cache; a run stopped
         # after its first and resumed (with nothing cached) ends exactly where the uninterrupted one did
         cache = ev[-1]["latentCache"]
@@ -695,6 +706,38 @@ class TrainTests(Fixture):
         a, b = self.state("latent", "checkpoint.pt"), self.state("latent-part", "checkpoint.pt")
         for k in a["model"]:
             self.assertTrue(torch.equal(a["model"][k], b["model"][k]), k)
+
+    def test_the_decoder_phase_closes_the_run_moves_the_decoder_alone_and_resumes_exactly(self):
+        sets = LATENT_SET + ["high_noise_steps=0"]
+        proc, _ = run_train(self.args("dec-a", 4, preset="small", sets=sets + ["vae_dec_steps=0"]))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        proc, ev = run_train(self.args("dec-b", 6, preset="small", sets=sets + ["vae_dec_steps=2"]))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(ev[0]["decSteps"], 2)
+        steps = [e for e in ev if e["event"] == "step"]
+        self.assertEqual([e["phase"] for e in steps], ["vae", "vae", "dit", "dit", "dec", "dec"])
+        self.assertGreater(steps[4]["lr"], 0.0)
+        # the same run without the phase, stopped where the phase starts: everything but the decoder is
+        # what it was (so the latents the denoiser learnt, and the denoiser), the decoder has moved
+        a, b = self.state("dec-a"), self.state("dec-b")
+        moved = [k for k in a["state"] if not torch.equal(a["state"][k], b["state"][k])]
+        self.assertTrue(moved)
+        self.assertTrue(all(k.startswith("vae.dec.") for k in moved), moved)
+        m, tok, _ = load(os.path.join(self.tmp, "dec-b", "model.pt"))
+        self.assertEqual(generate_video(m, tok, ["a red ball"], steps=2).shape, (1, 5, 16, 16, 3))
+        # killed inside the phase and resumed: the uninterrupted result
+        kill_after_checkpoint(self.args("dec-k", 6, "--ckpt-every", "1", preset="small", sets=sets + ["vae_dec_steps=2"]), 5)
+        proc, ev = run_train(self.args("dec-k", 6, "--resume", preset="small", sets=sets + ["vae_dec_steps=2"]))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(ev[0]["step"], 5)
+        c = self.state("dec-k")
+        for k in b["state"]:
+            self.assertTrue(torch.equal(b["state"][k], c["state"][k]), k)
+        # a pixel-space preset has no autoencoder to refine
+        proc, ev = run_train(self.args("dec-pixel", 2, sets=SMALL_SET + ["vae_dec_steps=2"]))
+        self.assertEqual(proc.returncode, 2)
+        self.assertEqual([e["message"] for e in ev if e["event"] == "error"],
+                         ["preset tiny: vae_dec_steps 2: a pixel-space preset has no autoencoder"])
 
     def test_evaluation_draws_several_samples_per_prompt_the_first_as_a_single_sample_run_does(self):
         proc, _ = run_train(self.args("eval-samples", 2))
@@ -743,16 +786,17 @@ class TrainTests(Fixture):
     def test_the_autoencoder_trains_on_clips_of_vae_frames(self):
         seen, loss = [], VideoAutoencoder.loss
 
-        def spy(vae, video, generator=None):
-            seen.append(video.shape[2])
-            return loss(vae, video, generator)
+        def spy(vae, video, generator=None, decoder_only=False):
+            seen.append((video.shape[2], decoder_only))
+            return loss(vae, video, generator, decoder_only)
 
         events = io.StringIO()
         with mock.patch.object(VideoAutoencoder, "loss", spy), contextlib.redirect_stdout(events):
-            rc = train.main(self.args("vae-frames", 3, "--no-previews", preset="small",
-                                      sets=LATENT_SET + ["frames=9", "vae_frames=5"]))
+            rc = train.main(self.args("vae-frames", 4, "--no-previews", preset="small",
+                                      sets=LATENT_SET + ["frames=9", "vae_frames=5", "vae_dec_steps=1"]))
         self.assertEqual(rc, 0, events.getvalue())
-        self.assertEqual(seen, [5, 5])     # two autoencoder steps on 5 of the clips' 9 frames
+        # two autoencoder steps on 5 of the clips' 9 frames, a denoiser step, then the decoder alone on all 9
+        self.assertEqual(seen, [(5, False), (5, False), (9, True)])
 
     def test_ddp_with_gloo_on_two_processes_matches_one_process(self):
         # in fp32: bf16 rounds each half batch's activations on its own, which no tolerance of 1e-5 survives

@@ -16,6 +16,8 @@ const Flags = z.object({
 });
 
 const num = (v: unknown, d: number) => (typeof v === 'number' ? v.toFixed(d) : '-');
+/** " (by latent frame 31.2 / 29.0 / ...)" where the record has the figures (evaluations before 2026-12-05 do not). */
+const byLatent = (v: unknown) => (Array.isArray(v) && v.length > 1 ? ` (by latent frame ${v.map((x) => num(x, 1)).join(' / ')})` : '');
 const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(0)}%` : '-');
 /** A figure with its 95 % interval, e.g. `38% (27-50)`, when the evaluation gave one. */
 const pctCi = (a: Record<string, unknown>, key: string) => {
@@ -38,7 +40,7 @@ export function register(program: Command): void {
         { actor: `cli:${os.userInfo().username}`, onProgress: progress.sink }), { mustExist: true }).finally(() => progress.stop());
       if (globals(cmd).json) return printJson(e);
       const w = (s: string) => process.stdout.write(`${s}\n`);
-      w(`val loss ${Number(e.valLoss).toFixed(4)}   Fréchet ${num(e.frechet, 3)} (real-vs-real ${num(e.frechetRealHalves, 3)}, ${String(e.featuresVersion)})   AE PSNR ${e.aePsnr ? `${Number(e.aePsnr).toFixed(1)} dB` : '- (pixel space)'}`);
+      w(`val loss ${Number(e.valLoss).toFixed(4)}   Fréchet ${num(e.frechet, 3)} (real-vs-real ${num(e.frechetRealHalves, 3)}, ${String(e.featuresVersion)})   AE PSNR ${e.aePsnr ? `${Number(e.aePsnr).toFixed(1)} dB${byLatent(e.aePsnrByLatentFrame)}` : '- (pixel space)'}`);
       const attrs = (a: Record<string, number>) => `colour ${pct(a.colour)}  shape ${pct(a.shape)}  direction ${pct(a.direction)}  background ${pct(a.background)}`;
       const onReal = e.analyserOnReal as Record<string, number> | null | undefined;
       const onRec = e.analyserOnReconstruction as Record<string, number> | null | undefined;

@@ -56,7 +56,7 @@ export function newId(prefix: string): string {
 }
 
 export function summarise(r: ModelRow): ModelSummary {
-  const last = r.curves.filter((c) => c.phase !== 'vae').at(-1);
+  const last = r.curves.filter((c) => !c.phase || c.phase === 'dit').at(-1);   // the denoiser's, not the autoencoder's
   const adh = (r.eval?.adherence as Record<string, unknown> | undefined) ?? null;
   return {
     id: r.id, name: r.name, kind: r.kind, preset: r.preset, datasetId: r.dataset_id, datasetRoot: r.dataset_root,

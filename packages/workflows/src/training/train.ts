@@ -138,20 +138,25 @@ export async function resumeTraining(ws: Workspace, runId: string, input: { step
 async function runAndRegister(ws: Workspace, runId: string, args: string[], opts: TrainOptions): Promise<TrainResult> {
   const [run] = await ws.db.query<RunRow>('SELECT * FROM training_runs WHERE id = $1', [runId]);
   const curves: Array<Record<string, unknown>> = [];
+  let decSteps = 0;
   const label = `train ${run!.preset}`;
   const r = await runTrainer('train', args, {
     signal: opts.signal,
     nproc: (run!.config as { nproc?: number }).nproc,
     onEvent: (e) => {
       opts.onEvent?.(e);
+      if (e.event === 'start') decSteps = Number(e.decSteps ?? 0);
       if (e.event === 'start') opts.onProgress?.({ task: 'train', label, done: Number(e.step), total: Number(e.total), unit: 'steps', message: `${(e.params as { total: number }).total.toLocaleString('en')} params on ${String(e.device)}` });
       if (e.event === 'step') {
         curves.push({ step: e.step, loss: e.loss, phase: e.phase });
         const eta = Math.round(Number(e.etaSeconds) / 60);
         const pace = `loss ${Number(e.loss).toFixed(4)} lr ${Number(e.lr).toExponential(1)} ${Number(e.samplesPerSec).toFixed(1)} samples/s`;
-        // a latent preset trains its autoencoder first; the trainer's ETA then runs to the end of that phase
+        // a latent preset trains its autoencoder first (and may close with its decoder alone); the trainer's
+        // ETA runs to the end of the phase while the next one's pace is not known
         opts.onProgress?.({ task: 'train', label, done: Number(e.step), total: Number(e.total), unit: 'steps',
-          message: e.phase === 'vae' ? `autoencoder: ${pace}, denoiser in ${eta} min` : `${pace} ETA ${eta} min` });
+          message: e.phase === 'vae' ? `autoencoder: ${pace}, denoiser in ${eta} min`
+            : e.phase === 'dec' ? `decoder: ${pace} ETA ${eta} min`
+              : decSteps ? `${pace}, decoder in ${eta} min` : `${pace} ETA ${eta} min` });
       }
       if (e.event === 'preview' || e.event === 'warning') {
         opts.onProgress?.({ task: 'train', label, done: Number(e.step ?? 0), total: run!.total_steps || undefined, unit: 'steps',
