@@ -474,9 +474,9 @@ def main(argv=None):
         sl = slice(rank * per, (rank + 1) * per)
         model.train()
         if step < vae_steps or step >= dec_from:
-            # the autoencoder: a causal convolutional one learns from short clips what it then does on long
-            # ones; then, closing the run, its decoder alone on whole clips, the encoder (so the latents the
-            # denoiser learnt) unchanged
+            # the autoencoder on `vae_frames`-long clips (for speed); then, closing the run, its decoder alone
+            # on whole clips (it draws frames past `vae_frames` worse otherwise), the encoder (so the latents
+            # the denoiser learnt) unchanged
             dec_only = step >= vae_steps
             g = torch.Generator().manual_seed(cfg["seed"] * 1000003 + step)
             loss, parts = model.vae.loss(video if dec_only else video[:, :, :p.vae_frames or None],
