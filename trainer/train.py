@@ -464,8 +464,7 @@ def main(argv=None):
                 break
         if step == vae_steps:
             t0 += write_preview(step)    # the denoiser as initialised: what later previews are compared with
-            phase_t0, phase_seen = time.time(), 0
-        if step == dec_from and step > vae_steps:
+        if step in (vae_steps, dec_from):
             phase_t0, phase_seen = time.time(), 0
         video, caps, _ = prefetch.get(step) if prefetch else stream.batch(step, rank, world)
         video = video.to(device)

@@ -145,8 +145,10 @@ async function runAndRegister(ws: Workspace, runId: string, args: string[], opts
     nproc: (run!.config as { nproc?: number }).nproc,
     onEvent: (e) => {
       opts.onEvent?.(e);
-      if (e.event === 'start') decSteps = Number(e.decSteps ?? 0);
-      if (e.event === 'start') opts.onProgress?.({ task: 'train', label, done: Number(e.step), total: Number(e.total), unit: 'steps', message: `${(e.params as { total: number }).total.toLocaleString('en')} params on ${String(e.device)}` });
+      if (e.event === 'start') {
+        decSteps = Number(e.decSteps ?? 0);
+        opts.onProgress?.({ task: 'train', label, done: Number(e.step), total: Number(e.total), unit: 'steps', message: `${(e.params as { total: number }).total.toLocaleString('en')} params on ${String(e.device)}` });
+      }
       if (e.event === 'step') {
         curves.push({ step: e.step, loss: e.loss, phase: e.phase });
         const eta = Math.round(Number(e.etaSeconds) / 60);
