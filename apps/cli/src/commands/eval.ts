@@ -25,6 +25,26 @@ const pctCi = (a: Record<string, unknown>, key: string) => {
   return ci ? `${pct(a[key])} (${(100 * ci[0]).toFixed(0)}-${(100 * ci[1]).toFixed(0)})` : pct(a[key]);
 };
 
+/** What `backlot eval` prints for an evaluation record (the figures `trainer.evaluate` wrote), a line each. */
+export function evaluationReport(e: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const w = (s: string) => out.push(s);
+  w(`val loss ${Number(e.valLoss).toFixed(4)}   Fréchet ${num(e.frechet, 3)} (real-vs-real ${num(e.frechetRealHalves, 3)}, ${String(e.featuresVersion)})   AE PSNR ${e.aePsnr ? `${Number(e.aePsnr).toFixed(1)} dB${byLatent(e.aePsnrByLatentFrame)}` : '- (pixel space)'}`);
+  const attrs = (a: Record<string, number>) => `colour ${pct(a.colour)}  shape ${pct(a.shape)}  direction ${pct(a.direction)}  background ${pct(a.background)}`;
+  const onReal = e.analyserOnReal as Record<string, number> | null | undefined;
+  const onRec = e.analyserOnReconstruction as Record<string, number> | null | undefined;
+  if (onReal) w(`the analyser${e.analyserVersion ? ` (${String(e.analyserVersion)})` : ''} on the real held-out clips: ${attrs(onReal)}${onRec ? `; on the autoencoder's reconstructions of them (the ceiling for this model): ${attrs(onRec)}` : ''}`);
+  const chance = e.chance as Record<string, number>;
+  w(`adherence on held-out captions (chance: colour ${pct(chance.colour)}, shape ${pct(chance.shape)}, direction ${pct(chance.direction)}, background ${pct(chance.background)}, all three ${pct(chance.colourDirectionBackground)}):`);
+  w('  (each figure with its 95% interval; n = prompts x samples per prompt)');
+  for (const [mode, a] of Object.entries(e.adherence as Record<string, Record<string, number> | null>)) {
+    if (!a) continue;
+    const figs = ['colour', 'shape', 'direction', 'background'].map((k) => `${k} ${pctCi(a, k)}`).join('  ');
+    w(`  ${mode.padEnd(15)} ${figs}  all three ${pctCi(a, 'colourDirectionBackground')}  (n=${a.n}x${a.samplesPerPrompt ?? 1})`);
+  }
+  return out;
+}
+
 export function register(program: Command): void {
   program.command('eval <model>').description('evaluate a model on its dataset\'s held-out clips and store the figures')
     .option('--steps <n>', 'sampler steps (default 20)')
@@ -39,19 +59,6 @@ export function register(program: Command): void {
       const e = await withWorkspace(cmd, (ws) => evaluateModel(ws, { model: id, ...o },
         { actor: `cli:${os.userInfo().username}`, onProgress: progress.sink }), { mustExist: true }).finally(() => progress.stop());
       if (globals(cmd).json) return printJson(e);
-      const w = (s: string) => process.stdout.write(`${s}\n`);
-      w(`val loss ${Number(e.valLoss).toFixed(4)}   Fréchet ${num(e.frechet, 3)} (real-vs-real ${num(e.frechetRealHalves, 3)}, ${String(e.featuresVersion)})   AE PSNR ${e.aePsnr ? `${Number(e.aePsnr).toFixed(1)} dB${byLatent(e.aePsnrByLatentFrame)}` : '- (pixel space)'}`);
-      const attrs = (a: Record<string, number>) => `colour ${pct(a.colour)}  shape ${pct(a.shape)}  direction ${pct(a.direction)}  background ${pct(a.background)}`;
-      const onReal = e.analyserOnReal as Record<string, number> | null | undefined;
-      const onRec = e.analyserOnReconstruction as Record<string, number> | null | undefined;
-      if (onReal) w(`the analyser${e.analyserVersion ? ` (${String(e.analyserVersion)})` : ''} on the real held-out clips: ${attrs(onReal)}${onRec ? `; on the autoencoder's reconstructions of them (the ceiling for this model): ${attrs(onRec)}` : ''}`);
-      const chance = e.chance as Record<string, number>;
-      w(`adherence on held-out captions (chance: colour ${pct(chance.colour)}, shape ${pct(chance.shape)}, direction ${pct(chance.direction)}, background ${pct(chance.background)}, all three ${pct(chance.colourDirectionBackground)}):`);
-      w('  (each figure with its 95% interval; n = prompts x samples per prompt)');
-      for (const [mode, a] of Object.entries(e.adherence as Record<string, Record<string, number> | null>)) {
-        if (!a) continue;
-        const figs = ['colour', 'shape', 'direction', 'background'].map((k) => `${k} ${pctCi(a, k)}`).join('  ');
-        w(`  ${mode.padEnd(15)} ${figs}  all three ${pctCi(a, 'colourDirectionBackground')}  (n=${a.n}x${a.samplesPerPrompt ?? 1})`);
-      }
+      for (const line of evaluationReport(e)) process.stdout.write(`${line}\n`);
     });
 }

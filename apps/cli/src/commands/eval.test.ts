@@ -1,0 +1,39 @@
+// What `backlot eval` prints, from evaluation records as trainer.evaluate writes them (figures taken from
+// a real evaluation of `small`, 2026-12-06, trimmed to the fields the report reads).
+import { describe, expect, it } from 'vitest';
+import { evaluationReport } from './eval.js';
+
+const adherence = (shape: number, ci: [number, number]) => ({
+  n: 24, novelCombinations: 24, samplesPerPrompt: 1, colour: 1, shape, direction: 1, background: 1, colourDirectionBackground: 1,
+  ci95: { colour: [0.862, 1], shape: ci, direction: [0.862, 1], background: [0.862, 1], colourDirectionBackground: [0.862, 1] },
+});
+const small = {
+  featuresVersion: 'backlot-stats-v1', analyserVersion: 'backlot-adherence-v2', valLoss: 0.19296, frechet: 0.03064, frechetRealHalves: 0.4977,
+  aePsnr: 32.76, aePsnrByLatentFrame: [34.98, 33.21, 33.19, 33.24, 32.53],
+  analyserOnReal: { colour: 1, shape: 1, direction: 1, background: 1 },
+  analyserOnReconstruction: { colour: 1, shape: 0.7917, direction: 1, background: 1 },
+  chance: { colour: 1 / 6, shape: 1 / 3, direction: 0.25, background: 0.25, colourDirectionBackground: 1 / 96 },
+  adherence: { t2v: adherence(0.6667, [0.4671, 0.8203]), i2v: null, extend: adherence(0.7083, [0.5083, 0.8509]) },
+};
+
+describe('backlot eval report', () => {
+  it('prints the autoencoder PSNR overall and by latent frame, the analyser ceiling, and each scored mode with its interval', () => {
+    const lines = evaluationReport(small);
+    expect(lines[0]).toBe('val loss 0.1930   Fréchet 0.031 (real-vs-real 0.498, backlot-stats-v1)   AE PSNR 32.8 dB (by latent frame 35.0 / 33.2 / 33.2 / 33.2 / 32.5)');
+    expect(lines[1]).toMatch(/^the analyser \(backlot-adherence-v2\) on the real held-out clips: colour 100% {2}shape 100%.*; on the autoencoder's reconstructions of them \(the ceiling for this model\): colour 100% {2}shape 79%/);
+    expect(lines[2]).toMatch(/^adherence on held-out captions \(chance: colour 17%, shape 33%, direction 25%, background 25%, all three 1%\):$/);
+    // a mode left out of the evaluation (null) prints nothing
+    expect(lines.slice(4)).toEqual([
+      '  t2v             colour 100% (86-100)  shape 67% (47-82)  direction 100% (86-100)  background 100% (86-100)  all three 100% (86-100)  (n=24x1)',
+      '  extend          colour 100% (86-100)  shape 71% (51-85)  direction 100% (86-100)  background 100% (86-100)  all three 100% (86-100)  (n=24x1)',
+    ]);
+  });
+
+  it('says "pixel space" for a model without an autoencoder, and leaves the by-frame figures out of records that have none', () => {
+    const pixel = evaluationReport({ ...small, aePsnr: null, aePsnrByLatentFrame: undefined, analyserOnReconstruction: null });
+    expect(pixel[0]).toMatch(/AE PSNR - \(pixel space\)$/);
+    expect(pixel[1]).not.toMatch(/reconstructions/);
+    const older = evaluationReport({ ...small, aePsnrByLatentFrame: undefined });
+    expect(older[0]).toMatch(/AE PSNR 32\.8 dB$/);
+  });
+});
