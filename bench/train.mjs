@@ -58,9 +58,9 @@ print(json.dumps(out))`]).trim().split('\n').pop());
     // small: the autoencoder's steps (9-frame clips), then the denoiser's with every batch encoded afresh
     // (--latent-cache-mb 0: a cache holds nothing yet of the 48 clips' windows in so few steps), then the
     // decoder's alone on whole clips (`vae_dec_steps`)
-    const small = (dir, ds, decSteps, extra) => {
-      const ss = events(py(['-m', 'trainer.train', '--data', ds, '--run-dir', join(tmp, dir), '--preset', 'small', '--steps', String((decSteps ? 3 : 2) * smallSteps),
-        '--set', `vae_steps=${smallSteps}`, '--set', `vae_dec_steps=${decSteps ? smallSteps : 0}`, '--set', 'high_noise_steps=0',
+    const small = (dir, ds, withDecoder, extra) => {
+      const ss = events(py(['-m', 'trainer.train', '--data', ds, '--run-dir', join(tmp, dir), '--preset', 'small', '--steps', String((withDecoder ? 3 : 2) * smallSteps),
+        '--set', `vae_steps=${smallSteps}`, '--set', `vae_dec_steps=${withDecoder ? smallSteps : 0}`, '--set', 'high_noise_steps=0',
         '--log-every', '1', '--ckpt-every', '100000', '--threads', String(threads), '--no-previews', ...extra]))
         .filter((e) => e.event === 'step');
       return (name, skip = 0) => {
