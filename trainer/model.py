@@ -48,6 +48,9 @@ class Preset:
     vae_decay: int = 0         # the autoencoder's learning rate falls linearly to 0 over its last N steps (docs/model.md)
     vae_grad: float = 0.0      # weight of an L1 loss on the reconstruction's spatial differences (edges: docs/model.md)
     vae_detail: float = 0.0    # the autoencoder's L1 weighs each pixel 1 + this x its detail (docs/model.md)
+    vae_image_steps: int = 0   # the autoencoder's first N steps train on single frames (each a one-frame video: its
+                               # image path), `vae_image_frames` of each clip: detail at a ninth of a clip step's cost
+    vae_image_frames: int = 2  # frames drawn from each clip of the batch in those steps
     vae_dec_steps: int = 0     # the run's last N steps train the decoder alone on whole clips, the encoder (so every
                                # latent) unchanged: frames past `vae_frames` are drawn as well as the first (docs/model.md)
     vae_dec_lr: float = 3e-4   # its learning rate (25 steps up from 0, down to 0 over the phase's last quarter)
@@ -122,11 +125,14 @@ def preset_problem(p: Preset):
     """What makes a preset unbuildable (fields set by hand with --set), or None."""
     if p.precond not in PRECONDS:
         return f"precond {p.precond}: must be one of {', '.join(PRECONDS)}"
-    for name in ("vae_grad", "vae_detail", "vae_decay", "out_conv", "vae_dec_steps"):
+    for name in ("vae_grad", "vae_detail", "vae_decay", "out_conv", "vae_dec_steps", "vae_image_steps"):
         if getattr(p, name) < 0:
             return f"{name} {getattr(p, name)}: must be 0 (off) or more"
-    if p.space == "pixel" and p.vae_dec_steps:
-        return f"vae_dec_steps {p.vae_dec_steps}: a pixel-space preset has no autoencoder"
+    for name in ("vae_dec_steps", "vae_image_steps"):
+        if p.space == "pixel" and getattr(p, name):
+            return f"{name} {getattr(p, name)}: a pixel-space preset has no autoencoder"
+    if p.vae_image_steps and not 1 <= p.vae_image_frames <= p.frames:
+        return f"vae_image_frames {p.vae_image_frames}: must be 1 to frames ({p.frames})"
     if p.space == "latent":
         if p.vae_patch not in (1, 2, 4):
             return f"vae_patch {p.vae_patch}: must be 1, 2 or 4"

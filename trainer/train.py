@@ -189,6 +189,14 @@ def vae_lr_at(p, step, vae_steps):
     return p.vae_lr * min(1.0, (vae_steps - step) / p.vae_decay)
 
 
+def single_frames(video, k, generator):
+    """`k` distinct frames of each clip of a [B, C, T, H, W] batch, drawn with `generator`, each a one-frame
+    video [B*k, C, 1, H, W]: what the autoencoder's first steps train on (a causal one encodes a frame alone)."""
+    pick = torch.rand(video.shape[0], video.shape[2], generator=generator).argsort(dim=1)[:, :k]
+    frames = video[torch.arange(video.shape[0])[:, None], :, pick.to(video.device)]   # [B, k, C, H, W]
+    return frames.flatten(0, 1).unsqueeze(2)
+
+
 def vae_dec_lr_at(p, step, dec_from):
     """The decoder phase's learning rate at `step` (the phase runs from `dec_from` to `p.steps`): up from 0
     over its first 25 steps (its optimizer starts empty), `vae_dec_lr`, down to 0 over its last quarter."""
@@ -374,6 +382,7 @@ def main(argv=None):
     # the decoder phase closes the run (after the denoiser, which never reads the decoder): a run with it
     # trains the same denoiser as one without, and a finished run resumed with more steps can add it
     dec_from = max(vae_steps, p.steps - p.vae_dec_steps) if p.vae_dec_steps and vae_steps else p.steps
+    img_to = min(p.vae_image_steps, vae_steps)   # the autoencoder's steps on single frames come first
     opt_dec = torch.optim.AdamW(model.vae.dec.parameters(), lr=p.vae_dec_lr, foreach=True) if dec_from < p.steps else None
     step, curves, wall_before, samples_before = 0, [], 0.0, 0
     previews = []   # [{"step", "path"}]: the run's preview grids, relative to the run folder
@@ -464,7 +473,7 @@ def main(argv=None):
                 break
         if step == vae_steps:
             t0 += write_preview(step)    # the denoiser as initialised: what later previews are compared with
-        if step in (vae_steps, dec_from):
+        if step in (img_to, vae_steps, dec_from):
             phase_t0, phase_seen = time.time(), 0
         video, caps, _ = prefetch.get(step) if prefetch else stream.batch(step, rank, world)
         video = video.to(device)
@@ -478,8 +487,11 @@ def main(argv=None):
             # the denoiser learnt) unchanged
             dec_only = step >= vae_steps
             g = torch.Generator().manual_seed(cfg["seed"] * 1000003 + step)
-            loss, parts = model.vae.loss(video if dec_only else video[:, :, :p.vae_frames or None],
-                                         generator=None if cuda else g, decoder_only=dec_only)
+            if step < img_to:
+                shown = single_frames(video, p.vae_image_frames, g)
+            else:
+                shown = video if dec_only else video[:, :, :p.vae_frames or None]
+            loss, parts = model.vae.loss(shown, generator=None if cuda else g, decoder_only=dec_only)
             o, trained = (opt_dec, model.vae.dec) if dec_only else (opt_vae, model.vae)
             for gr in o.param_groups:
                 gr["lr"] = vae_dec_lr_at(p, step, dec_from) if dec_only else vae_lr_at(p, step, vae_steps)
@@ -493,7 +505,7 @@ def main(argv=None):
             with torch.no_grad():
                 for pe, pm in zip(ema.vae.parameters(), model.vae.parameters()):
                     pe.copy_(pm)
-            phase = "dec" if dec_only else "vae"
+            phase = "dec" if dec_only else "img" if step < img_to else "vae"
         else:
             if model.vae is not None and step == vae_steps and not cfg["lora"] and resume_scale_needed(model):
                 calibrate_latent_scale(model, stream, step, rank, world, device)
@@ -541,12 +553,12 @@ def main(argv=None):
             el = time.time() - t0
             sps = phase_seen * world / max(time.time() - phase_t0, 1e-9)
             # the ETA is to the end of the phase while the next one's pace is not known yet
-            remaining = stream.items_between(step, {"vae": vae_steps, "dit": dec_from}.get(phase, p.steps)) / max(sps, 1e-9)
+            remaining = stream.items_between(step, {"img": img_to, "vae": vae_steps, "dit": dec_from}.get(phase, p.steps)) / max(sps, 1e-9)
             if a.minutes:
                 remaining = min(remaining, max(0.0, a.minutes * 60 - el))
             curves.append({"step": step, "loss": acc / acc_n, "phase": phase})
             emit("step", step=step, total=p.steps, phase=phase, loss=acc / acc_n,
-                 lr={"dit": opt, "vae": opt_vae, "dec": opt_dec}[phase].param_groups[0]["lr"], samplesPerSec=sps,
+                 lr={"dit": opt, "img": opt_vae, "vae": opt_vae, "dec": opt_dec}[phase].param_groups[0]["lr"], samplesPerSec=sps,
                  etaSeconds=remaining, elapsed=wall_before + el)
             acc, acc_n = 0.0, 0
         if a.preview_every and step % a.preview_every == 0 and vae_steps < step < p.steps:

@@ -38,7 +38,7 @@ SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=0"
              "high_noise_steps=2", "high_noise_batch=8"]
 LATENT_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=1", "frames=5", "height=16",
               "width=16", "patch=1,2,2", "batch=2", "warmup=2", "latent_channels=4", "vae_base=8", "vae_steps=2",
-              "extend_frames=2", "vae_space=4", "pos_motion=16", "vae_dec_steps=0"]
+              "extend_frames=2", "vae_space=4", "pos_motion=16", "vae_dec_steps=0", "vae_image_steps=0"]
 ENV = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", PYTHONPATH=ROOT)
 
 
@@ -706,6 +706,44 @@ class TrainTests(Fixture):
         a, b = self.state("latent", "checkpoint.pt"), self.state("latent-part", "checkpoint.pt")
         for k in a["model"]:
             self.assertTrue(torch.equal(a["model"][k], b["model"][k]), k)
+
+    def test_single_frames_are_distinct_frames_of_each_clip(self):
+        B, T = 3, 6
+        video = torch.arange(B * T, dtype=torch.float32).view(B, 1, T, 1, 1).expand(B, 3, T, 4, 4).contiguous()
+        a = train.single_frames(video, 2, torch.Generator().manual_seed(5))
+        self.assertEqual(a.shape, (B * 2, 3, 1, 4, 4))
+        ids = a[:, 0, 0, 0, 0].long().view(B, 2)
+        for b in range(B):   # frame ids of clip b are b*T .. b*T+T-1; the two differ
+            self.assertTrue(all(b * T <= int(i) < (b + 1) * T for i in ids[b]), ids)
+            self.assertNotEqual(int(ids[b, 0]), int(ids[b, 1]))
+        self.assertTrue(torch.equal(a, train.single_frames(video, 2, torch.Generator().manual_seed(5))))
+        self.assertFalse(torch.equal(a, train.single_frames(video, 2, torch.Generator().manual_seed(6))))
+
+    def test_the_autoencoders_image_steps_come_first_and_resume_exactly(self):
+        sets = LATENT_SET + ["high_noise_steps=0", "vae_steps=3", "vae_image_steps=2"]
+        proc, ev = run_train(self.args("img-a", 5, preset="small", sets=sets))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        steps = [e for e in ev if e["event"] == "step"]
+        self.assertEqual([e["phase"] for e in steps], ["img", "img", "vae", "dit", "dit"])
+        self.assertEqual(steps[1]["etaSeconds"], 0.0)     # the image phase's ETA runs to its own end
+        self.assertGreater(steps[0]["lr"], 0.0)
+        # not the run without them: the image steps trained the autoencoder on something else
+        proc, _ = run_train(self.args("img-none", 5, preset="small", sets=sets[:-1] + ["vae_image_steps=0"]))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        a, n = self.state("img-a"), self.state("img-none")
+        self.assertFalse(all(torch.equal(a["state"][k], n["state"][k]) for k in a["state"] if k.startswith("vae.")))
+        # killed inside the image steps and resumed: the uninterrupted result
+        kill_after_checkpoint(self.args("img-k", 5, "--ckpt-every", "1", preset="small", sets=sets), 1)
+        proc, ev = run_train(self.args("img-k", 5, "--resume", preset="small", sets=sets))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(ev[0]["step"], 1)
+        c = self.state("img-k")
+        for k in a["state"]:
+            self.assertTrue(torch.equal(a["state"][k], c["state"][k]), k)
+        # a pixel-space preset has no autoencoder to train on frames
+        proc, ev = run_train(self.args("img-px", 2, sets=["vae_image_steps=5"]))
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("vae_image_steps 5: a pixel-space preset has no autoencoder", proc.stderr + json.dumps(ev))
 
     def test_the_decoder_phase_closes_the_run_moves_the_decoder_alone_and_resumes_exactly(self):
         sets = LATENT_SET + ["high_noise_steps=0"]

@@ -156,7 +156,8 @@ async function runAndRegister(ws: Workspace, runId: string, args: string[], opts
         // a latent preset trains its autoencoder first (and may close with its decoder alone); the trainer's
         // ETA runs to the end of the phase while the next one's pace is not known
         opts.onProgress?.({ task: 'train', label, done: Number(e.step), total: Number(e.total), unit: 'steps',
-          message: e.phase === 'vae' ? `autoencoder: ${pace}, denoiser in ${eta} min`
+          message: e.phase === 'img' ? `autoencoder on single frames: ${pace}, clips in ${eta} min`
+            : e.phase === 'vae' ? `autoencoder: ${pace}, denoiser in ${eta} min`
             : e.phase === 'dec' ? `decoder: ${pace} ETA ${eta} min`
               : decSteps ? `${pace}, decoder in ${eta} min` : `${pace} ETA ${eta} min` });
       }
