@@ -49,7 +49,7 @@ class Preset:
     vae_grad: float = 0.0      # weight of an L1 loss on the reconstruction's spatial differences (edges: docs/model.md)
     vae_detail: float = 0.0    # the autoencoder's L1 weighs each pixel 1 + this x its detail (docs/model.md)
     vae_image_steps: int = 0   # the autoencoder's first N steps train on single frames (each a one-frame video: its
-                               # image path), `vae_image_frames` of each clip: detail at a ninth of a clip step's cost
+                               # image path), `vae_image_frames` of each clip: under half a clip step's cost (docs/model.md)
     vae_image_frames: int = 2  # frames drawn from each clip of the batch in those steps
     vae_dec_steps: int = 0     # the run's last N steps train the decoder alone on whole clips, the encoder (so every
                                # latent) unchanged: frames past `vae_frames` are drawn as well as the first (docs/model.md)
