@@ -189,19 +189,19 @@ def vae_lr_at(p, step, vae_steps):
     return p.vae_lr * min(1.0, (vae_steps - step) / p.vae_decay)
 
 
+def vae_dec_lr_at(p, step, dec_from):
+    """The decoder phase's learning rate at `step` (the phase runs from `dec_from` to `p.steps`): up from 0
+    over its first 25 steps (its optimizer starts empty), `vae_dec_lr`, down to 0 over its last quarter."""
+    n, i = p.steps - dec_from, step - dec_from
+    return p.vae_dec_lr * min(1.0, (i + 1) / 25, (n - i) / max(1, n // 4))
+
+
 def single_frames(video, k, generator):
     """`k` distinct frames of each clip of a [B, C, T, H, W] batch, drawn with `generator`, each a one-frame
     video [B*k, C, 1, H, W]: what the autoencoder's first steps train on (a causal one encodes a frame alone)."""
     pick = torch.rand(video.shape[0], video.shape[2], generator=generator).argsort(dim=1)[:, :k]
     frames = video[torch.arange(video.shape[0])[:, None], :, pick.to(video.device)]   # [B, k, C, H, W]
     return frames.flatten(0, 1).unsqueeze(2)
-
-
-def vae_dec_lr_at(p, step, dec_from):
-    """The decoder phase's learning rate at `step` (the phase runs from `dec_from` to `p.steps`): up from 0
-    over its first 25 steps (its optimizer starts empty), `vae_dec_lr`, down to 0 over its last quarter."""
-    n, i = p.steps - dec_from, step - dec_from
-    return p.vae_dec_lr * min(1.0, (i + 1) / 25, (n - i) / max(1, n // 4))
 
 
 def cpu_has_bf16():
@@ -482,12 +482,13 @@ def main(argv=None):
         sl = slice(rank * per, (rank + 1) * per)
         model.train()
         if step < vae_steps or step >= dec_from:
-            # the autoencoder on `vae_frames`-long clips (for speed); then, closing the run, its decoder alone
-            # on whole clips (it draws frames past `vae_frames` worse otherwise), the encoder (so the latents
-            # the denoiser learnt) unchanged
+            # the autoencoder on single frames (its first `img_to` steps), then on `vae_frames`-long clips (for
+            # speed); then, closing the run, its decoder alone on whole clips (it draws frames past `vae_frames`
+            # worse otherwise), the encoder (so the latents the denoiser learnt) unchanged
             dec_only = step >= vae_steps
+            phase = "dec" if dec_only else "img" if step < img_to else "vae"
             g = torch.Generator().manual_seed(cfg["seed"] * 1000003 + step)
-            if step < img_to:
+            if phase == "img":
                 shown = single_frames(video, p.vae_image_frames, g)
             else:
                 shown = video if dec_only else video[:, :, :p.vae_frames or None]
@@ -505,7 +506,6 @@ def main(argv=None):
             with torch.no_grad():
                 for pe, pm in zip(ema.vae.parameters(), model.vae.parameters()):
                     pe.copy_(pm)
-            phase = "dec" if dec_only else "img" if step < img_to else "vae"
         else:
             if model.vae is not None and step == vae_steps and not cfg["lora"] and resume_scale_needed(model):
                 calibrate_latent_scale(model, stream, step, rank, world, device)
