@@ -27,8 +27,10 @@ from .train import step_draws
 
 FEATURES_VERSION = "backlot-stats-v1"
 # The adherence analyser's rules, recorded with the figures: v2 names colour by hue (figures without
-# `analyserVersion` named it by RGB distance to the median, which read a dimmed orange as red).
-ANALYSER_VERSION = "backlot-adherence-v2"
+# `analyserVersion` named it by RGB distance to the median, which read a dimmed orange as red); v3 measures
+# shape and motion on each frame's largest connected object region, not on every object pixel (v2 read a
+# box as a ball when one stray pixel beside it stretched its bounding box).
+ANALYSER_VERSION = "backlot-adherence-v3"
 MODES = ["t2v", "i2v", "extend", "interpolate"]
 # The k-th sample of a prompt draws its noise from seed + stride * k (k = 0 is the single-sample draw).
 SAMPLE_SEED_STRIDE = 1009
@@ -134,6 +136,26 @@ def object_mask(v):
     return ((mx - mn) > 0.45 * mx) & (mx > 0.35 * 255)
 
 
+def largest_regions(mask):
+    """[T, H, W] bool -> the largest 8-connected region of each frame's mask (ties: the first). Labels
+    spread to the largest label among each pixel's neighbours until nothing changes."""
+    T, H, W = mask.shape
+    lab = np.where(mask, np.arange(1, H * W + 1).reshape(1, H, W), 0)
+    while True:
+        p = np.pad(lab, ((0, 0), (1, 1), (1, 1)))
+        spread = np.where(mask, np.max([p[:, dy:dy + H, dx:dx + W] for dy in range(3) for dx in range(3)], axis=0), 0)
+        if np.array_equal(spread, lab):
+            break
+        lab = spread
+    out = np.zeros_like(mask)
+    for t in range(T):
+        if mask[t].any():
+            counts = np.bincount(lab[t].ravel())
+            counts[0] = 0
+            out[t] = lab[t] == counts.argmax()
+    return out
+
+
 def backdrop_feature(v, mask):
     """Mean and std of the non-object pixels' RGB: enough to tell the world's backdrops apart."""
     px = v[~mask]
@@ -146,7 +168,9 @@ def analyse(video, world, skip_frames=(), protos=None):
     """Plain image analysis of one uint8 [T,H,W,3] clip: object = saturated bright pixels; colour =
     world colour nearest their mean hue; backdrop = nearest calibrated backdrop feature; direction =
     sign of the larger slope of a line fitted to the object centroid over time (given frames left
-    out); shape = fill ratio of the object in its bounding box vs calibrated prototypes."""
+    out); shape = fill ratio of the object in its bounding box vs calibrated prototypes. Centroid and fill
+    are measured on each frame's largest connected region of object pixels: a stray pixel or two beside
+    an object (a reconstruction's ringing, a generation's speck) would otherwise move its bounding box."""
     v = video.astype(float)
     T, H, W, _ = v.shape
     mask = object_mask(v)
@@ -160,8 +184,9 @@ def analyse(video, world, skip_frames=(), protos=None):
     out["colour"] = nearest_hue(hue_of(hue_vector(obj).sum(0)), world.colours) if len(obj) >= 3 else None
     ts, xs, ys, fills = [], [], [], []
     yy, xx = np.mgrid[0:H, 0:W]
+    main = largest_regions(mask)
     for t in range(T):
-        m = mask[t]
+        m = main[t]
         if m.sum() < 2:
             continue
         ys_t, xs_t = yy[m], xx[m]

@@ -506,6 +506,32 @@ class WorldTests(unittest.TestCase):
         v[:, 8:24, 8:24] = [162, 57, 25]                                      # hue 13 degrees: red's side
         self.assertEqual(analyse(v.astype(np.uint8), w)["colour"], "red")
 
+    def test_shape_and_motion_are_read_on_the_largest_object_region_so_a_stray_pixel_moves_nothing(self):
+        import numpy as np
+        from trainer.evaluate import World, analyse, largest_regions
+        w = World({"colours": [{"name": "red", "rgb": [222, 36, 36]}], "shapes": ["ball", "box", "star"],
+                   "directions": ["left", "right", "up", "down"], "backgrounds": [{"name": "night", "phrase": "at night"}]})
+        protos = {"shape": {"box": 0.98, "ball": 0.79, "star": 0.52}}
+        v = np.tile(np.array([18, 21, 46], np.uint8), (6, 48, 48, 1))
+        for t in range(6):                                   # a 12 x 12 red box moving right, 2 px a frame
+            v[t, 18:30, 8 + 2 * t:20 + 2 * t] = [222, 36, 36]
+        self.assertEqual(analyse(v, w, protos=protos)["shape"], "box")
+        # one stray red pixel 2 px beside it in every frame, and a 2-pixel speck far away that never moves:
+        # v2 measured one bounding box over all three (fill 0.22) and read a star
+        for t in range(6):
+            v[t, 24, 22 + 2 * t] = [222, 36, 36]
+            v[t, 40, 40:42] = [222, 36, 36]
+        a = analyse(v, w, protos=protos)
+        self.assertEqual((a["shape"], a["direction"], a["colour"]), ("box", "right", "red"))
+        # regions are 8-connected, per frame, and the largest wins (a diagonal chain is one region)
+        m = np.zeros((2, 8, 8), bool)
+        m[0, 0, 0] = m[0, 1, 1] = m[0, 2, 2] = True          # 3 pixels touching at corners
+        m[0, 5:7, 5] = True                                  # 2 pixels
+        m[1, 6, 6] = True                                    # frame 1: one pixel alone
+        r = largest_regions(m)
+        self.assertEqual(sorted(zip(*np.nonzero(r[0]))), [(0, 0), (1, 1), (2, 2)])
+        self.assertEqual(r[1].sum(), 1)
+
     def test_adherence_is_counted_over_every_sample_with_a_95_percent_interval(self):
         from trainer.evaluate import adherence_figures, wilson
         lo, hi = wilson(0.5, 100)
@@ -686,7 +712,7 @@ class TrainTests(Fixture):
         with contextlib.redirect_stdout(io.StringIO()):
             res = evaluate(os.path.join(self.tmp, "latent", "model.pt"), self.data, steps=1, max_prompts=3, modes=("t2v",))
         self.assertEqual(res["analyserOnReconstruction"]["n"], res["analyserOnReal"]["n"])
-        self.assertEqual(res["analyserVersion"], "backlot-adherence-v2")
+        self.assertEqual(res["analyserVersion"], "backlot-adherence-v3")
         self.assertEqual(set(res["analyserOnReconstruction"]), set(res["analyserOnReal"]))
         # PSNR by latent frame: frame 0 alone, then frames 1-4 (5 frames make 2 latent frames)
         by = res["aePsnrByLatentFrame"]

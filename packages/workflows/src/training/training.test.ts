@@ -139,7 +139,7 @@ describe('backlot train', () => {
   it('evaluates a model and stores the figures with it', async () => {
     const progress: { done: number; total: number; message?: string }[] = [];
     const e = await evaluateModel(ws, { model: modelId, steps: 2, maxPrompts: 3 }, { actor, onProgress: (p) => progress.push(p) });
-    expect(e).toMatchObject({ featuresVersion: 'backlot-stats-v1', analyserVersion: 'backlot-adherence-v2' });
+    expect(e).toMatchObject({ featuresVersion: 'backlot-stats-v1', analyserVersion: 'backlot-adherence-v3' });
     expect(Object.keys(e.adherence as object)).toEqual(['t2v', 'i2v', 'extend', 'interpolate', 't2vWorldHeldOut']);
     // the bar counts the world's held-out set too: 1/5 .. 5/5, never past the end
     expect(progress.slice(1).map((p) => `${p.done}/${p.total} ${p.message ?? ''}`.trim())).toEqual(['1/5 t2v', '2/5 i2v', '3/5 extend', '4/5 interpolate', '5/5 t2vWorldHeldOut', '5/5']);
