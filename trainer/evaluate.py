@@ -137,7 +137,7 @@ def object_mask(v):
 
 
 def largest_regions(mask):
-    """[T, H, W] bool -> the largest 8-connected region of each frame's mask (ties: the first). Labels
+    """[T, H, W] bool -> the largest 8-connected region of each frame's mask (of equal ones, one). Labels
     spread to the largest label among each pixel's neighbours until nothing changes."""
     T, H, W = mask.shape
     lab = np.where(mask, np.arange(1, H * W + 1).reshape(1, H, W), 0)
