@@ -48,6 +48,9 @@ class Preset:
     vae_decay: int = 0         # the autoencoder's learning rate falls linearly to 0 over its last N steps (docs/model.md)
     vae_grad: float = 0.0      # weight of an L1 loss on the reconstruction's spatial differences (edges: docs/model.md)
     vae_detail: float = 0.0    # the autoencoder's L1 weighs each pixel 1 + this x its detail (docs/model.md)
+    vae_shortcut: bool = False  # fixed, parameter-free paths around the autoencoder: pixels -> latents (each colour's
+                               # mean and luminance's detail bands over a latent cell) and back; the convs learn
+                               # what they miss (docs/model.md)
     vae_image_steps: int = 0   # the autoencoder's first N steps train on single frames (each a one-frame video: its
                                # image path), `vae_image_frames` of each clip: under half a clip step's cost (docs/model.md)
     vae_image_frames: int = 2  # frames drawn from each clip of the batch in those steps
@@ -128,9 +131,10 @@ def preset_problem(p: Preset):
     for name in ("vae_grad", "vae_detail", "vae_decay", "out_conv", "vae_dec_steps", "vae_image_steps"):
         if getattr(p, name) < 0:
             return f"{name} {getattr(p, name)}: must be 0 (off) or more"
-    for name in ("vae_dec_steps", "vae_image_steps"):
+    for name in ("vae_dec_steps", "vae_image_steps", "vae_shortcut"):
         if p.space == "pixel" and getattr(p, name):
-            return f"{name} {getattr(p, name)}: a pixel-space preset has no autoencoder"
+            value = getattr(p, name)
+            return f"{name} {str(value).lower() if isinstance(value, bool) else value}: a pixel-space preset has no autoencoder"
     if p.vae_image_steps and not 1 <= p.vae_image_frames <= p.frames:
         return f"vae_image_frames {p.vae_image_frames}: must be 1 to frames ({p.frames})"
     if p.space == "latent":
@@ -456,13 +460,63 @@ def edge_l1(err):
     return (err[..., 1:, :] - err[..., :-1, :]).abs().mean() + (err[..., 1:] - err[..., :-1]).abs().mean()
 
 
+def shortcut_basis(space, channels):
+    """Orthonormal rows over a `space` x `space` RGB patch folded as SpaceToDepth folds it (colour, dy, dx): each
+    colour's mean first, then luminance's 2-D DCT bands from the lowest frequency up, as many as fit in
+    `channels` (space 2: the three Haar details; every band when `channels` allows). [n, 3 * space * space]."""
+    s = space
+    k = torch.arange(s, dtype=torch.float64)
+    dct = torch.stack([torch.cos(math.pi * (k + 0.5) * u / s) for u in range(s)])
+    dct = dct / dct.norm(dim=1, keepdim=True)
+    rows = []
+    for c in range(3):
+        r = torch.zeros(3, s, s, dtype=torch.float64)
+        r[c] = torch.outer(dct[0], dct[0])
+        rows.append(r.flatten())
+    bands = sorted(((u, v) for u in range(s) for v in range(s) if u or v), key=lambda b: (b[0] + b[1], b[0]))
+    for u, v in bands[:max(0, channels - 3)]:
+        rows.append(torch.outer(dct[u], dct[v]).expand(3, s, s).flatten() / math.sqrt(3))
+    return torch.stack(rows).float()
+
+
+class Shortcut(nn.Module):
+    """The autoencoder's parameter-free paths (after Chen et al.'s deep compression autoencoder, 2024: space folded
+    into channels, so the convolutions learn a residual rather than the whole picture). `down`: video
+    [B, 3, 1 + 4k, H, W] -> [B, n, 1 + k, H/s, W/s], each latent frame's pixels (frame 0 alone, then 4 at a
+    time, averaged, as the causal autoencoder groups them) projected on the basis; `up`: its transpose, each
+    latent frame held for the frames it stands for. up(down(x)) keeps each cell's mean colour and luminance's
+    coarse detail of a still picture."""
+
+    def __init__(self, space, channels):
+        super().__init__()
+        self.fold, self.unfold = SpaceToDepth(space), DepthToSpace(space)
+        self.register_buffer("basis", shortcut_basis(space, channels))
+        self.n = self.basis.shape[0]
+
+    def down(self, video):
+        x = self.fold(video)
+        if x.shape[2] > 1:
+            B, C, T, h, w = x.shape
+            x = torch.cat([x[:, :, :1], x[:, :, 1:].reshape(B, C, (T - 1) // 4, 4, h, w).mean(3)], dim=2)
+        return torch.einsum("kc,bcthw->bkthw", self.basis, x)
+
+    def up(self, z):
+        x = torch.einsum("kc,bkthw->bcthw", self.basis, z[:, :self.n])
+        if x.shape[2] > 1:
+            B, C, T, h, w = x.shape
+            rest = x[:, :, 1:, None].expand(B, C, T - 1, 4, h, w).reshape(B, C, 4 * (T - 1), h, w)
+            x = torch.cat([x[:, :, :1], rest], dim=2)
+        return self.unfold(x)
+
+
 class VideoAutoencoder(nn.Module):
     """Causal in time, 4x in time (after the first frame) and `space` (4 or 2) x in space. encode() returns the scaled
     posterior mean; the KL term keeps the latent near N(0,1) so the DiT sees unit-scale inputs.
     patch 2 (a stem): 2x2 pixels folded into channels first, one spatial halving left for the convs, so no
-    convolution runs at full size (2 CPU cores, batch 16 of 17x64x64: a training step 22-32 s without, 4.5 s with)."""
+    convolution runs at full size (2 CPU cores, batch 16 of 17x64x64: a training step 22-32 s without, 4.5 s with).
+    shortcut: the Shortcut paths added to the encoder's posterior mean and to the decoder's output."""
 
-    def __init__(self, latent_channels, base, patch=1, grad_weight=0.0, space=4, detail=0.0):
+    def __init__(self, latent_channels, base, patch=1, grad_weight=0.0, space=4, detail=0.0, shortcut=False):
         super().__init__()
         self.grad_weight = grad_weight
         self.detail = detail
@@ -479,17 +533,26 @@ class VideoAutoencoder(nn.Module):
         self.dec = nn.Sequential(
             CausalConv3d(latent_channels, 2 * c), ResBlock3d(2 * c), Up(2 * c, 2 * c, s2), ResBlock3d(2 * c),
             Up(2 * c, c, s1), ResBlock3d(c), FrameNorm(8, c), nn.SiLU(), CausalConv3d(c, 3 * f * f), *unstem)
+        self.shortcut = Shortcut(space, latent_channels) if shortcut else None
         self.register_buffer("scale", torch.tensor(1.0))
 
     def posterior(self, video):
         mean, logvar = self.enc(video).chunk(2, dim=1)
+        if self.shortcut is not None:
+            n = self.shortcut.n
+            mean = torch.cat([mean[:, :n] + self.shortcut.down(video), mean[:, n:]], dim=1)
         return mean, logvar.clamp(-20, 10)
 
     def encode(self, video):
         return self.posterior(video)[0] * self.scale
 
+    def draw(self, z):
+        """The decoder on unscaled latents z (what the posterior gives)."""
+        y = self.dec(z)
+        return y if self.shortcut is None else y + self.shortcut.up(z)
+
     def decode(self, latent):
-        return self.dec(latent / self.scale)
+        return self.draw(latent / self.scale)
 
     def loss(self, video, generator=None, decoder_only=False):
         """(loss, parts). decoder_only: the encoder runs without gradients and the KL term is left out, so
@@ -497,7 +560,7 @@ class VideoAutoencoder(nn.Module):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not decoder_only):
             mean, logvar = self.posterior(video)
             z = mean + torch.randn(mean.shape, generator=generator, device=mean.device) * (0.5 * logvar).exp()
-        rec = self.dec(z)
+        rec = self.draw(z)
         err = rec - video
         l1 = err.abs().mean()
         kl = 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).mean()
@@ -643,7 +706,8 @@ class VideoModel(nn.Module):
         self.preset = p
         self.text = TextEncoder(vocab_size, p.text_dim, p.text_depth, p.text_max_len)
         self.dit = DiT(p)
-        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch, p.vae_grad, p.vae_space, p.vae_detail) if p.space == "latent" else None
+        self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch, p.vae_grad, p.vae_space, p.vae_detail,
+                                    p.vae_shortcut) if p.space == "latent" else None
 
     def to_model_space(self, video):
         return video if self.vae is None else self.vae.encode(video)

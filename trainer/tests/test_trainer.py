@@ -29,7 +29,8 @@ from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, wh
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
-                           OutHead, detail_weights, edge_l1, edm_x0, latent_groups, merge_lora, motion_features, preset_problem, sincos_3d)
+                           OutHead, Shortcut, detail_weights, edge_l1, edm_x0, latent_groups, merge_lora, motion_features, preset_problem,
+                           shortcut_basis, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
@@ -225,8 +226,52 @@ class ModelTests(unittest.TestCase):
         self.assertIn("vae_decay -5: must be 0 (off) or more", preset_problem(small("small", LATENT_SET + ["vae_decay=-5"])))
         self.assertIsNone(preset_problem(p))
 
+    def test_the_autoencoders_shortcut_carries_a_still_pictures_cells_and_the_convs_add_to_it(self):
+        for space, channels, rows in ((2, 8, 6), (4, 16, 16), (4, 4, 4)):
+            b = shortcut_basis(space, channels)
+            self.assertEqual(tuple(b.shape), (rows, 3 * space * space))
+            torch.testing.assert_close(b @ b.T, torch.eye(rows), atol=1e-6, rtol=0)
+        cut = Shortcut(2, 8)
+        # a still picture whose 2x2 cells each hold one colour, plus a luminance edge down the middle of each
+        cells = torch.rand(1, 3, 1, 8, 8).repeat_interleave(2, 3).repeat_interleave(2, 4) * 1.6 - 0.8
+        cells[..., 0::2] += 0.1
+        cells[..., 1::2] -= 0.1
+        still = cells.expand(1, 3, 9, 16, 16)
+        z = cut.down(still)
+        self.assertEqual(tuple(z.shape), (1, 6, 3, 8, 8))
+        torch.testing.assert_close(cut.up(z), still, atol=1e-5, rtol=0)
+        # a chroma edge inside a cell is what the basis leaves to the convolutions
+        chroma = still.clone()
+        chroma[:, 0, :, :, 0::2] += 0.2
+        chroma[:, 1, :, :, 0::2] -= 0.2
+        self.assertGreater(float((cut.up(cut.down(chroma)) - chroma).abs().max()), 0.05)
+        # causal: frames 5-8 change latent frame 2 alone; a latent frame draws its own four frames alone
+        moved = still.clone()
+        moved[:, :, 5:] = torch.rand(1, 3, 4, 16, 16)
+        zm = cut.down(moved)
+        self.assertTrue(torch.equal(zm[:, :, :2], z[:, :, :2]))
+        self.assertFalse(torch.equal(zm[:, :, 2], z[:, :, 2]))
+        self.assertTrue(torch.equal(cut.up(zm)[:, :, :5], cut.up(z)[:, :, :5]))
+        # in the autoencoder: with the last convolution of each side at zero, the convolutions add nothing and
+        # the picture comes back through the shortcut alone; without it nothing comes back
+        for shortcut in (True, False):
+            vae = VideoAutoencoder(8, 8, 2, space=2, shortcut=shortcut).eval()
+            for conv in (vae.enc[-1].conv, vae.dec[-2].conv):
+                torch.nn.init.zeros_(conv.weight)
+                torch.nn.init.zeros_(conv.bias)
+            with torch.no_grad():
+                err = float((vae.decode(vae.encode(still)) - still).abs().max())
+            if shortcut:
+                self.assertLess(err, 1e-5)
+            else:
+                self.assertGreater(err, 0.5)
+        self.assertEqual(preset_problem(small("tiny", SMALL_SET + ["vae_shortcut=true"])),
+                         "vae_shortcut true: a pixel-space preset has no autoencoder")
+        self.assertIsNone(preset_problem(small("small", LATENT_SET + ["vae_shortcut=true"])))
+
     def test_autoencoder_is_causal_in_time(self):
-        for over in (["vae_patch=1"], ["vae_patch=2"], ["vae_space=2", "patch=1,4,4"]):
+        for over in (["vae_patch=1"], ["vae_patch=2"], ["vae_space=2", "patch=1,4,4"],
+                     ["vae_space=2", "patch=1,4,4", "vae_shortcut=true"], ["vae_shortcut=true"]):
             p = small("small", LATENT_SET + over)
             m = VideoModel(p, 10).eval()
             a = torch.rand(1, 3, 5, 16, 16)
@@ -907,9 +952,9 @@ class TrainTests(Fixture):
 class ExportTests(Fixture):
     def test_onnx_runtime_matches_pytorch(self):
         for label, name, sets in (("tiny", "tiny", SMALL_SET), ("small", "small", LATENT_SET),
-                                  # an autoencoder that compresses space 2x, the denoiser's EDM preconditioning and its
-                                  # convolutional head
-                                  ("small-2x", "small", LATENT_SET + ["vae_space=2", "precond=edm", "out_conv=8"])):
+                                  # an autoencoder that compresses space 2x with its shortcut paths, the denoiser's EDM
+                                  # preconditioning and its convolutional head
+                                  ("small-2x", "small", LATENT_SET + ["vae_space=2", "vae_shortcut=true", "precond=edm", "out_conv=8"])):
             run = os.path.join(self.tmp, f"exp-{label}")
             proc, _ = run_train(["--data", self.data, "--run-dir", run, "--preset", name, "--steps", "3",
                                  "--threads", "1", *sum([["--set", s] for s in sets], [])])
