@@ -51,6 +51,8 @@ class Preset:
     vae_shortcut: bool = False  # fixed, parameter-free paths around the autoencoder: pixels -> latents (each colour's
                                # mean and luminance's detail bands over a latent cell) and back; the convs learn
                                # what they miss (docs/model.md)
+    vae_shortcut_frame: int = 0  # 0: the shortcut averages each latent frame's 4 frames; 1-4: it takes that one of
+                               # the 4 alone (sharp, where an average smears what moves: docs/model.md)
     vae_image_steps: int = 0   # the autoencoder's first N steps train on single frames (each a one-frame video: its
                                # image path), `vae_image_frames` of each clip: under half a clip step's cost (docs/model.md)
     vae_image_frames: int = 2  # frames drawn from each clip of the batch in those steps
@@ -135,6 +137,10 @@ def preset_problem(p: Preset):
         if p.space == "pixel" and getattr(p, name):
             value = getattr(p, name)
             return f"{name} {str(value).lower() if isinstance(value, bool) else value}: a pixel-space preset has no autoencoder"
+    if not 0 <= p.vae_shortcut_frame <= 4:
+        return f"vae_shortcut_frame {p.vae_shortcut_frame}: must be 0 (the 4 frames' mean) or 1 to 4 (that frame)"
+    if p.vae_shortcut_frame and not p.vae_shortcut:
+        return f"vae_shortcut_frame {p.vae_shortcut_frame}: needs vae_shortcut true"
     if p.vae_image_steps and not 1 <= p.vae_image_frames <= p.frames:
         return f"vae_image_frames {p.vae_image_frames}: must be 1 to frames ({p.frames})"
     if p.space == "latent":
@@ -483,12 +489,13 @@ class Shortcut(nn.Module):
     """The autoencoder's parameter-free paths (after Chen et al.'s deep compression autoencoder, 2024: space folded
     into channels, so the convolutions learn a residual rather than the whole picture). `down`: video
     [B, 3, 1 + 4k, H, W] -> [B, n, 1 + k, H/s, W/s], each latent frame's pixels (frame 0 alone, then 4 at a
-    time, averaged, as the causal autoencoder groups them) projected on the basis; `up`: its transpose, each
-    latent frame held for the frames it stands for. up(down(x)) keeps each cell's mean colour and luminance's
-    coarse detail of a still picture."""
+    time, averaged, as the causal autoencoder groups them; or, with `frame` 1-4, that one of each 4 alone)
+    projected on the basis; `up`: its transpose, each latent frame held for the frames it stands for.
+    up(down(x)) keeps each cell's mean colour and luminance's coarse detail of a still picture."""
 
-    def __init__(self, space, channels):
+    def __init__(self, space, channels, frame=0):
         super().__init__()
+        self.frame = frame
         self.fold, self.unfold = SpaceToDepth(space), DepthToSpace(space)
         self.register_buffer("basis", shortcut_basis(space, channels))
         self.n = self.basis.shape[0]
@@ -497,7 +504,8 @@ class Shortcut(nn.Module):
         x = self.fold(video)
         if x.shape[2] > 1:
             B, C, T, h, w = x.shape
-            x = torch.cat([x[:, :, :1], x[:, :, 1:].reshape(B, C, (T - 1) // 4, 4, h, w).mean(3)], dim=2)
+            groups = x[:, :, 1:].reshape(B, C, (T - 1) // 4, 4, h, w)
+            x = torch.cat([x[:, :, :1], groups[:, :, :, self.frame - 1] if self.frame else groups.mean(3)], dim=2)
         return torch.einsum("kc,bcthw->bkthw", self.basis, x)
 
     def up(self, z):
@@ -516,7 +524,8 @@ class VideoAutoencoder(nn.Module):
     convolution runs at full size (2 CPU cores, batch 16 of 17x64x64: a training step 22-32 s without, 4.5 s with).
     shortcut: the Shortcut paths added to the encoder's posterior mean and to the decoder's output."""
 
-    def __init__(self, latent_channels, base, patch=1, grad_weight=0.0, space=4, detail=0.0, shortcut=False):
+    def __init__(self, latent_channels, base, patch=1, grad_weight=0.0, space=4, detail=0.0, shortcut=False,
+                 shortcut_frame=0):
         super().__init__()
         self.grad_weight = grad_weight
         self.detail = detail
@@ -533,7 +542,7 @@ class VideoAutoencoder(nn.Module):
         self.dec = nn.Sequential(
             CausalConv3d(latent_channels, 2 * c), ResBlock3d(2 * c), Up(2 * c, 2 * c, s2), ResBlock3d(2 * c),
             Up(2 * c, c, s1), ResBlock3d(c), FrameNorm(8, c), nn.SiLU(), CausalConv3d(c, 3 * f * f), *unstem)
-        self.shortcut = Shortcut(space, latent_channels) if shortcut else None
+        self.shortcut = Shortcut(space, latent_channels, shortcut_frame) if shortcut else None
         self.register_buffer("scale", torch.tensor(1.0))
 
     def posterior(self, video):
@@ -707,7 +716,7 @@ class VideoModel(nn.Module):
         self.text = TextEncoder(vocab_size, p.text_dim, p.text_depth, p.text_max_len)
         self.dit = DiT(p)
         self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch, p.vae_grad, p.vae_space, p.vae_detail,
-                                    p.vae_shortcut) if p.space == "latent" else None
+                                    p.vae_shortcut, p.vae_shortcut_frame) if p.space == "latent" else None
 
     def to_model_space(self, video):
         return video if self.vae is None else self.vae.encode(video)

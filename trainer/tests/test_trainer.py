@@ -252,6 +252,15 @@ class ModelTests(unittest.TestCase):
         self.assertTrue(torch.equal(zm[:, :, :2], z[:, :, :2]))
         self.assertFalse(torch.equal(zm[:, :, 2], z[:, :, 2]))
         self.assertTrue(torch.equal(cut.up(zm)[:, :, :5], cut.up(z)[:, :, :5]))
+        # frame 3: each latent frame stands for the third of its four frames alone, so a picture that moves
+        # between frames comes back sharp on frames 0, 3 and 7 (an average would blend the four)
+        pick = Shortcut(2, 8, frame=3)
+        moving = torch.stack([cells.roll(2 * t, dims=4)[:, :, 0] for t in range(9)], dim=2)
+        back = pick.up(pick.down(moving))
+        for t in (0, 3, 7):
+            torch.testing.assert_close(back[:, :, t], moving[:, :, t], atol=1e-5, rtol=0)
+        torch.testing.assert_close(back[:, :, 1:5], moving[:, :, 3:4].expand(1, 3, 4, 16, 16), atol=1e-5, rtol=0)
+        self.assertGreater(float((cut.up(cut.down(moving))[:, :, 3] - moving[:, :, 3]).abs().max()), 0.1)
         # in the autoencoder: with the last convolution of each side at zero, the convolutions add nothing and
         # the picture comes back through the shortcut alone; without it nothing comes back
         for shortcut in (True, False):
@@ -268,10 +277,16 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(preset_problem(small("tiny", SMALL_SET + ["vae_shortcut=true"])),
                          "vae_shortcut true: a pixel-space preset has no autoencoder")
         self.assertIsNone(preset_problem(small("small", LATENT_SET + ["vae_shortcut=true"])))
+        self.assertIsNone(preset_problem(small("small", LATENT_SET + ["vae_shortcut=true", "vae_shortcut_frame=4"])))
+        self.assertEqual(preset_problem(small("small", LATENT_SET + ["vae_shortcut=true", "vae_shortcut_frame=5"])),
+                         "vae_shortcut_frame 5: must be 0 (the 4 frames' mean) or 1 to 4 (that frame)")
+        self.assertEqual(preset_problem(small("small", LATENT_SET + ["vae_shortcut_frame=2"])),
+                         "vae_shortcut_frame 2: needs vae_shortcut true")
 
     def test_autoencoder_is_causal_in_time(self):
         for over in (["vae_patch=1"], ["vae_patch=2"], ["vae_space=2", "patch=1,4,4"],
-                     ["vae_space=2", "patch=1,4,4", "vae_shortcut=true"], ["vae_shortcut=true"]):
+                     ["vae_space=2", "patch=1,4,4", "vae_shortcut=true"], ["vae_shortcut=true"],
+                     ["vae_shortcut=true", "vae_shortcut_frame=4"]):
             p = small("small", LATENT_SET + over)
             m = VideoModel(p, 10).eval()
             a = torch.rand(1, 3, 5, 16, 16)
