@@ -71,6 +71,8 @@ class Preset:
     high_noise_steps: int = 0  # the first N denoiser steps are text-to-video at t = 1 only (docs/model.md)
     high_noise_batch: int = 0  # global batch of those steps (0: `batch`); a bigger one averages out what no caption says
     precond: str = "none"      # "edm": x0 = c_skip(t) x_t + c_out(t) F, the noisy input passed through at low noise (docs/model.md)
+    latent_norm: str = "global"  # "channel": each latent channel shifted and scaled to mean 0, std 1 when the autoencoder
+                               # freezes, so its detail bands are not drowned by noise long before colour (docs/model.md)
     out_conv: int = 0          # > 0: tokens unpatchify to this many features per latent cell, and three 3x3 convolutions
                                # over each latent frame, which also see the noisy input, draw x0 across token borders
 
@@ -92,6 +94,7 @@ class Preset:
 
 
 PRECONDS = ("none", "edm")
+LATENT_NORMS = ("global", "channel")
 
 PRESETS = {
     # Pixel space, 128 tokens: what DEPENDENCIES.md measured learning the demo world in ~10 CPU minutes.
@@ -130,11 +133,13 @@ def preset_problem(p: Preset):
     """What makes a preset unbuildable (fields set by hand with --set), or None."""
     if p.precond not in PRECONDS:
         return f"precond {p.precond}: must be one of {', '.join(PRECONDS)}"
+    if p.latent_norm not in LATENT_NORMS:
+        return f"latent_norm {p.latent_norm}: must be one of {', '.join(LATENT_NORMS)}"
     for name in ("vae_grad", "vae_detail", "vae_decay", "out_conv", "vae_dec_steps", "vae_image_steps"):
         if getattr(p, name) < 0:
             return f"{name} {getattr(p, name)}: must be 0 (off) or more"
-    for name in ("vae_dec_steps", "vae_image_steps", "vae_shortcut"):
-        if p.space == "pixel" and getattr(p, name):
+    for name in ("vae_dec_steps", "vae_image_steps", "vae_shortcut", "latent_norm"):
+        if p.space == "pixel" and getattr(p, name) not in (0, False, "global"):
             value = getattr(p, name)
             return f"{name} {str(value).lower() if isinstance(value, bool) else value}: a pixel-space preset has no autoencoder"
     if not 0 <= p.vae_shortcut_frame <= 4:
@@ -525,7 +530,7 @@ class VideoAutoencoder(nn.Module):
     shortcut: the Shortcut paths added to the encoder's posterior mean and to the decoder's output."""
 
     def __init__(self, latent_channels, base, patch=1, grad_weight=0.0, space=4, detail=0.0, shortcut=False,
-                 shortcut_frame=0):
+                 shortcut_frame=0, channel_norm=False):
         super().__init__()
         self.grad_weight = grad_weight
         self.detail = detail
@@ -543,7 +548,10 @@ class VideoAutoencoder(nn.Module):
             CausalConv3d(latent_channels, 2 * c), ResBlock3d(2 * c), Up(2 * c, 2 * c, s2), ResBlock3d(2 * c),
             Up(2 * c, c, s1), ResBlock3d(c), FrameNorm(8, c), nn.SiLU(), CausalConv3d(c, 3 * f * f), *unstem)
         self.shortcut = Shortcut(space, latent_channels, shortcut_frame) if shortcut else None
-        self.register_buffer("scale", torch.tensor(1.0))
+        # latent = (posterior mean - shift) * scale: one scale for all channels, or (channel_norm) a shift and a
+        # scale per channel; set once when the autoencoder freezes (train.calibrate_latent_scale)
+        self.register_buffer("scale", torch.ones(latent_channels) if channel_norm else torch.tensor(1.0))
+        self.register_buffer("shift", torch.zeros(latent_channels) if channel_norm else None)
 
     def posterior(self, video):
         mean, logvar = self.enc(video).chunk(2, dim=1)
@@ -553,7 +561,10 @@ class VideoAutoencoder(nn.Module):
         return mean, logvar.clamp(-20, 10)
 
     def encode(self, video):
-        return self.posterior(video)[0] * self.scale
+        z = self.posterior(video)[0]
+        if self.shift is not None:
+            z = z - self.shift.view(1, -1, 1, 1, 1)
+        return z * self.scale.view(1, -1, 1, 1, 1)
 
     def draw(self, z):
         """The decoder on unscaled latents z (what the posterior gives)."""
@@ -561,7 +572,8 @@ class VideoAutoencoder(nn.Module):
         return y if self.shortcut is None else y + self.shortcut.up(z)
 
     def decode(self, latent):
-        return self.draw(latent / self.scale)
+        z = latent / self.scale.view(1, -1, 1, 1, 1)
+        return self.draw(z if self.shift is None else z + self.shift.view(1, -1, 1, 1, 1))
 
     def loss(self, video, generator=None, decoder_only=False):
         """(loss, parts). decoder_only: the encoder runs without gradients and the KL term is left out, so
@@ -716,7 +728,7 @@ class VideoModel(nn.Module):
         self.text = TextEncoder(vocab_size, p.text_dim, p.text_depth, p.text_max_len)
         self.dit = DiT(p)
         self.vae = VideoAutoencoder(p.latent_channels, p.vae_base, p.vae_patch, p.vae_grad, p.vae_space, p.vae_detail,
-                                    p.vae_shortcut, p.vae_shortcut_frame) if p.space == "latent" else None
+                                    p.vae_shortcut, p.vae_shortcut_frame, p.latent_norm == "channel") if p.space == "latent" else None
 
     def to_model_space(self, video):
         return video if self.vae is None else self.vae.encode(video)

@@ -631,19 +631,28 @@ def memory_estimate(p, world, cuda, device, compiled=False):
 
 
 def resume_scale_needed(model):
-    return float(model.vae.scale) == 1.0
+    return bool((model.vae.scale == 1.0).all())
 
 
 @torch.no_grad()
 def calibrate_latent_scale(model, stream, step, rank, world, device):
-    """Once, when the autoencoder freezes: scale latents to unit std (deterministic batches)."""
-    model.vae.eval()
-    vals = [model.vae.posterior(stream.batch(step + k, rank, world)[0].to(device))[0] for k in range(4)]
-    std = torch.cat([v.flatten() for v in vals]).std()
+    """Once, when the autoencoder freezes: scale latents to unit std (deterministic batches), all channels
+    together, or (latent_norm channel) each channel to mean 0 and std 1."""
+    vae = model.vae
+    vae.eval()
+    z = torch.cat([vae.posterior(stream.batch(step + k, rank, world)[0].to(device))[0] for k in range(4)])
+    z = z.transpose(0, 1).flatten(1)                    # [C, everything else]
+    if vae.shift is None:
+        z = z.flatten()
+    mean, sq = z.mean(-1), z.pow(2).mean(-1)
     if world > 1:
-        dist.all_reduce(std)
-        std /= world
-    model.vae.scale.fill_(1.0 / float(std.clamp(min=1e-4)))
+        for v in (mean, sq):
+            dist.all_reduce(v)
+            v /= world
+    std = (sq - mean.pow(2)).clamp(min=0).sqrt()
+    vae.scale.copy_(1.0 / std.clamp(min=1e-4))
+    if vae.shift is not None:
+        vae.shift.copy_(mean)
 
 
 if __name__ == "__main__":

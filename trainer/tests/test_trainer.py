@@ -283,6 +283,41 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(preset_problem(small("small", LATENT_SET + ["vae_shortcut_frame=2"])),
                          "vae_shortcut_frame 2: needs vae_shortcut true")
 
+    def test_latent_norm_per_channel(self):
+        """latent_norm channel: calibration brings each channel of the calibration batches to mean 0 and std 1
+        (where one scale leaves channels of different spread apart), and decode undoes it exactly."""
+        torch.manual_seed(0)
+        # smooth pictures: each cell's mean colour spreads far wider than its detail bands
+        video = F.interpolate(torch.rand(4, 3, 5, 4, 4) * 2 - 1, size=(5, 16, 16), mode="trilinear", align_corners=False)
+
+        class Stream:
+            def batch(self, step, rank, world):
+                return (video[step % 4:step % 4 + 1],)
+
+        for norm in ("global", "channel"):
+            m = VideoModel(small("small", LATENT_SET + ["vae_shortcut=true", f"latent_norm={norm}"]), 10).eval()
+            with torch.no_grad():
+                z0 = m.vae.posterior(video)[0]
+            self.assertGreater(float(z0.std((0, 2, 3, 4)).max() / z0.std((0, 2, 3, 4)).min()), 2)
+            self.assertTrue(train.resume_scale_needed(m))
+            train.calibrate_latent_scale(m, Stream(), 0, 0, 1, torch.device("cpu"))
+            self.assertFalse(train.resume_scale_needed(m))
+            with torch.no_grad():
+                z = m.vae.encode(video)
+                torch.testing.assert_close(m.vae.decode(z), m.vae.draw(z0), atol=1e-5, rtol=1e-5)
+            mean = z.mean((0, 2, 3, 4))
+            std = (z - mean.view(1, -1, 1, 1, 1)).pow(2).mean((0, 2, 3, 4)).sqrt()
+            if norm == "channel":
+                torch.testing.assert_close(std, torch.ones_like(std), atol=1e-3, rtol=0)
+                torch.testing.assert_close(mean, torch.zeros_like(mean), atol=1e-4, rtol=0)
+            else:
+                self.assertAlmostEqual(float((z - z.mean()).pow(2).mean().sqrt()), 1.0, places=4)
+                self.assertGreater(float(std.max() / std.min()), 2)
+        self.assertEqual(preset_problem(small("small", LATENT_SET + ["latent_norm=pixel"])),
+                         "latent_norm pixel: must be one of global, channel")
+        self.assertEqual(preset_problem(small("tiny", SMALL_SET + ["latent_norm=channel"])),
+                         "latent_norm channel: a pixel-space preset has no autoencoder")
+
     def test_autoencoder_is_causal_in_time(self):
         for over in (["vae_patch=1"], ["vae_patch=2"], ["vae_space=2", "patch=1,4,4"],
                      ["vae_space=2", "patch=1,4,4", "vae_shortcut=true"], ["vae_shortcut=true"],
@@ -970,9 +1005,10 @@ class ExportTests(Fixture):
                                   # the autoencoder's shortcut paths on the 4 frames' mean
                                   ("small-cut", "small", LATENT_SET + ["vae_shortcut=true"]),
                                   # an autoencoder that compresses space 2x with its shortcut paths (one frame of each
-                                  # 4), the denoiser's EDM preconditioning and its convolutional head
+                                  # 4) and a latent shift and scale per channel, the denoiser's EDM preconditioning
+                                  # and its convolutional head
                                   ("small-2x", "small", LATENT_SET + ["vae_space=2", "vae_shortcut=true", "vae_shortcut_frame=3",
-                                                                      "precond=edm", "out_conv=8"])):
+                                                                      "precond=edm", "out_conv=8", "latent_norm=channel"])):
             run = os.path.join(self.tmp, f"exp-{label}")
             proc, _ = run_train(["--data", self.data, "--run-dir", run, "--preset", name, "--steps", "3",
                                  "--threads", "1", *sum([["--set", s] for s in sets], [])])
