@@ -641,6 +641,39 @@ class WorldTests(unittest.TestCase):
         self.assertTrue(f["ci95"]["direction"][0] <= 0.25 <= f["ci95"]["direction"][1])
 
 
+class CaptionRelianceTests(Fixture):
+    def test_a_word_the_denoiser_cannot_tell_apart_reads_zero_and_one_it_can_does_not(self):
+        from trainer.evaluate import HELD_OUT, WORLD, World, caption_reliance, swap_word
+        dirs = ["left", "right", "up", "down"]
+        # the object's direction is the word after "moving", wherever the camera's is
+        self.assertEqual(swap_word("The camera pans left. A red box moving down at night.", dirs, "moving"),
+                         "The camera pans left. A red box moving left at night.")
+        self.assertEqual(swap_word("a red ball drifts up", dirs, "moving"), "a red ball drifts down")
+        self.assertEqual(swap_word("A Purple star.", ["red", "purple"]), "A red star.")
+        self.assertIsNone(swap_word("a red ball", ["box", "star"]))
+        p = small("tiny", SMALL_SET)
+        recs = Snapshot(self.data).records("val")
+        tok = Tokenizer.build([r.header["caption"] for r in recs] + ["box star ball"], p.text_max_len)
+        torch.manual_seed(0)
+        m = VideoModel(p, len(tok.vocab)).eval()
+        for q in (m.dit.out, m.dit.ada_out):           # zero at init: every caption would read 0
+            torch.nn.init.normal_(q.weight, std=0.2)
+        world = World({**WORLD, "heldOut": [list(h) for h in HELD_OUT]})
+        # the three shape words given one embedding: the denoiser cannot tell them apart
+        e = m.text.tok.weight.data
+        e[[tok.index[w] for w in ("box", "star")]] = e[tok.index["ball"]].clone()
+        r = caption_reliance(m, tok, recs, world, p)
+        self.assertEqual(r["clips"], len(recs))
+        self.assertEqual(r["shape"], [0.0, 0.0, 0.0])
+        for k in ("colour", "direction", "noCaption"):     # untrained: another word may help or hurt, never nothing
+            self.assertEqual(len(r[k]), 3)
+            self.assertTrue(all(abs(x) > 0.01 for x in r[k]), (k, r[k]))
+        # captions that name no attribute word are left out; none at all gives None
+        for rec in recs:
+            rec.header["caption"] = "a shot"
+        self.assertIsNone(caption_reliance(m, tok, recs, world, p))
+
+
 class BenchTests(unittest.TestCase):
     def test_the_mfu_flop_formula_matches_a_count_of_every_matrix_product_the_step_runs(self):
         from trainer import model as model_mod

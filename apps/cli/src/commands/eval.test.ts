@@ -14,6 +14,8 @@ const small = {
   analyserOnReconstruction: { colour: 1, shape: 0.7917, direction: 1, background: 1 },
   chance: { colour: 1 / 6, shape: 1 / 3, direction: 0.25, background: 0.25, colourDirectionBackground: 1 / 96 },
   adherence: { t2v: adherence(0.6667, [0.4671, 0.8203]), i2v: null, extend: adherence(0.7083, [0.5083, 0.8509]) },
+  // from `small` (a scale per latent channel) at 3,400 denoiser steps, 2026-12-06
+  captionReliance: { t: [0.2, 0.5, 0.8], clips: 24, colour: [2.31, 5.55, 3.6], shape: [1.43, 1.68, 0.64], direction: [0.51, 1.11, 2.79], noCaption: [-2.06, -5.3, -7.6] },
 };
 
 describe('backlot eval report', () => {
@@ -21,9 +23,10 @@ describe('backlot eval report', () => {
     const lines = evaluationReport(small);
     expect(lines[0]).toBe('val loss 0.1930   Fréchet 0.031 (real-vs-real 0.498, backlot-stats-v1)   AE PSNR 32.8 dB (by latent frame 35.0 / 33.2 / 33.2 / 33.2 / 32.5)');
     expect(lines[1]).toMatch(/^the analyser \(backlot-adherence-v2\) on the real held-out clips: colour 100% {2}shape 100%.*; on the autoencoder's reconstructions of them \(the ceiling for this model\): colour 100% {2}shape 79%/);
-    expect(lines[2]).toMatch(/^adherence on held-out captions \(chance: colour 17%, shape 33%, direction 25%, background 25%, all three 1%\):$/);
+    expect(lines[2]).toBe("what each word steers (the denoiser's error with the word swapped, against its own caption's, at noise 0.2 / 0.5 / 0.8; 24 held-out clips): colour +2.3% / +5.5% / +3.6%  shape +1.4% / +1.7% / +0.6%  direction +0.5% / +1.1% / +2.8%  no caption at all -2.1% / -5.3% / -7.6%");
+    expect(lines[3]).toMatch(/^adherence on held-out captions \(chance: colour 17%, shape 33%, direction 25%, background 25%, all three 1%\):$/);
     // a mode left out of the evaluation (null) prints nothing
-    expect(lines.slice(4)).toEqual([
+    expect(lines.slice(5)).toEqual([
       '  t2v             colour 100% (86-100)  shape 67% (47-82)  direction 100% (86-100)  background 100% (86-100)  all three 100% (86-100)  (n=24x1)',
       '  extend          colour 100% (86-100)  shape 71% (51-85)  direction 100% (86-100)  background 100% (86-100)  all three 100% (86-100)  (n=24x1)',
     ]);
@@ -33,7 +36,8 @@ describe('backlot eval report', () => {
     const pixel = evaluationReport({ ...small, aePsnr: null, aePsnrByLatentFrame: undefined, analyserOnReconstruction: null });
     expect(pixel[0]).toMatch(/AE PSNR - \(pixel space\)$/);
     expect(pixel[1]).not.toMatch(/reconstructions/);
-    const older = evaluationReport({ ...small, aePsnrByLatentFrame: undefined });
+    const older = evaluationReport({ ...small, aePsnrByLatentFrame: undefined, captionReliance: undefined });
     expect(older[0]).toMatch(/AE PSNR 32\.8 dB$/);
+    expect(older[2]).toMatch(/^adherence on held-out captions/);   // evaluations before 2026-12-06 (night) have no word figures
   });
 });

@@ -25,6 +25,9 @@ const pctCi = (a: Record<string, unknown>, key: string) => {
   return ci ? `${pct(a[key])} (${(100 * ci[0]).toFixed(0)}-${(100 * ci[1]).toFixed(0)})` : pct(a[key]);
 };
 
+/** `captionReliance` as trainer.evaluate writes it: per cent the error rises, one figure per noise level `t`. */
+interface CaptionReliance { t: number[]; clips: number; colour: number[]; shape: number[]; direction: number[]; noCaption: number[] }
+
 /** What `backlot eval` prints for an evaluation record (the figures `trainer.evaluate` wrote), a line each. */
 export function evaluationReport(e: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -34,6 +37,11 @@ export function evaluationReport(e: Record<string, unknown>): string[] {
   const onReal = e.analyserOnReal as Record<string, number> | null | undefined;
   const onRec = e.analyserOnReconstruction as Record<string, number> | null | undefined;
   if (onReal) w(`the analyser${e.analyserVersion ? ` (${String(e.analyserVersion)})` : ''} on the real held-out clips: ${attrs(onReal)}${onRec ? `; on the autoencoder's reconstructions of them (the ceiling for this model): ${attrs(onRec)}` : ''}`);
+  const rel = e.captionReliance as CaptionReliance | null | undefined;
+  if (rel) {
+    const rise = (v: number[]) => v.map((x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`).join(' / ');
+    w(`what each word steers (the denoiser's error with the word swapped, against its own caption's, at noise ${rel.t.join(' / ')}; ${rel.clips} held-out clips): colour ${rise(rel.colour)}  shape ${rise(rel.shape)}  direction ${rise(rel.direction)}  no caption at all ${rise(rel.noCaption)}`);
+  }
   const chance = e.chance as Record<string, number>;
   w(`adherence on held-out captions (chance: colour ${pct(chance.colour)}, shape ${pct(chance.shape)}, direction ${pct(chance.direction)}, background ${pct(chance.background)}, all three ${pct(chance.colourDirectionBackground)}):`);
   w('  (each figure with its 95% interval; n = prompts x samples per prompt)');

@@ -273,9 +273,18 @@ function FigureTable({ label, rows }: { label: string; rows: Array<[string, stri
   );
 }
 
+/** `captionReliance` (trainer.evaluate): per cent the denoiser's error rises with one caption word swapped. */
+interface CaptionReliance { t: number[]; clips: number; colour: number[]; shape: number[]; direction: number[]; noCaption: number[] }
+
+function wordFigures(r: CaptionReliance): string {
+  const rise = (v: number[]) => v.map((x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`).join(' / ');
+  return `error with the word swapped, at noise ${r.t.join(' / ')}: colour ${rise(r.colour)} %, shape ${rise(r.shape)} %, direction ${rise(r.direction)} %; no caption ${rise(r.noCaption)} %`;
+}
+
 /** The evaluation's single figures, named as the model card names them. */
 function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
   const sampler = (e.sampler ?? {}) as { steps?: number; guidance?: number; samplesPerPrompt?: number };
+  const rel = e.captionReliance as CaptionReliance | null | undefined;
   return (
     <FigureTable
       label="Evaluation figures"
@@ -285,6 +294,7 @@ function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
         ['Autoencoder PSNR', typeof e.aePsnr === 'number' ? `${e.aePsnr.toFixed(1)} dB` : '— (pixel space)'],
         ['Held-out clips', String(e.valClips ?? '—')],
         ['Sampler', `${sampler.steps ?? '—'} steps, guidance ${sampler.guidance ?? '—'}, ${sampler.samplesPerPrompt ?? 1} per prompt`],
+        ...(rel ? [['What each word steers', wordFigures(rel)] as [string, string]] : []),
       ]}
     />
   );
