@@ -43,6 +43,7 @@ class Preset:
     warmup: int = 100
     steps: int = 3000
     ema: float = 0.998
+    lr_decay: int = 0          # the denoiser's learning rate falls linearly to 0 over its last N steps (docs/model.md)
     vae_steps: int = 0         # latent presets train the autoencoder first, then freeze it
     vae_lr: float = 1e-3
     vae_decay: int = 0         # the autoencoder's learning rate falls linearly to 0 over its last N steps (docs/model.md)
@@ -135,7 +136,7 @@ def preset_problem(p: Preset):
         return f"precond {p.precond}: must be one of {', '.join(PRECONDS)}"
     if p.latent_norm not in LATENT_NORMS:
         return f"latent_norm {p.latent_norm}: must be one of {', '.join(LATENT_NORMS)}"
-    for name in ("vae_grad", "vae_detail", "vae_decay", "out_conv", "vae_dec_steps", "vae_image_steps"):
+    for name in ("vae_grad", "vae_detail", "vae_decay", "lr_decay", "out_conv", "vae_dec_steps", "vae_image_steps"):
         if getattr(p, name) < 0:
             return f"{name} {getattr(p, name)}: must be 0 (off) or more"
     for name in ("vae_dec_steps", "vae_image_steps", "vae_shortcut", "latent_norm"):

@@ -177,7 +177,7 @@ def parse(argv=None):
 
 
 # What a fine-tune may change with --set: how it trains, not the shape of the model it starts from.
-TRAINING_FIELDS = ("batch", "lr", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps", "vae_decay", "high_noise_steps",
+TRAINING_FIELDS = ("batch", "lr", "lr_decay", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps", "vae_decay", "high_noise_steps",
                    "high_noise_batch", "bf16", "cpu_bf16", "checkpointing", "compile")
 
 
@@ -187,6 +187,14 @@ def vae_lr_at(p, step, vae_steps):
     if not p.vae_decay:
         return p.vae_lr
     return p.vae_lr * min(1.0, (vae_steps - step) / p.vae_decay)
+
+
+def dit_lr_at(p, step, dec_from):
+    """The denoiser's learning rate at `step`: up over `warmup` steps to `lr`, and with `lr_decay` down
+    linearly over the last `lr_decay` of its steps (which end at `dec_from`, where the decoder phase begins
+    or the run ends) to lr / lr_decay on the last one. A function of the step alone, so a resume matches."""
+    lr = p.lr * min(1.0, (step + 1) / max(1, p.warmup))
+    return lr * min(1.0, (dec_from - step) / p.lr_decay) if p.lr_decay else lr
 
 
 def vae_dec_lr_at(p, step, dec_from):
@@ -517,7 +525,7 @@ def main(argv=None):
                 cond, cond_mask = model.build_cond(video, given[sl].to(device), cached_encode)
             noise = torch.randn((B,) + tuple(x0.shape[1:]), generator=g)[sl].to(device)
             t = t[sl].to(device)
-            lr = p.lr * min(1.0, (step + 1) / max(1, p.warmup))
+            lr = dit_lr_at(p, step, dec_from)
             for gr in opt.param_groups:
                 gr["lr"] = lr
             with amp:

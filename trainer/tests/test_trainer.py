@@ -30,7 +30,7 @@ from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
                            OutHead, Shortcut, detail_weights, edge_l1, edm_x0, latent_groups, merge_lora, motion_features, preset_problem,
-                           shortcut_basis, sincos_3d)
+                           preset_from_dict, shortcut_basis, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
@@ -215,6 +215,22 @@ class ModelTests(unittest.TestCase):
         loss, parts = vae.loss(torch.rand(1, 3, 5, 16, 16), generator=torch.Generator().manual_seed(0))
         self.assertAlmostEqual(float(loss), parts["ae_detail_l1"] + 1e-4 * parts["ae_kl"], places=4)
         self.assertNotAlmostEqual(parts["ae_detail_l1"], parts["ae_l1"], places=4)
+
+    def test_the_denoisers_learning_rate_warms_up_then_falls_to_zero_over_its_last_lr_decay_steps(self):
+        p = small("tiny", SMALL_SET + ["warmup=10", "lr_decay=100"])
+        lr = [train.dit_lr_at(p, s, 1000) for s in (0, 9, 500, 900, 950, 999)]
+        self.assertAlmostEqual(lr[0], p.lr / 10)
+        self.assertEqual(lr[1:4], [p.lr] * 3)
+        self.assertAlmostEqual(lr[4], p.lr / 2)
+        self.assertAlmostEqual(lr[5], p.lr / 100)
+        # it ends where the denoiser's steps end: before a decoder phase, not at the run's last step
+        self.assertAlmostEqual(train.dit_lr_at(p, 699, 700), p.lr / 100)
+        self.assertEqual(train.dit_lr_at(small("tiny", SMALL_SET + ["warmup=10"]), 999, 1000), p.lr)
+        self.assertIn("lr_decay -1: must be 0 (off) or more", preset_problem(small("tiny", SMALL_SET + ["lr_decay=-1"])))
+        # a checkpoint written before the field loads with it off
+        d = small("tiny", SMALL_SET).to_dict()
+        d.pop("lr_decay")
+        self.assertEqual(preset_from_dict(d).lr_decay, 0)
 
     def test_the_autoencoders_learning_rate_falls_to_zero_over_its_last_vae_decay_steps(self):
         p = small("small", LATENT_SET + ["vae_steps=1000", "vae_decay=100"])
