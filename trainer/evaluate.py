@@ -22,7 +22,7 @@ import torch
 
 from .data import Snapshot, whole_clip
 from .demo_world import HELD_OUT, WORLD
-from .model import latent_groups
+from .model import encode_in_chunks, latent_groups
 from .sample import generate_video, load, to_uint8, write_grid
 from .train import step_draws
 
@@ -293,23 +293,19 @@ def caption_reliance(model, tok, recs, world, p, ts=RELIANCE_T, batch=8, seed=43
     if not rows:
         return None
     B = len(rows)
-    video = torch.stack([whole_clip(r, p) for r, _ in rows])
-    # encoded `batch` rows at a time, the last chunk filled with zeros: on torch 1.13 some batch sizes take
-    # a far slower convolution (as in train.LatentCache)
-    video = torch.cat([video, video.new_zeros((-B % batch,) + video.shape[1:])])
-    x0 = torch.cat([model.to_model_space(video[i:i + batch]) for i in range(0, len(video), batch)])[:B]
+    x0 = encode_in_chunks(model.to_model_space, torch.stack([whole_clip(r, p) for r, _ in rows]), batch)
     cond, cond_mask = torch.zeros_like(x0), torch.zeros(B, 1, x0.shape[2], 1, 1)
+    tokens = {name: tok.batch([v[name] for _, v in rows]) for name in ("own", *kinds, "noCaption")}
     g = torch.Generator().manual_seed(seed)
     out = {"t": list(ts), "clips": B, **{k: [] for k in (*kinds, "noCaption")}}
     for t in ts:
         xt = (1 - t) * x0 + t * torch.randn(x0.shape, generator=g)
         err = {}
-        for name in ("own", *kinds, "noCaption"):
+        for name, tk in tokens.items():
             e = 0.0
             for i in range(0, B, batch):
-                tokens = tok.batch([v[name] for _, v in rows[i:i + batch]])
                 sl = slice(i, i + batch)
-                x0_hat = model.dit.predict_x0(xt[sl], torch.full((len(tokens),), t), model.text(tokens), (tokens != 0).float(),
+                x0_hat = model.dit.predict_x0(xt[sl], torch.full((len(tk[sl]),), t), model.text(tk[sl]), (tk[sl] != 0).float(),
                                               cond[sl], cond_mask[sl])
                 e += float(((x0_hat - x0[sl]) ** 2).sum())
             err[name] = e

@@ -603,6 +603,19 @@ class VideoAutoencoder(nn.Module):
         return loss, parts
 
 
+def encode_in_chunks(encode, video, chunk):
+    """`encode` over the rows of `video` in batches of exactly `chunk` rows, zeros filling the last: a row's
+    result then never depends on how many rows were beside it, and a batch of one row alone, which takes
+    another, much slower convolution on torch 1.13, never happens."""
+    out = []
+    for s in range(0, len(video), chunk):
+        x = video.new_zeros((chunk,) + tuple(video.shape[1:]))
+        part = video[s:s + chunk]
+        x[:len(part)] = part
+        out.append(encode(x)[:len(part)])
+    return torch.cat(out)
+
+
 def latent_groups(T):
     """Pixel frames covered by each latent frame of a causal 4x autoencoder: G(0)={0}, G(j)={4j-3..4j}."""
     return [[0]] + [list(range(4 * j - 3, 4 * j + 1)) for j in range(1, 1 + (T - 1) // 4)]

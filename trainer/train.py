@@ -24,7 +24,7 @@ import torch
 import torch.distributed as dist
 
 from .data import ClipStream, Prefetcher, Snapshot, SnapshotError
-from .model import PRESETS, Tokenizer, VideoModel, apply_lora, merge_lora, preset_from_dict, preset_problem
+from .model import PRESETS, Tokenizer, VideoModel, apply_lora, encode_in_chunks, merge_lora, preset_from_dict, preset_problem
 from .sample import preview
 
 MIN_TORCH = (1, 13)
@@ -112,14 +112,11 @@ class LatentCache:
         new = list(first.items())
         self.misses += len(new)
         self.hits += len(keys) - len(new)
-        for s in range(0, len(new), self.chunk):
-            part = new[s:s + self.chunk]
-            x = video.new_zeros((self.chunk,) + tuple(video.shape[1:]))
-            x[:len(part)] = video[[i for _, i in part]]
-            z = self.vae.encode(x)
-            for j, (k, _) in enumerate(part):
-                self.held[k] = z[j].clone()
-                self.bytes += z[j].numel() * z.element_size()
+        if new:
+            z = encode_in_chunks(self.vae.encode, video[[i for _, i in new]], self.chunk)
+            for (k, _), zk in zip(new, z):
+                self.held[k] = zk.clone()
+                self.bytes += zk.numel() * zk.element_size()
         out = []
         for k in keys:
             self.held.move_to_end(k)

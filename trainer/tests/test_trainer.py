@@ -858,6 +858,9 @@ class TrainTests(Fixture):
         self.assertEqual(res["analyserOnReconstruction"]["n"], res["analyserOnReal"]["n"])
         self.assertEqual(res["analyserVersion"], "backlot-adherence-v3")
         self.assertEqual(set(res["analyserOnReconstruction"]), set(res["analyserOnReal"]))
+        # and what each caption word steers, on the held-out clips it scores (every fixture caption names all three)
+        self.assertEqual(res["captionReliance"]["clips"], res["analyserOnReal"]["n"])
+        self.assertEqual([len(res["captionReliance"][k]) for k in ("colour", "shape", "direction", "noCaption")], [3] * 4)
         # PSNR by latent frame: frame 0 alone, then frames 1-4 (5 frames make 2 latent frames)
         by = res["aePsnrByLatentFrame"]
         self.assertEqual(len(by), m.preset.latent_shape()[1])
