@@ -260,7 +260,12 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
     expect(rows.map((r) => r.split('\t')[0]!.toLowerCase())).toEqual(['text to video', 'text to video, unseen combinations', 'image to video', 'extend', 'interpolate', 'chance']);
     expect(rows[0]).toMatch(/^[^\t]+\t\d+% \(\d+%–\d+%\)\t/);      // a figure with its interval
     expect(rows.at(-1)).toMatch(/^chance\s+17%\s+33%\s+25%\s+25%/i);
-    expect(await page.getByRole('table', { name: 'Evaluation figures' }).innerText()).toMatch(/Validation loss\s+\d\.\d{4}/i);
+    const figures = await page.getByRole('table', { name: 'Evaluation figures' }).innerText();
+    expect(figures).toMatch(/Validation loss\s+\d\.\d{4}/i);
+    expect(figures).toMatch(/What each word steers\s+error rise at noise 0\.2 \/ 0\.5 \/ 0\.8, \d+ clips/i);
+    for (const row of ['Colour word swapped', 'Shape word swapped', 'Direction word swapped', 'No caption']) {
+      expect(figures).toMatch(new RegExp(`${row}\\s+[+-]\\d+\\.\\d / [+-]\\d+\\.\\d / [+-]\\d+\\.\\d %`, 'i'));
+    }
     await expect.poll(() => form.getByRole('button', { name: 'Evaluate again' }).count()).toBe(1);
     await noRawJson(page);
     await checkPage(page, '08b-model-evaluation');

@@ -276,9 +276,16 @@ function FigureTable({ label, rows }: { label: string; rows: Array<[string, stri
 /** `captionReliance` (trainer.evaluate): per cent the denoiser's error rises with one caption word swapped. */
 interface CaptionReliance { t: number[]; clips: number; colour: number[]; shape: number[]; direction: number[]; noCaption: number[] }
 
-function wordFigures(r: CaptionReliance): string {
-  const rise = (v: number[]) => v.map((x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`).join(' / ');
-  return `error with the word swapped, at noise ${r.t.join(' / ')}: colour ${rise(r.colour)} %, shape ${rise(r.shape)} %, direction ${rise(r.direction)} %; no caption ${rise(r.noCaption)} %`;
+/** A heading row, then one short row per word (a long value would break mid-number in a figure cell). */
+function wordRows(r: CaptionReliance): Array<[string, string]> {
+  const rise = (v: number[]) => `${v.map((x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`).join(' / ')} %`;
+  return [
+    ['What each word steers', `error rise at noise ${r.t.join(' / ')}, ${r.clips} clips`],
+    ['Colour word swapped', rise(r.colour)],
+    ['Shape word swapped', rise(r.shape)],
+    ['Direction word swapped', rise(r.direction)],
+    ['No caption', rise(r.noCaption)],
+  ];
 }
 
 /** The evaluation's single figures, named as the model card names them. */
@@ -294,7 +301,7 @@ function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
         ['Autoencoder PSNR', typeof e.aePsnr === 'number' ? `${e.aePsnr.toFixed(1)} dB` : '— (pixel space)'],
         ['Held-out clips', String(e.valClips ?? '—')],
         ['Sampler', `${sampler.steps ?? '—'} steps, guidance ${sampler.guidance ?? '—'}, ${sampler.samplesPerPrompt ?? 1} per prompt`],
-        ...(rel ? [['What each word steers', wordFigures(rel)] as [string, string]] : []),
+        ...(rel ? wordRows(rel) : []),
       ]}
     />
   );
