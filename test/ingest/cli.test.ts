@@ -2,7 +2,7 @@
 // one workspace at once, bad files each with one line while the rest ingest (run as an unprivileged
 // user so an unreadable file really is unreadable).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -177,6 +177,17 @@ describe('backlot ingest from the command line', () => {
     expect(r.stdout).toMatch(/1 ok, 8 failed/);
     const doctor = backlot(['-w', ws, 'doctor', '--json'], { asUser });
     expect((JSON.parse(doctor.stdout) as DoctorJson).checks.filter((c) => !c.ok)).toEqual([]);
+  }, 300_000);
+
+  test('the demo stops at a film that does not ingest, naming it, before the rights import', () => {
+    const lib = join(dir, 'demo-lib');
+    mkdirSync(lib);
+    writeFileSync(join(lib, 'broken.mp4'), 'not a film at all\n');
+    const r = backlot(['-w', join(dir, 'ws-demo'), 'demo', '--out', lib, '--films', '1', '--film-seconds', '4', '--until', 'dataset', '--no-serve']);
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('backlot: '));
+    expect(lines, r.stderr).toEqual([expect.stringMatching(new RegExp(`^backlot: ${join(lib, 'broken.mp4')}: ingest failed, so the demo stops here: is a text file, not a video`))]);
+    expect(r.stdout + r.stderr).not.toMatch(/rights\s+imported|unknown title/);
   }, 300_000);
 
   test('library and contact-sheet show what was ingested', () => {

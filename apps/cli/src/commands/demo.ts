@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEMO_MAX_FILMS, HELD_OUT, InputError } from '@backlot/core';
+import { DEMO_MAX_FILMS, HELD_OUT, InputError, ToolError } from '@backlot/core';
 import { resolveHome, openWorkspace, type Workspace } from '@backlot/adapters/workspace';
 import { generateDemoLibrary, type DemoLibraryResult } from '@backlot/workflows/demo';
 import { ingestPaths } from '@backlot/workflows/ingest';
@@ -101,8 +101,15 @@ const ingestStep: DemoStep = {
       `ingest        ${plural(report.ok, 'film')} in the library (${fresh} new), ${plural(sum('shots'), 'shot')} detected, ${plural(sum('proxies'), 'training proxy')}` +
         `${report.failed ? `, ${report.failed} FAILED` : ''} — ${report.seconds.toFixed(1)} s`,
     );
-    for (const f of report.files.filter((x) => x.error)) ctx.summary.push(`  ${f.path}: ${f.error!.message}`);
-    if (report.failed) process.exitCode = 1;
+    // The later steps stand on every film (the rights file names them all): one that did not go in stops
+    // the demo here, naming it, rather than as a rights import that cannot find its title.
+    const failed = report.files.filter((x) => x.error);
+    if (failed.length) {
+      const first = failed[0]!;
+      const more = failed.length > 1 ? ` (and ${plural(failed.length - 1, 'other file')})` : '';
+      const why = first.error!.message.startsWith(`${first.path}: `) ? first.error!.message.slice(first.path.length + 2) : first.error!.message;
+      throw new ToolError('demo_ingest_failed', `${first.path}: ingest failed, so the demo stops here${more}: ${why}`, first.path);
+    }
   },
 };
 

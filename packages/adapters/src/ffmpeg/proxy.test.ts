@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeClip } from '../../../../test/support/bad-media.js';
 import { ContentStore } from '../store/index.js';
-import { extractKeyframe, extractKeyframes, keyframesInOnePass, onePassPays, renderContactSheet, timecode } from './frames.js';
+import { extractKeyframe, extractKeyframes, keyframesInOnePass, ONE_PASS_CHUNK, onePassPays, renderContactSheet, timecode } from './frames.js';
 import { probeMedia } from './probe.js';
 import { makeShotProxies, makeShotProxy, PROXY_BATCH } from './proxy.js';
 
@@ -128,6 +128,19 @@ describe('keyframes and contact sheet', () => {
     // A variable-rate source, or keyframes far apart in a large picture, keeps the seeks.
     expect(onePassPays({ ...probe, video: { ...probe.video, variableFrameRate: true } }, times, rate)).toBe(false);
     expect(onePassPays({ ...probe, video: { ...probe.video, width: 1920, height: 1080 } }, [0, 3600], 24)).toBe(false);
+  });
+
+  test('a film with more shots than one select expression holds: every frame of the clip, in passes', async () => {
+    // ffmpeg refuses a select sum of 100 terms or more: a 5-minute film's 97 shots once failed its ingest.
+    const probe = await probeMedia(film);
+    const rate = 30000 / 1001;
+    const times = Array.from({ length: 120 }, (_, f) => f / rate);
+    expect(times.length).toBeGreaterThan(ONE_PASS_CHUNK);
+    const once = await keyframesInOnePass(store, film, times, rate, 320);
+    expect(once).not.toBeNull();
+    expect(new Set(once!.map((k) => k.sha256)).size).toBe(120);
+    for (const f of [0, ONE_PASS_CHUNK - 1, ONE_PASS_CHUNK, 119]) expect(once![f]).toEqual(await extractKeyframe(store, film, f / rate, rate));
+    expect(await extractKeyframes(store, film, times, rate, { probe })).toEqual(once);
   });
 
   test('draws a labelled grid of keyframes', async () => {
