@@ -1,12 +1,12 @@
-// Near-duplicate grouping on real video: two films whose shots differ only by a small object's colour
-// on the same backdrop (like the demo world's night skies) are not duplicates, while a re-encoded
-// trailer excerpt of one of them still joins its group.
+// Near-duplicate grouping on real video: films whose shots differ only by a small object's colour, or
+// by the way it moves, on the same backdrop (like the demo world's night skies) are not duplicates,
+// while a re-encoded trailer excerpt of one of them still joins its group.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { isNearDuplicate, type DuplicateCandidate } from '@backlot/core';
+import { FRAME_SIG_BYTES, isNearDuplicate, sameFootage, type DuplicateCandidate } from '@backlot/core';
 import { openWorkspace, type Workspace } from '@backlot/adapters/workspace';
 import { ingestPaths } from '@backlot/workflows/ingest';
 import { makeEdit, type Scene } from '../support/edits.js';
@@ -14,16 +14,22 @@ import { makeEdit, type Scene } from '../support/edits.js';
 let dir: string;
 let ws: Workspace;
 
-/** A dark, desaturated sky with a slow grey gradient and a small square of `colour` drifting right. */
-const smallObject = (colour: string): Scene =>
-  `gradients=s={s}:r={r}:speed=0.01:seed=7:c0=0x1c2230:c1=0x5a6070[bg{i}];color=c=${colour}:s=14x14:r={r}[fg{i}];[bg{i}][fg{i}]overlay=x='60+n*2':y='H/2-7':shortest=1`;
+/** A dark, desaturated sky with a slow grey gradient and a small square of `colour` drifting along `x` (of frame n). */
+const smallObject = (colour: string, x = '60+n*2'): Scene =>
+  `gradients=s={s}:r={r}:speed=0.01:seed=7:c0=0x1c2230:c1=0x5a6070[bg{i}];color=c=${colour}:s=14x14:r={r}[fg{i}];[bg{i}][fg{i}]overlay=x='${x}':y='H/2-7':shortest=1`;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'backlot-duplicates-'));
   const films = join(dir, 'films');
   mkdirSync(films, { recursive: true });
-  for (const [name, colour] of [['red-object', 'red'], ['blue-object', 'blue']]) {
-    await makeEdit(join(films, `${name}.mp4`), { shots: [{ scene: smallObject(colour!), frames: 72 }], transitions: [] });
+  const scenes: Array<[string, string, string | undefined]> = [
+    ['red-object', 'red', undefined],
+    ['blue-object', 'blue', undefined],
+    ['white-one-way', 'white', undefined],
+    ['white-other-way', 'white', '204-n*2'],
+  ];
+  for (const [name, colour, x] of scenes) {
+    await makeEdit(join(films, `${name}.mp4`), { shots: [{ scene: smallObject(colour!, x), frames: 72 }], transitions: [] });
   }
   // The trailer: one second from the middle of the red film, re-encoded smaller.
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-ss', '1.0', '-t', '1.0', '-i', join(films, 'red-object.mp4'), '-vf', 'scale=256:144', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', join(films, 'trailer.mp4')]);
@@ -37,15 +43,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('a small object of another colour on the same backdrop is a different shot; a trailer excerpt is the same', async () => {
+test('a small object of another colour, or moving another way, on the same backdrop is a different shot; a trailer excerpt is the same', async () => {
   const rows = await ws.db.query<{ title_id: string; id: string; dup_group: string | null; phash: string; colour_sig: string; hue_sig: string; duration: number; mean_luma: number }>(
     'SELECT title_id, id, dup_group, phash, colour_sig, hue_sig, end_s - start_s AS duration, mean_luma FROM shots ORDER BY title_id',
   );
   const by = Object.fromEntries(rows.map((r) => [r.title_id, r]));
-  expect(Object.keys(by).sort()).toEqual(['blue-object', 'red-object', 'trailer']);
+  expect(Object.keys(by).sort()).toEqual(['blue-object', 'red-object', 'trailer', 'white-one-way', 'white-other-way']);
   expect(by['red-object']!.dup_group).not.toBeNull();
   expect(by.trailer!.dup_group).toBe(by['red-object']!.dup_group);
   expect(by['blue-object']!.dup_group).toBeNull();
+  expect(by['white-one-way']!.dup_group).toBeNull();
+  expect(by['white-other-way']!.dup_group).toBeNull();
 
   // The hue histogram is what tells them apart: the structure hash and the 4x4 colour means alone
   // would call the two films duplicates.
@@ -54,4 +62,14 @@ test('a small object of another colour on the same backdrop is a different shot;
   });
   expect(isNearDuplicate(candidate(by['red-object']!, false), candidate(by['blue-object']!, false))).toBe(true);
   expect(isNearDuplicate(candidate(by['red-object']!, true), candidate(by['blue-object']!, true))).toBe(false);
+  // The same square, the same colour, at the same place in the keyframe (the middle frame), moving the other
+  // way: every keyframe measure agrees, and only the frames laid over each other tell the shots apart.
+  expect(isNearDuplicate(candidate(by['white-one-way']!, true), candidate(by['white-other-way']!, true))).toBe(true);
+  const frames = async (title: string) => {
+    const [m] = await ws.db.query<{ frame_sigs_sha256: string }>('SELECT frame_sigs_sha256 FROM media_files WHERE title_id = $1', [title]);
+    return new Uint8Array(await ws.store.read(m!.frame_sigs_sha256));
+  };
+  expect((await frames('white-one-way')).length).toBe(72 * FRAME_SIG_BYTES);
+  expect(sameFootage(await frames('white-one-way'), await frames('white-other-way'))).toBe(false);
+  expect(sameFootage(await frames('red-object'), await frames('trailer'))).toBe(true);
 });

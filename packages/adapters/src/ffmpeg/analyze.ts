@@ -265,5 +265,6 @@ async function decodeAndAnalyse(path: string, probe: MediaProbe, opts: AnalyzeSh
     width: size.width,
     height: size.height,
     shots,
+    frameSignatures: analyser.frameSignatures(),
   };
 }

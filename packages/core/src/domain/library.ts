@@ -45,6 +45,8 @@ export interface ShotAnalysis {
   width: number;
   height: number;
   shots: AnalysedShot[];
+  /** Every analysed frame's signature in frame order (shots/signature.ts), where the analysis kept them. */
+  frameSignatures?: Uint8Array;
 }
 
 export interface MediaProbe {

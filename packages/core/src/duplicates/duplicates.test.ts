@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { groupDuplicates, hueSignature, isNearDuplicate, type DuplicateCandidate } from './duplicates.js';
+import { FRAME_SIG_BYTES, FRAME_SIG_PLANES } from '../shots/signature.js';
+import { groupDuplicates, hueSignature, isNearDuplicate, sameFootage, type DuplicateCandidate } from './duplicates.js';
 
 const base: DuplicateCandidate = { id: 'a-0', phash: 'f0f0a5a50f0f5a5a', colourSig: '40'.repeat(48), duration: 4, meanLuma: 100, isBlack: false, dupGroup: null };
 const shot = (patch: Partial<DuplicateCandidate>): DuplicateCandidate => ({ ...base, ...patch });
@@ -111,5 +112,47 @@ describe('groupDuplicates', () => {
         }
       }),
     );
+  });
+});
+
+describe('sameFootage', () => {
+  /** Frame signatures of a shot: a grey gradient with a bright cell at `path(f)` on frame f. */
+  const footage = (frames: number, path: (f: number) => number, lift = 0, noise = 0, seed = 1): Uint8Array => {
+    let s = seed;
+    const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 2 * noise;
+    const out = new Uint8Array(frames * FRAME_SIG_BYTES);
+    for (let f = 0; f < frames; f++) {
+      for (let k = 0; k < FRAME_SIG_BYTES; k++) {
+        const v = 40 + 4 * (k % FRAME_SIG_PLANES[0].cols) + (k === path(f) % FRAME_SIG_BYTES ? 30 : 0) + lift + rand();
+        out[f * FRAME_SIG_BYTES + k] = Math.max(0, Math.min(255, Math.round(v)));
+      }
+    }
+    return out;
+  };
+  const across = (f: number) => 8 + Math.floor(f / 6);
+
+  test('an excerpt of the same frames, re-graded and re-encoded, lines up; the same set with the object elsewhere does not', () => {
+    const film = footage(96, across);
+    const excerpt = footage(30, (f) => across(f + 40), 12, 2, 7);
+    expect(sameFootage(film, excerpt)).toBe(true);
+    expect(sameFootage(excerpt, film)).toBe(true);
+    const otherWay = footage(96, (f) => 23 - Math.floor(f / 6));
+    expect(sameFootage(film, otherWay)).toBe(false);
+    const stillObject = footage(30, () => 12, 0, 2, 3);
+    expect(sameFootage(film, stillObject)).toBe(false);
+  });
+
+  test('a shot too short to tell, and a long shot compared on its sampled frames', () => {
+    expect(sameFootage(footage(2, across), footage(96, (f) => 23 - f))).toBe(true);
+    const long = footage(600, (f) => 8 + Math.floor(f / 8));
+    expect(sameFootage(long, footage(400, (f) => 8 + Math.floor((f + 150) / 8), 0, 2, 5))).toBe(true);
+    expect(sameFootage(long, footage(400, (f) => 100 - Math.floor(f / 8)))).toBe(false);
+  });
+
+  test('groupDuplicates leaves a pair apart when the second look says no', () => {
+    const a = shot({ id: 'a-0' });
+    const b = shot({ id: 'b-0' });
+    expect(groupDuplicates([a], [b]).assign.size).toBe(2);
+    expect(groupDuplicates([a], [b], () => false).assign.size).toBe(0);
   });
 });

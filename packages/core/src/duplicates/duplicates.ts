@@ -3,6 +3,7 @@
 // signature, a hue histogram, mean luma, duration), and the grouping that keeps one group id per set
 // of duplicates.
 import { hammingDistance } from '../shots/phash.js';
+import { FRAME_SIG_BYTES } from '../shots/signature.js';
 
 export interface DuplicateCandidate {
   id: string;
@@ -117,6 +118,75 @@ export function isNearDuplicate(a: DuplicateCandidate, b: DuplicateCandidate): b
   return longer > 0 && shorter / longer >= r.minDurationRatio;
 }
 
+/**
+ * Whether two shots' frames are the same footage: `a` and `b` hold one signature per frame
+ * (shots/signature.ts), both at the same frame rate. The shorter is laid over the longer at every
+ * offset; at each, a frame pair differs by its largest cell difference once each plane's mean is taken
+ * out (a re-grade or re-encode shifts a plane's cells alike), and an offset by the median over its
+ * frame pairs (a few frames of another transition do not count). The same footage re-encoded, scaled or
+ * cut short lines up within a few levels at one offset; another shot of the same set does not, at any:
+ * what moves in it is elsewhere, frame for frame. Long shots are compared on at most
+ * `SAME_FOOTAGE.frames` frames of the shorter, evenly spaced.
+ */
+export function sameFootage(a: Uint8Array, b: Uint8Array): boolean {
+  return footageDistance(a, b) <= SAME_FOOTAGE.maxCellDelta;
+}
+
+/**
+ * sameFootage's measure. Two copies of the same footage differ frame for frame by what the copying did to
+ * every frame alike (a scaler's softness, another colour matrix, a re-grade) plus coding noise; another
+ * shot of the same set differs where what moves in it is elsewhere. So frames are compared by how each
+ * changed over `SAME_FOOTAGE.lag` frames (what a copy does to every frame alike cancels there; the lag
+ * lets a slow object move far enough to show): at each offset of the shorter shot over the longer, a
+ * frame pair differs by its largest cell difference between the two changes, and the measure is the
+ * median over frame pairs at the best offset. 0 for a shot shorter than `SAME_FOOTAGE.minFrames` (too
+ * short to tell: the keyframe measures decide alone).
+ */
+export function footageDistance(a: Uint8Array, b: Uint8Array): number {
+  const [s, l] = a.length <= b.length ? [a, b] : [b, a];
+  const B = FRAME_SIG_BYTES;
+  const m = s.length / B;
+  const n = l.length / B;
+  if (m < SAME_FOOTAGE.minFrames) return 0;
+  const lag = Math.max(1, Math.min(SAME_FOOTAGE.lag, Math.floor(m / 3)));
+  const step = Math.max(1, Math.ceil((m - lag) / SAME_FOOTAGE.frames));
+  const picked: number[] = [];
+  for (let i = 0; i + lag < m; i += step) picked.push(i);
+  const d = new Float64Array(picked.length);
+  const L = lag * B;
+  let best = Number.POSITIVE_INFINITY;
+  for (let o = 0; o + m <= n; o++) {
+    for (const [p, i] of picked.entries()) {
+      const si = i * B;
+      const lj = (o + i) * B;
+      let worst = 0;
+      for (let k = 0; k < B; k++) worst = Math.max(worst, Math.abs(s[si + L + k]! - s[si + k]! - (l[lj + L + k]! - l[lj + k]!)));
+      d[p] = worst;
+    }
+    best = Math.min(best, median(d));
+    if (best <= SAME_FOOTAGE.maxCellDelta / 4) break; // lined up: no offset can do meaningfully better
+  }
+  return best;
+}
+
+/** sameFootage's thresholds. */
+export const SAME_FOOTAGE = {
+  /** Largest difference (0..255) between the two copies' changes of a cell over `lag` frames, typical frame pair, best offset. */
+  maxCellDelta: 10,
+  /** Frames a change is taken over (a third of the shorter shot where that is less). */
+  lag: 12,
+  /** Shots shorter than this many frames are not compared frame by frame. */
+  minFrames: 3,
+  /** Frames of the shorter shot compared at most. */
+  frames: 96,
+} as const;
+
+function median(v: Float64Array): number {
+  const sorted = Float64Array.from(v).sort();
+  const h = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[h]! : (sorted[h - 1]! + sorted[h]!) / 2;
+}
+
 export interface DuplicateGrouping {
   /** Shot id -> group id for every shot whose group is new or changes. */
   assign: Map<string, string>;
@@ -129,7 +199,12 @@ export interface DuplicateGrouping {
  * group's id when the set touches one (the smallest, when a new shot bridges several), else the
  * smallest shot id in the set; a shot with no duplicate gets no group.
  */
-export function groupDuplicates(incoming: DuplicateCandidate[], library: DuplicateCandidate[]): DuplicateGrouping {
+export function groupDuplicates(
+  incoming: DuplicateCandidate[],
+  library: DuplicateCandidate[],
+  /** A second look at a pair the measures call duplicates (the ingest's frame signatures: sameFootage). */
+  confirm: (a: DuplicateCandidate, b: DuplicateCandidate) => boolean = () => true,
+): DuplicateGrouping {
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let p = parent.get(x) ?? x;
@@ -149,7 +224,7 @@ export function groupDuplicates(incoming: DuplicateCandidate[], library: Duplica
   const others = library.filter((s) => !incomingIds.has(s.id));
   for (const [i, a] of incoming.entries()) {
     for (const b of [...incoming.slice(i + 1), ...others]) {
-      if (!isNearDuplicate(a, b)) continue;
+      if (!isNearDuplicate(a, b) || !confirm(a, b)) continue;
       touched.set(a.id, a).set(b.id, b);
       union(`s:${a.id}`, `s:${b.id}`);
       if (b.dupGroup) union(`s:${b.id}`, `g:${b.dupGroup}`);

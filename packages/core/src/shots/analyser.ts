@@ -5,6 +5,7 @@ import type { AnalysedShot, TransitionKind } from '../domain/library.js';
 import { ShotBoundaryDetector, type Boundary, type BoundaryParams } from './boundaries.js';
 import { FrameFeatureExtractor, type AnalysisFrame, type FrameFeatures } from './features.js';
 import { perceptualHash } from './phash.js';
+import { FrameSignatures } from './signature.js';
 
 interface Held {
   features: FrameFeatures;
@@ -73,6 +74,8 @@ export class ShotAnalyser {
   private firstTime: number | null = null;
   /** Copies of Y planes no longer held or kept as keyframe candidates, for reuse: none allocated per frame once warm. */
   private readonly spareY: Uint8Array[] = [];
+  /** Every frame's signature, for telling the same footage from the same set (duplicates.ts). */
+  private readonly signatures: FrameSignatures;
 
   constructor(
     readonly width: number,
@@ -83,6 +86,7 @@ export class ShotAnalyser {
   ) {
     this.extractor = new FrameFeatureExtractor(width, height);
     this.detector = new ShotBoundaryDetector(params);
+    this.signatures = new FrameSignatures(this.extractor.gridCols, this.extractor.gridRows);
   }
 
   get framesSeen(): number {
@@ -93,12 +97,18 @@ export class ShotAnalyser {
   push(frame: AnalysisFrame, time: number): void {
     if (this.firstTime === null) this.firstTime = time;
     const features = this.extractor.push(frame);
+    this.signatures.push(features.blocks);
     // The frame planes may be views into a reused buffer: keep our own copy of Y while held.
     const y = this.spareY.pop() ?? new Uint8Array(frame.y.length);
     y.set(frame.y);
     this.held.push({ features, y, time: time - this.firstTime });
     this.boundaries.push(...this.detector.push(features));
     this.commitBefore(this.detector.finalBefore);
+  }
+
+  /** Every frame's signature so far, in frame order (signature.ts): `FRAME_SIG_BYTES` a frame. */
+  frameSignatures(): Uint8Array {
+    return this.signatures.bytes();
   }
 
   /** Ends the stream and returns every shot. */

@@ -7,10 +7,13 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
+  FRAME_SIG_BYTES,
   IngestError,
   ToolError,
   groupDuplicates,
   isBacklotError,
+  isNearDuplicate,
+  sameFootage,
   type AnalysedShot,
   type DuplicateCandidate,
   type MediaProbe,
@@ -21,7 +24,7 @@ import {
 import type { Db } from '@backlot/adapters/db';
 import { analyzeShots, DEFAULT_PROXY, embeddedTitle, extractKeyframes, makeShotProxies, probeMedia, titleFromFileName, type ProxySpec } from '@backlot/adapters/ffmpeg';
 import { readOptOutSignals } from '@backlot/adapters/optout';
-import { sha256Bytes, sha256File } from '@backlot/adapters/store';
+import { sha256Bytes, sha256File, type ContentStore } from '@backlot/adapters/store';
 import type { Workspace } from '@backlot/adapters/workspace';
 import { appendAudit } from '../audit/index.js';
 import { collectVideos, type CollectedVideo, type Sidecar } from './collect.js';
@@ -275,6 +278,7 @@ async function recordAnalysedFile(
     extractKeyframes(ws.store, video.path, analysis.shots.map((shot) => keyframeTime(shot, analysis)), fps, { signal: opts.signal, probe }),
   );
   const storedSha = ctx.opts.copy ? await ws.store.putFileCopy(video.path) : null;
+  const sigsSha = analysis.frameSignatures ? await ws.store.putBytes(analysis.frameSignatures) : null;
   const titleName = titleNameFor(ctx, probe, video.path);
   step('reading opt-out signals');
   const optOut = await readOptOutSignals(video.path);
@@ -284,11 +288,11 @@ async function recordAnalysedFile(
     const title = await ensureTitle(tx, titleName);
     await tx.query(
       `INSERT INTO media_files (id, sha256, title_id, path, stored_sha256, size_bytes, container, duration_s, video_codec, width, height,
-         fps_num, fps_den, vfr, frame_count, rotation, probe, status, proxy_short_side, proxy_fps, opt_out)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,'analysed',$18,$19,$20)`,
+         fps_num, fps_den, vfr, frame_count, rotation, probe, status, proxy_short_side, proxy_fps, opt_out, frame_sigs_sha256)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,'analysed',$18,$19,$20,$21)`,
       [mediaId, sha256, title.id, video.path, storedSha, probe.sizeBytes, probe.container, probe.durationSeconds, probe.video.codec, probe.video.width,
         probe.video.height, probe.video.fpsNum, probe.video.fpsDen, probe.video.variableFrameRate, analysis.frameCount, probe.video.rotation,
-        JSON.stringify(probe), ctx.proxy.shortSide, ctx.proxy.fps, JSON.stringify(optOut.signals)],
+        JSON.stringify(probe), ctx.proxy.shortSide, ctx.proxy.fps, JSON.stringify(optOut.signals), sigsSha],
     );
     const rows = analysis.shots.map((s, i) => [
       `${mediaId}-${s.index}`, mediaId, title.id, s.index, s.startFrame, s.endFrame, s.start, s.end, s.transitionIn, s.keyframe,
@@ -296,7 +300,7 @@ async function recordAnalysedFile(
     ]);
     await insertRows(tx, 'shots', ['id', 'media_file_id', 'title_id', 'idx', 'start_frame', 'end_frame', 'start_s', 'end_s', 'transition_in', 'keyframe',
       'keyframe_sha256', 'mean_luma', 'sharpness', 'motion', 'is_black', 'letterbox', 'phash', 'colour_sig', 'hue_sig', 'transition_frames'], rows);
-    report.duplicates = await groupNearDuplicates(tx, mediaId);
+    report.duplicates = await groupNearDuplicates(tx, ws.store, mediaId);
     await appendAudit(tx, {
       actor: opts.actor,
       action: 'library.ingest',
@@ -322,19 +326,49 @@ interface CandidateRow {
   mean_luma: number;
   is_black: boolean;
   dup_group: string | null;
+  start_frame: number;
+  end_frame: number;
+  fps: number;
+  vfr: boolean;
+  frame_sigs_sha256: string | null;
 }
 
-/** Groups the file's new shots with near-duplicates anywhere in the library; returns how many joined a group. */
-async function groupNearDuplicates(tx: Db, mediaId: string): Promise<number> {
+/**
+ * Groups the file's new shots with near-duplicates anywhere in the library; returns how many joined a
+ * group. A pair the keyframe measures call duplicates is then laid frame over frame where both files
+ * have frame signatures at the same constant rate (sameFootage), read from the store only for such pairs.
+ */
+async function groupNearDuplicates(tx: Db, store: ContentStore, mediaId: string): Promise<number> {
   const rows = await tx.query<CandidateRow & Record<string, unknown>>(
-    'SELECT id, media_file_id, phash, colour_sig, hue_sig, end_s - start_s AS duration, mean_luma, is_black, dup_group FROM shots WHERE NOT is_black',
+    `SELECT s.id, s.media_file_id, s.phash, s.colour_sig, s.hue_sig, s.end_s - s.start_s AS duration, s.mean_luma, s.is_black, s.dup_group,
+            s.start_frame, s.end_frame, m.fps_num::float8 / m.fps_den AS fps, m.vfr, m.frame_sigs_sha256
+       FROM shots s JOIN media_files m ON m.id = s.media_file_id WHERE NOT s.is_black`,
   );
+  const byId = new Map(rows.map((r) => [r.id, r]));
   const toCandidate = (r: CandidateRow): DuplicateCandidate => ({
     id: r.id, phash: r.phash, colourSig: r.colour_sig, hueSig: r.hue_sig, duration: Number(r.duration), meanLuma: Number(r.mean_luma), isBlack: r.is_black, dupGroup: r.dup_group,
   });
   const incoming = rows.filter((r) => r.media_file_id === mediaId).map(toCandidate);
   const library = rows.filter((r) => r.media_file_id !== mediaId).map(toCandidate);
-  const { assign, merge } = groupDuplicates(incoming, library);
+  // The signatures of every file a pair passing the measures touches, read once.
+  const comparable = (a: CandidateRow, b: CandidateRow) =>
+    a.frame_sigs_sha256 !== null && b.frame_sigs_sha256 !== null && !a.vfr && !b.vfr && Math.abs(Number(a.fps) - Number(b.fps)) <= 1e-3 * Number(a.fps);
+  const sigs = new Map<string, Uint8Array>();
+  for (const [i, a] of incoming.entries()) {
+    for (const b of [...incoming.slice(i + 1), ...library]) {
+      const ra = byId.get(a.id)!;
+      const rb = byId.get(b.id)!;
+      if (!comparable(ra, rb) || !isNearDuplicate(a, b)) continue;
+      for (const sha of [ra.frame_sigs_sha256!, rb.frame_sigs_sha256!]) if (!sigs.has(sha)) sigs.set(sha, await store.read(sha));
+    }
+  }
+  const framesOf = (r: CandidateRow) => sigs.get(r.frame_sigs_sha256!)!.subarray(r.start_frame * FRAME_SIG_BYTES, (r.end_frame + 1) * FRAME_SIG_BYTES);
+  const confirm = (a: DuplicateCandidate, b: DuplicateCandidate) => {
+    const ra = byId.get(a.id)!;
+    const rb = byId.get(b.id)!;
+    return !comparable(ra, rb) || sameFootage(framesOf(ra), framesOf(rb));
+  };
+  const { assign, merge } = groupDuplicates(incoming, library, confirm);
   for (const m of merge) await tx.query('UPDATE shots SET dup_group = $2 WHERE dup_group = $1', [m.from, m.to]);
   for (const [id, group] of assign) await tx.query('UPDATE shots SET dup_group = $2 WHERE id = $1', [id, group]);
   return incoming.filter((s) => assign.has(s.id)).length;

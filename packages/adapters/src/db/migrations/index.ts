@@ -8,6 +8,7 @@ import server from './0005_server.js';
 import generationJobs from './0006_generation_jobs.js';
 import hueSignature from './0007_hue_signature.js';
 import transitionFrames from './0008_transition_frames.js';
+import frameSignatures from './0009_frame_signatures.js';
 
 export interface Migration {
   id: string;
@@ -23,4 +24,5 @@ export const MIGRATIONS: Migration[] = [
   { id: '0006_generation_jobs', sql: generationJobs },
   { id: '0007_hue_signature', sql: hueSignature },
   { id: '0008_transition_frames', sql: transitionFrames },
+  { id: '0009_frame_signatures', sql: frameSignatures },
 ];
