@@ -17,6 +17,8 @@ export interface AnalyzeShotsOptions {
   probe?: MediaProbe;
   /** ffmpeg decoder threads; 0 leaves the choice to ffmpeg (default: see `analysisDecodeThreads`). */
   decodeThreads?: number;
+  /** Keep every frame's signature (ShotAnalysis.frameSignatures: ingest's near-duplicate check). */
+  signatures?: boolean;
 }
 
 export const DEFAULT_ANALYSIS_WIDTH = 128;
@@ -148,7 +150,7 @@ async function decodeAndAnalyse(path: string, probe: MediaProbe, opts: AnalyzeSh
   const fps = probe.video.fpsNum / probe.video.fpsDen;
   const frameDuration = 1 / fps;
   const expected = probe.video.frameCount ?? Math.round(probe.durationSeconds * fps);
-  const analyser = new ShotAnalyser(size.width, size.height, frameDuration, opts.params);
+  const analyser = new ShotAnalyser(size.width, size.height, frameDuration, opts.params, opts.signatures);
   const task = `shots:${basename(path)}`;
   const progress = (done: number, finished = false) =>
     opts.onProgress?.({ task, label: basename(path), done, total: Math.max(expected, done), unit: 'frames', message: 'analysing shots', finished });
@@ -265,6 +267,6 @@ async function decodeAndAnalyse(path: string, probe: MediaProbe, opts: AnalyzeSh
     width: size.width,
     height: size.height,
     shots,
-    frameSignatures: analyser.frameSignatures(),
+    ...(opts.signatures ? { frameSignatures: analyser.frameSignatures() } : {}),
   };
 }

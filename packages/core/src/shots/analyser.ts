@@ -74,8 +74,8 @@ export class ShotAnalyser {
   private firstTime: number | null = null;
   /** Copies of Y planes no longer held or kept as keyframe candidates, for reuse: none allocated per frame once warm. */
   private readonly spareY: Uint8Array[] = [];
-  /** Every frame's signature, for telling the same footage from the same set (duplicates.ts). */
-  private readonly signatures: FrameSignatures;
+  /** Every frame's signature, for telling the same footage from the same set (duplicates.ts), when kept. */
+  private readonly signatures: FrameSignatures | null;
 
   constructor(
     readonly width: number,
@@ -83,10 +83,11 @@ export class ShotAnalyser {
     /** Nominal frame duration in seconds, used for the last frame's end. */
     private readonly frameDuration: number,
     params: Partial<BoundaryParams> = {},
+    keepSignatures = false,
   ) {
     this.extractor = new FrameFeatureExtractor(width, height);
     this.detector = new ShotBoundaryDetector(params);
-    this.signatures = new FrameSignatures(this.extractor.gridCols, this.extractor.gridRows);
+    this.signatures = keepSignatures ? new FrameSignatures(this.extractor.gridCols, this.extractor.gridRows) : null;
   }
 
   get framesSeen(): number {
@@ -97,7 +98,7 @@ export class ShotAnalyser {
   push(frame: AnalysisFrame, time: number): void {
     if (this.firstTime === null) this.firstTime = time;
     const features = this.extractor.push(frame);
-    this.signatures.push(features.blocks);
+    this.signatures?.push(features.blocks);
     // The frame planes may be views into a reused buffer: keep our own copy of Y while held.
     const y = this.spareY.pop() ?? new Uint8Array(frame.y.length);
     y.set(frame.y);
@@ -106,9 +107,9 @@ export class ShotAnalyser {
     this.commitBefore(this.detector.finalBefore);
   }
 
-  /** Every frame's signature so far, in frame order (signature.ts): `FRAME_SIG_BYTES` a frame. */
+  /** Every frame's signature so far, in frame order (signature.ts): `FRAME_SIG_BYTES` a frame; empty when not kept. */
   frameSignatures(): Uint8Array {
-    return this.signatures.bytes();
+    return this.signatures?.bytes() ?? new Uint8Array(0);
   }
 
   /** Ends the stream and returns every shot. */

@@ -171,6 +171,7 @@ async function ingestOne(ctx: Ctx, video: CollectedVideo): Promise<IngestFileRep
         ctx.analyze(video.path, {
           probe,
           signal: opts.signal,
+          signatures: true,
           onProgress: (e) => opts.onProgress?.({ ...e, task, label: name, message: 'analysing shots', finished: false }),
         }),
       );
