@@ -351,23 +351,29 @@ async function groupNearDuplicates(tx: Db, store: ContentStore, mediaId: string)
   });
   const incoming = rows.filter((r) => r.media_file_id === mediaId).map(toCandidate);
   const library = rows.filter((r) => r.media_file_id !== mediaId).map(toCandidate);
-  // The signatures of every file a pair passing the measures touches, read once.
+  // The signatures of every file a pair passing the measures touches, read once; a file the store no
+  // longer has (null) leaves its pairs to the measures, as for files ingested before signatures.
+  const sigs = new Map<string, Uint8Array | null>();
   const comparable = (a: CandidateRow, b: CandidateRow) =>
     a.frame_sigs_sha256 !== null && b.frame_sigs_sha256 !== null && !a.vfr && !b.vfr && Math.abs(Number(a.fps) - Number(b.fps)) <= 1e-3 * Number(a.fps);
-  const sigs = new Map<string, Uint8Array>();
   for (const [i, a] of incoming.entries()) {
-    for (const b of [...incoming.slice(i + 1), ...library]) {
-      const ra = byId.get(a.id)!;
+    const ra = byId.get(a.id)!;
+    for (let j = i + 1; j < incoming.length + library.length; j++) {
+      const b = j < incoming.length ? incoming[j]! : library[j - incoming.length]!;
       const rb = byId.get(b.id)!;
       if (!comparable(ra, rb) || !isNearDuplicate(a, b)) continue;
-      for (const sha of [ra.frame_sigs_sha256!, rb.frame_sigs_sha256!]) if (!sigs.has(sha)) sigs.set(sha, await store.read(sha));
+      for (const sha of [ra.frame_sigs_sha256!, rb.frame_sigs_sha256!]) {
+        if (!sigs.has(sha)) sigs.set(sha, await store.read(sha).then((buf) => new Uint8Array(buf), () => null));
+      }
     }
   }
-  const framesOf = (r: CandidateRow) => sigs.get(r.frame_sigs_sha256!)!.subarray(r.start_frame * FRAME_SIG_BYTES, (r.end_frame + 1) * FRAME_SIG_BYTES);
+  const framesOf = (r: CandidateRow) => sigs.get(r.frame_sigs_sha256!)?.subarray(r.start_frame * FRAME_SIG_BYTES, (r.end_frame + 1) * FRAME_SIG_BYTES);
   const confirm = (a: DuplicateCandidate, b: DuplicateCandidate) => {
     const ra = byId.get(a.id)!;
     const rb = byId.get(b.id)!;
-    return !comparable(ra, rb) || sameFootage(framesOf(ra), framesOf(rb));
+    const fa = comparable(ra, rb) ? framesOf(ra) : undefined;
+    const fb = fa ? framesOf(rb) : undefined;
+    return !fa || !fb || sameFootage(fa, fb);
   };
   const { assign, merge } = groupDuplicates(incoming, library, confirm);
   for (const m of merge) await tx.query('UPDATE shots SET dup_group = $2 WHERE dup_group = $1', [m.from, m.to]);
