@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { FRAME_SIG_BYTES, isNearDuplicate, sameFootage, type DuplicateCandidate } from '@backlot/core';
 import { openWorkspace, type Workspace } from '@backlot/adapters/workspace';
 import { ingestPaths } from '@backlot/workflows/ingest';
+import { runDoctor } from '@backlot/workflows/library';
 import { makeEdit, type Scene } from '../support/edits.js';
 
 let dir: string;
@@ -72,4 +73,20 @@ test('a small object of another colour, or moving another way, on the same backd
   expect((await frames('white-one-way')).length).toBe(72 * FRAME_SIG_BYTES);
   expect(sameFootage(await frames('white-one-way'), await frames('white-other-way'))).toBe(false);
   expect(sameFootage(await frames('red-object'), await frames('trailer'))).toBe(true);
+});
+
+test('a frame signatures file gone from the store: doctor names it, and ingest goes on (a new copy of the trailer still joins the group)', async () => {
+  const [m] = await ws.db.query<{ frame_sigs_sha256: string; path: string }>(`SELECT frame_sigs_sha256, path FROM media_files WHERE title_id = 'red-object'`);
+  rmSync(ws.store.pathOf(m!.frame_sigs_sha256));
+  const doctor = await runDoctor(ws, { tools: false });
+  expect(doctor.checks.find((c) => !c.ok)?.problems.join('\n')).toMatch(new RegExp(`frame signatures of ${m!.path}`));
+  // Another copy of the trailer (the same pictures in another container): its pair with the red film can no longer be laid frame over frame (the
+  // measures decide it), its pair with the trailer still can.
+  const copy = join(dir, 'films', 'trailer-again.mkv');
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', join(dir, 'films', 'trailer.mp4'), '-c', 'copy', copy]);
+  const report = await ingestPaths(ws, [copy], { actor: 'test:duplicates' });
+  expect(report.failed).toBe(0);
+  const [again] = await ws.db.query<{ dup_group: string | null }>(`SELECT dup_group FROM shots WHERE title_id = 'trailer-again'`);
+  const [red] = await ws.db.query<{ dup_group: string | null }>(`SELECT dup_group FROM shots WHERE title_id = 'red-object'`);
+  expect(again!.dup_group).toBe(red!.dup_group);
 });

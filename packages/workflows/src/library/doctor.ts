@@ -49,8 +49,8 @@ export async function runDoctor(ws: Workspace, opts: { tools?: boolean; signal?:
   const applied = new Set((await db.query<{ id: string }>('SELECT id FROM schema_migrations')).map((r) => r.id));
   checks.push(check('schema migrations', 'error', MIGRATIONS.length, MIGRATIONS.filter((m) => !applied.has(m.id)).map((m) => `migration ${m.id} is not applied`)));
 
-  const media = await db.query<{ id: string; path: string; status: string; stored_sha256: string | null; frame_count: number | null }>(
-    'SELECT id, path, status, stored_sha256, frame_count FROM media_files ORDER BY path',
+  const media = await db.query<{ id: string; path: string; status: string; stored_sha256: string | null; frame_count: number | null; frame_sigs_sha256: string | null }>(
+    'SELECT id, path, status, stored_sha256, frame_count, frame_sigs_sha256 FROM media_files ORDER BY path',
   );
   checks.push(
     check('ingest finished', 'error', media.length, media.filter((m) => m.status !== 'ready').map((m) => `${m.path}: ingest stopped at "${m.status}": run \`backlot ingest ${m.path}\` again to finish it`)),
@@ -76,7 +76,7 @@ export async function runDoctor(ws: Workspace, opts: { tools?: boolean; signal?:
   for (const s of missingProxy) shotProblems.push(`shot ${s.id} (${s.path}): file is marked ready but the shot has no proxy`);
   checks.push(check('shot rows complete', 'error', shotCounts.reduce((a, r) => a + Number(r.n), 0), shotProblems));
 
-  // Every stored object a row points at: keyframes, proxies, documents, copied originals.
+  // Every stored object a row points at: keyframes, proxies, documents, copied originals, frame signatures.
   const objects: Array<{ sha: string; what: string }> = [];
   for (const s of await db.query<{ id: string; keyframe_sha256: string | null; proxy_sha256: string | null }>('SELECT id, keyframe_sha256, proxy_sha256 FROM shots ORDER BY id')) {
     if (s.keyframe_sha256) objects.push({ sha: s.keyframe_sha256, what: `keyframe of shot ${s.id}` });
@@ -86,6 +86,7 @@ export async function runDoctor(ws: Workspace, opts: { tools?: boolean; signal?:
     objects.push({ sha: d.body_sha256, what: `${d.kind} of title ${d.title_id}` });
   }
   for (const m of media) if (m.stored_sha256) objects.push({ sha: m.stored_sha256, what: `stored copy of ${m.path}` });
+  for (const m of media) if (m.frame_sigs_sha256) objects.push({ sha: m.frame_sigs_sha256, what: `frame signatures of ${m.path}` });
   const storeProblems: string[] = [];
   const hashed = new Map<string, string | null>();
   for (const o of objects) {
