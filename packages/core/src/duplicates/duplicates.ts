@@ -1,7 +1,7 @@
 // Near-duplicate shots across the library: the same picture re-encoded, or cut into a trailer.
 // Pure decision over what ingest measured per shot (keyframe perceptual hash, a 4x4 colour
-// signature, a hue histogram, mean luma, duration), and the grouping that keeps one group id per set
-// of duplicates.
+// signature, a hue histogram, mean luma, duration) and, for a pair those call duplicates, each frame's
+// signature (sameFootage); and the grouping that keeps one group id per set of duplicates.
 import { hammingDistance } from '../shots/phash.js';
 import { FRAME_SIG_BYTES } from '../shots/signature.js';
 
@@ -120,13 +120,9 @@ export function isNearDuplicate(a: DuplicateCandidate, b: DuplicateCandidate): b
 
 /**
  * Whether two shots' frames are the same footage: `a` and `b` hold one signature per frame
- * (shots/signature.ts), both at the same frame rate. The shorter is laid over the longer at every
- * offset; at each, a frame pair differs by its largest cell difference once each plane's mean is taken
- * out (a re-grade or re-encode shifts a plane's cells alike), and an offset by the median over its
- * frame pairs (a few frames of another transition do not count). The same footage re-encoded, scaled or
- * cut short lines up within a few levels at one offset; another shot of the same set does not, at any:
- * what moves in it is elsewhere, frame for frame. Long shots are compared on at most
- * `SAME_FOOTAGE.frames` frames of the shorter, evenly spaced.
+ * (shots/signature.ts), both at the same frame rate. True when the shorter, laid over the longer at
+ * some offset, changes as the longer does (footageDistance); a re-encode, a rescale or an excerpt
+ * does, another shot of the same set does not.
  */
 export function sameFootage(a: Uint8Array, b: Uint8Array): boolean {
   return footageDistance(a, b) <= SAME_FOOTAGE.maxCellDelta;

@@ -14,7 +14,7 @@ export const FRAME_SIG_PLANES = [
 ] as const;
 export const FRAME_SIG_BYTES = FRAME_SIG_PLANES.reduce((n, p) => n + p.cols * p.rows, 0);
 
-/** Frames in each of FrameSignatures' fixed-size chunks (a 2-hour film at 24 fps: 42 chunks, 33 MB). */
+/** Frames in each of FrameSignatures' fixed-size chunks (a 2-hour film at 24 fps: 43 chunks, 33 MB). */
 const CHUNK_FRAMES = 4096;
 
 /**
