@@ -149,7 +149,7 @@ describe('sameFootage', () => {
     expect(sameFootage(long, footage(400, (f) => 100 - Math.floor(f / 8)))).toBe(false);
   });
 
-  test('groupDuplicates leaves a pair apart when the second look says no', () => {
+  test('groupDuplicates leaves a pair apart when the caller\'s pair decision says no', () => {
     const a = shot({ id: 'a-0' });
     const b = shot({ id: 'b-0' });
     expect(groupDuplicates([a], [b]).assign.size).toBe(2);

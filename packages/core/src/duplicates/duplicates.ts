@@ -198,8 +198,9 @@ export interface DuplicateGrouping {
 export function groupDuplicates(
   incoming: DuplicateCandidate[],
   library: DuplicateCandidate[],
-  /** A second look at a pair the measures call duplicates (the ingest's frame signatures: sameFootage). */
-  confirm: (a: DuplicateCandidate, b: DuplicateCandidate) => boolean = () => true,
+  /** Whether two shots are duplicates: the keyframe measures, unless the caller decided the pairs already
+   * (ingest adds its frame signatures: sameFootage). */
+  duplicates: (a: DuplicateCandidate, b: DuplicateCandidate) => boolean = isNearDuplicate,
 ): DuplicateGrouping {
   const parent = new Map<string, string>();
   const find = (x: string): string => {
@@ -220,7 +221,7 @@ export function groupDuplicates(
   const others = library.filter((s) => !incomingIds.has(s.id));
   for (const [i, a] of incoming.entries()) {
     for (const b of [...incoming.slice(i + 1), ...others]) {
-      if (!isNearDuplicate(a, b) || !confirm(a, b)) continue;
+      if (!duplicates(a, b)) continue;
       touched.set(a.id, a).set(b.id, b);
       union(`s:${a.id}`, `s:${b.id}`);
       if (b.dupGroup) union(`s:${b.id}`, `g:${b.dupGroup}`);

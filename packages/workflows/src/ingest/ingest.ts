@@ -351,31 +351,37 @@ async function groupNearDuplicates(tx: Db, store: ContentStore, mediaId: string)
   });
   const incoming = rows.filter((r) => r.media_file_id === mediaId).map(toCandidate);
   const library = rows.filter((r) => r.media_file_id !== mediaId).map(toCandidate);
-  // The signatures of every file a pair passing the measures touches, read once; a file the store no
-  // longer has (null) leaves its pairs to the measures, as for files ingested before signatures.
+  // The pairs the keyframe measures call duplicates, measured once here; the signatures of every file such
+  // a pair touches, read once. A file the store no longer has (null) leaves its pairs to the measures, as
+  // for files ingested before signatures.
   const sigs = new Map<string, Uint8Array | null>();
+  const near = new Set<string>();
+  const pairKey = (a: DuplicateCandidate, b: DuplicateCandidate) => (a.id < b.id ? `${a.id} ${b.id}` : `${b.id} ${a.id}`);
   const comparable = (a: CandidateRow, b: CandidateRow) =>
     a.frame_sigs_sha256 !== null && b.frame_sigs_sha256 !== null && !a.vfr && !b.vfr && Math.abs(Number(a.fps) - Number(b.fps)) <= 1e-3 * Number(a.fps);
   for (const [i, a] of incoming.entries()) {
     const ra = byId.get(a.id)!;
     for (let j = i + 1; j < incoming.length + library.length; j++) {
       const b = j < incoming.length ? incoming[j]! : library[j - incoming.length]!;
+      if (!isNearDuplicate(a, b)) continue;
+      near.add(pairKey(a, b));
       const rb = byId.get(b.id)!;
-      if (!comparable(ra, rb) || !isNearDuplicate(a, b)) continue;
+      if (!comparable(ra, rb)) continue;
       for (const sha of [ra.frame_sigs_sha256!, rb.frame_sigs_sha256!]) {
         if (!sigs.has(sha)) sigs.set(sha, await store.read(sha).then((buf) => new Uint8Array(buf), () => null));
       }
     }
   }
   const framesOf = (r: CandidateRow) => sigs.get(r.frame_sigs_sha256!)?.subarray(r.start_frame * FRAME_SIG_BYTES, (r.end_frame + 1) * FRAME_SIG_BYTES);
-  const confirm = (a: DuplicateCandidate, b: DuplicateCandidate) => {
+  const duplicates = (a: DuplicateCandidate, b: DuplicateCandidate) => {
+    if (!near.has(pairKey(a, b))) return false;
     const ra = byId.get(a.id)!;
     const rb = byId.get(b.id)!;
     const fa = comparable(ra, rb) ? framesOf(ra) : undefined;
     const fb = fa ? framesOf(rb) : undefined;
     return !fa || !fb || sameFootage(fa, fb);
   };
-  const { assign, merge } = groupDuplicates(incoming, library, confirm);
+  const { assign, merge } = groupDuplicates(incoming, library, duplicates);
   for (const m of merge) await tx.query('UPDATE shots SET dup_group = $2 WHERE dup_group = $1', [m.from, m.to]);
   for (const [id, group] of assign) await tx.query('UPDATE shots SET dup_group = $2 WHERE id = $1', [id, group]);
   return incoming.filter((s) => assign.has(s.id)).length;
