@@ -63,6 +63,9 @@ class Preset:
     caption_dropout: float = 0.1
     hflip: float = 0.0         # share of clips mirrored left-right, "left"/"right" swapped in their captions
     loss_tmin: float = 0.2     # velocity-loss weight 1/t^2 is capped at t = loss_tmin
+    loss_motion: float = 0.0   # the denoiser's loss weighs each model-space cell 1 + this x how far its pixels are from
+                               # the clip's median over time (per frame, over the frame's mean): what moves against a
+                               # still backdrop, the object, outweighs it (docs/model.md)
     extend_frames: int = 4
     bf16: bool = False         # autocast on CUDA
     cpu_bf16: bool = True      # autocast on a CPU that multiplies bf16 natively (AVX-512 BF16 / AMX): 2x tiny's step rate
@@ -136,7 +139,8 @@ def preset_problem(p: Preset):
         return f"precond {p.precond}: must be one of {', '.join(PRECONDS)}"
     if p.latent_norm not in LATENT_NORMS:
         return f"latent_norm {p.latent_norm}: must be one of {', '.join(LATENT_NORMS)}"
-    for name in ("vae_grad", "vae_detail", "vae_decay", "lr_decay", "out_conv", "vae_dec_steps", "vae_image_steps"):
+    for name in ("vae_grad", "vae_detail", "vae_decay", "lr_decay", "out_conv", "vae_dec_steps", "vae_image_steps",
+                 "loss_motion"):
         if getattr(p, name) < 0:
             return f"{name} {getattr(p, name)}: must be 0 (off) or more"
     for name in ("vae_dec_steps", "vae_image_steps", "vae_shortcut", "latent_norm"):
@@ -464,6 +468,24 @@ def detail_weights(video, strength):
     d = (frames - local).abs().amax(1, keepdim=True)
     d = d / (d.mean((2, 3), keepdim=True) + 1e-3)
     return (1 + strength * d).reshape(B, T, 1, H, W).transpose(1, 2)
+
+
+def motion_weights(video, strength, space=1, floor=0.02):
+    """Per-cell weights 1 + strength * d / max(mean(d), floor) for the denoiser's loss, from the clip's pixels
+    [B, 3, T, H, W] in [-1, 1]: d = each pixel's largest |difference over colours| from the clip's per-pixel
+    median over time (a still shot's backdrop: what moves against it stands out), averaged over the pixels a
+    model-space cell stands for (`space` x `space`, and the frames of its latent frame where `space` > 1: the
+    causal autoencoder's groups), the mean taken per frame. A still backdrop keeps weight 1, the cells an
+    object crosses weigh more, each frame's share is the same however much moves in it; in a pan everything
+    moves and the weights stay near even. The floor keeps a nearly still frame's jitter from being blown up
+    to full weight. -> [B, 1, T', H / space, W / space]; all ones for a still clip."""
+    video = video.contiguous()     # torch 1.13's median over an expanded (stride 0) dimension returns wrong values
+    d = (video - video.median(2, keepdim=True).values).abs().amax(1, keepdim=True)
+    if space > 1:
+        d = torch.stack([d[:, :, g].mean(2) for g in latent_groups(video.shape[2])], 2)
+        d = F.avg_pool3d(d, (1, space, space))
+    d = d / d.mean((3, 4), keepdim=True).clamp(min=floor)
+    return 1 + strength * d
 
 
 def edge_l1(err):

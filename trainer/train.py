@@ -24,7 +24,8 @@ import torch
 import torch.distributed as dist
 
 from .data import ClipStream, Prefetcher, Snapshot, SnapshotError
-from .model import PRESETS, Tokenizer, VideoModel, apply_lora, encode_in_chunks, merge_lora, preset_from_dict, preset_problem
+from .model import (PRESETS, Tokenizer, VideoModel, apply_lora, encode_in_chunks, merge_lora, motion_weights, preset_from_dict,
+                    preset_problem)
 from .sample import preview
 
 MIN_TORCH = (1, 13)
@@ -175,7 +176,7 @@ def parse(argv=None):
 
 # What a fine-tune may change with --set: how it trains, not the shape of the model it starts from.
 TRAINING_FIELDS = ("batch", "lr", "lr_decay", "steps", "warmup", "ema", "caption_dropout", "hflip", "vae_steps", "vae_decay", "high_noise_steps",
-                   "high_noise_batch", "bf16", "cpu_bf16", "checkpointing", "compile")
+                   "high_noise_batch", "loss_motion", "bf16", "cpu_bf16", "checkpointing", "compile")
 
 
 def vae_lr_at(p, step, vae_steps):
@@ -530,7 +531,11 @@ def main(argv=None):
                 xt = (1 - tb) * x0 + tb * noise
                 x0_hat = head(xt, t, tokens, None, cond, cond_mask)
             w = 1.0 / t.clamp(min=p.loss_tmin) ** 2
-            loss = (w * ((x0_hat.float() - x0) ** 2 * (1 - cond_mask)).flatten(1).mean(1)).mean()
+            sq = (x0_hat.float() - x0) ** 2 * (1 - cond_mask)
+            if p.loss_motion:
+                m = motion_weights(video, p.loss_motion, model.vae.space if model.vae is not None else 1)
+                sq = sq * m / m.mean((1, 2, 3, 4), keepdim=True)
+            loss = (w * sq.flatten(1).mean(1)).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(dit_params, 1.0)

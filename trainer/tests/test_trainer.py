@@ -29,8 +29,8 @@ from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, wh
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
-                           OutHead, Shortcut, detail_weights, edge_l1, edm_x0, latent_groups, merge_lora, motion_features, preset_problem,
-                           preset_from_dict, shortcut_basis, sincos_3d)
+                           OutHead, Shortcut, detail_weights, edge_l1, edm_x0, latent_groups, merge_lora, motion_features, motion_weights,
+                           preset_problem, preset_from_dict, shortcut_basis, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
@@ -215,6 +215,32 @@ class ModelTests(unittest.TestCase):
         loss, parts = vae.loss(torch.rand(1, 3, 5, 16, 16), generator=torch.Generator().manual_seed(0))
         self.assertAlmostEqual(float(loss), parts["ae_detail_l1"] + 1e-4 * parts["ae_kl"], places=4)
         self.assertNotAlmostEqual(parts["ae_detail_l1"], parts["ae_l1"], places=4)
+
+    def test_the_motion_weights_pick_out_the_cells_an_object_crosses_not_a_still_backdrop(self):
+        g = torch.Generator().manual_seed(0)
+        still = (torch.rand(1, 3, 1, 16, 16, generator=g) * 2 - 1).expand(1, 3, 9, 16, 16)   # a textured backdrop, still
+        video = still.clone()
+        for t in range(9):
+            video[:, 0, t, 4:6, 2 * t - 1 if t else 0:2 * t + 1] = 1.0      # an object moving right 2 pixels a frame
+            video[:, 1:, t, 4:6, 2 * t - 1 if t else 0:2 * t + 1] = -1.0
+        w = motion_weights(video, 1.0)
+        self.assertEqual(tuple(w.shape), (1, 1, 9, 16, 16))
+        self.assertEqual(float(w[0, 0, 4, 12, 12]), 1.0)                     # backdrop away from the path
+        self.assertGreater(float(w[0, 0, 4, 4, 8]), 10.0)                    # where the object is in frame 4
+        self.assertEqual(float(w[0, 0, 4, 4, 15]), 1.0)                      # where it has not come yet
+        lat = motion_weights(video, 1.0, space=2)                            # the autoencoder's cells: 2x2 pixels, frame 0
+        self.assertEqual(tuple(lat.shape), (1, 1, 3, 8, 8))                  # alone, then 4 frames each
+        self.assertGreater(float(lat[0, 0, 1, 2, 3]), 5.0)                   # frames 1-4 cross pixels 0-8 of rows 4-5
+        self.assertEqual(float(lat[0, 0, 1, 2, 7]), 1.0)
+        self.assertAlmostEqual(float(motion_weights(video, 2.0)[0, 0, 4, 4, 8]) - 1, 2 * (float(w[0, 0, 4, 4, 8]) - 1), places=3)
+        ones = motion_weights(still, 1.0, space=2)
+        self.assertTrue(torch.equal(ones, torch.ones_like(ones)))
+        jitter = motion_weights(still + 1e-3 * torch.randn(still.shape, generator=g), 1.0)
+        self.assertLess(float(jitter.max()), 1.3)                        # the floor: a still frame's jitter stays near 1
+        self.assertIn("loss_motion -1.0: must be 0 (off) or more", preset_problem(small("tiny", SMALL_SET + ["loss_motion=-1"])))
+        d = small("tiny", SMALL_SET).to_dict()
+        d.pop("loss_motion")
+        self.assertEqual(preset_from_dict(d).loss_motion, 0.0)       # a checkpoint written before the field
 
     def test_the_denoisers_learning_rate_warms_up_then_falls_to_zero_over_its_last_lr_decay_steps(self):
         p = small("tiny", SMALL_SET + ["warmup=10", "lr_decay=100"])
@@ -763,6 +789,16 @@ class TrainTests(Fixture):
         self.assertEqual(proc.returncode, 2, proc.stderr[-500:])
         self.assertEqual((events[-1]["code"], events[-1]["message"]), ("bad_batch", "high_noise_batch 5 does not split over 2 processes"))
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "odd", "model.pt")))
+
+    def test_loss_motion_weighs_the_denoisers_loss(self):
+        losses = {}
+        for run, sets in (("plain", SMALL_SET), ("motion", SMALL_SET + ["loss_motion=4"])):
+            proc, ev = run_train(self.args(run, 1, sets=sets))
+            self.assertEqual(proc.returncode, 0, proc.stderr[-500:])
+            losses[run] = [e["loss"] for e in ev if e["event"] == "step"]
+        # the same draws and the same starting weights: only the weighting tells the first step's losses apart
+        self.assertEqual(len(losses["plain"]), 1)
+        self.assertNotAlmostEqual(losses["plain"][0], losses["motion"][0], places=3)
 
     def test_resume_after_a_stop_gives_the_uninterrupted_result(self):
         # one warm-up step: a third of the 3 steps the stopped run planned is what the full run takes too
