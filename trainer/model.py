@@ -79,6 +79,8 @@ class Preset:
                                # freezes, so its detail bands are not drowned by noise long before colour (docs/model.md)
     out_conv: int = 0          # > 0: tokens unpatchify to this many features per latent cell, and three 3x3 convolutions
                                # over each latent frame, which also see the noisy input, draw x0 across token borders
+    out_film: int = 0          # > 0 (needs out_conv): the head's convolutions are scaled and shifted per feature by the
+                               # caption, read by this many learnt queries, and the noise level (docs/model.md)
 
     def latent_shape(self):
         if self.space == "pixel":
@@ -139,10 +141,12 @@ def preset_problem(p: Preset):
         return f"precond {p.precond}: must be one of {', '.join(PRECONDS)}"
     if p.latent_norm not in LATENT_NORMS:
         return f"latent_norm {p.latent_norm}: must be one of {', '.join(LATENT_NORMS)}"
-    for name in ("vae_grad", "vae_detail", "vae_decay", "lr_decay", "out_conv", "vae_dec_steps", "vae_image_steps",
+    for name in ("vae_grad", "vae_detail", "vae_decay", "lr_decay", "out_conv", "out_film", "vae_dec_steps", "vae_image_steps",
                  "loss_motion"):
         if getattr(p, name) < 0:
             return f"{name} {getattr(p, name)}: must be 0 (off) or more"
+    if p.out_film and not p.out_conv:
+        return f"out_film {p.out_film}: needs the convolutional head (out_conv more than 0)"
     for name in ("vae_dec_steps", "vae_image_steps", "vae_shortcut", "latent_norm"):
         if p.space == "pixel" and getattr(p, name) not in (0, False, "global"):
             value = getattr(p, name)
@@ -686,15 +690,49 @@ class OutHead(nn.Module):
     spans a token border is drawn in pieces; these see the neighbouring cells, and the noisy input at full
     latent resolution, and join them. The last is zero at the start, like the linear output it follows."""
 
-    def __init__(self, k, c):
+    def __init__(self, k, c, film=None):
         super().__init__()
         self.c1 = nn.Conv3d(k + 2 * c + 1, k, (1, 3, 3), padding=(0, 1, 1))
         self.c2 = nn.Conv3d(k, k, (1, 3, 3), padding=(0, 1, 1))
         self.last = nn.Conv3d(k, c, (1, 3, 3), padding=(0, 1, 1))
+        self.film = film
 
-    def forward(self, y, inp):
-        y = F.silu(self.c1(torch.cat([y, inp], dim=1)))
-        return self.last(F.silu(self.c2(y)))
+    def forward(self, y, inp, ctx=None, ctx_bias=None, c=None):
+        y = self.c1(torch.cat([y, inp], dim=1))
+        if self.film is None:
+            return self.last(F.silu(self.c2(F.silu(y))))
+        s1, b1, s2, b2 = self.film(ctx, ctx_bias, c)
+        y = self.c2(F.silu(modulate_cells(y, b1, s1)))
+        return self.last(F.silu(modulate_cells(y, b2, s2)))
+
+
+def modulate_cells(y, shift, scale):
+    """y [B,K,T,h,w] scaled and shifted per feature: shift, scale [B,K]."""
+    return y * (1 + scale[:, :, None, None, None]) + shift[:, :, None, None, None]
+
+
+class HeadFilm(nn.Module):
+    """What the convolutional head is told about the caption (`out_film`): the tokens carry the caption
+    only as each one's cross-attention read it, at 8x8 pixels a token, so an outline smaller than that has
+    to be drawn from a few numbers per token. Here `n` learnt queries read the caption once (one softmax
+    over its words each: a query can settle on the word that names the shape), join the timestep and
+    pooled caption of the blocks' adaLN, and scale and shift each of the head's features, the same at
+    every cell: three convolutions that learn how to draw a box's corners around a blob learn it once for
+    every place in the frame. Zero at the start, so the head begins as it is without it (FiLM, Perez et
+    al. 2018)."""
+
+    def __init__(self, n, ctx_dim, dim, k):
+        super().__init__()
+        self.queries = nn.Parameter(torch.randn(n, ctx_dim) / math.sqrt(ctx_dim))
+        self.read = nn.Linear(n * ctx_dim, dim)
+        self.out = nn.Linear(dim, 4 * k)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, ctx, ctx_bias, c):
+        w = torch.einsum("nd,bld->bnl", self.queries, ctx) * (ctx.shape[-1] ** -0.5) + ctx_bias[:, 0]
+        read = torch.einsum("bnl,bld->bnd", w.softmax(dim=-1), ctx).flatten(1)
+        return self.out(F.silu(self.read(read) + c)).chunk(4, dim=1)
 
 
 class DiT(nn.Module):
@@ -719,7 +757,7 @@ class DiT(nn.Module):
         self.ada_out = nn.Linear(D, 2 * D)
         K = p.out_conv
         self.out = nn.Linear(D, pt * ph * pw * (K or C))
-        self.head = OutHead(K, C) if K else None
+        self.head = OutHead(K, C, HeadFilm(p.out_film, p.text_dim, D, K) if p.out_film else None) if K else None
         for m in (self.ada_out, self.head.last if K else self.out):
             nn.init.zeros_(m.weight)
             nn.init.zeros_(m.bias)
@@ -744,7 +782,7 @@ class DiT(nn.Module):
         K = y.shape[-1] // (pt * ph * pw)
         y = y.reshape(B, gt, gh, gw, K, pt, ph, pw).permute(0, 4, 1, 5, 2, 6, 3, 7).reshape(B, K, T, h, w)
         if self.head is not None:
-            y = self.head(y, inp)
+            y = self.head(y, inp, context, bias, c)
         if self.precond == "edm":
             return edm_x0(x, t, y)
         return y

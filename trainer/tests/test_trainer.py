@@ -450,6 +450,50 @@ class ModelTests(unittest.TestCase):
         y = torch.randn_like(x)                                                  # and at t = 1, c_out = 1
         self.assertTrue(torch.allclose(edm_x0(torch.zeros_like(x), t, y)[0], y[0]))
 
+    def test_out_film_reads_the_caption_into_the_head_and_starts_as_the_head_without_it(self):
+        self.assertIn("out_film 2: needs the convolutional head", preset_problem(small("small", LATENT_SET + ["out_conv=0", "out_film=2"])))
+        self.assertIn("out_film -1: must be 0 (off) or more", preset_problem(small("small", LATENT_SET + ["out_conv=6", "out_film=-1"])))
+        p = small("small", LATENT_SET + ["out_conv=6", "out_film=2"])
+        self.assertIsNone(preset_problem(p))
+        torch.manual_seed(0)
+        m = VideoModel(p, 10).eval()
+        m0 = VideoModel(small("small", LATENT_SET + ["out_conv=6"]), 10).eval()
+        D, K, Tx = p.width_dit, 6, p.text_dim
+        film = 2 * Tx + (2 * Tx * D + D) + (D * 4 * K + 4 * K)            # queries, their read, the scales and shifts
+        self.assertEqual(m.param_counts()["dit"] - m0.param_counts()["dit"], film)
+        # the same weights elsewhere: at the start (the scales and shifts zero) it computes what the head without it does
+        missing = m.load_state_dict(m0.state_dict(), strict=False).missing_keys
+        self.assertEqual(sorted(missing), ["dit.head.film.out.bias", "dit.head.film.out.weight", "dit.head.film.queries", "dit.head.film.read.bias", "dit.head.film.read.weight"])
+        for q in (m.dit.head.last.weight, m0.dit.head.last.weight):
+            torch.nn.init.normal_(q.data, std=0.1)
+        m0.dit.head.last.weight.data.copy_(m.dit.head.last.weight.data)
+        x = torch.randn(2, *p.latent_shape())
+        t = torch.tensor([0.9, 0.3])
+        tokens = torch.tensor([[1, 3, 4, 5, 0, 0, 0, 0] + [0] * (p.text_max_len - 8)] * 2)
+        mask = (tokens > 0).float()
+        cond, cm = torch.zeros_like(x), torch.zeros(2, 1, p.latent_shape()[1], 1, 1)
+        with torch.no_grad():
+            a = m.dit.predict_x0(x, t, m.text(tokens), mask, cond, cm)
+            b = m0.dit.predict_x0(x, t, m0.text(tokens), mask, cond, cm)
+        self.assertGreater(float(a.abs().max()), 0.0)
+        self.assertTrue(torch.allclose(a, b, atol=1e-6))
+        # trained, it moves the head's features with the caption's words, never with a padded place's
+        torch.nn.init.normal_(m.dit.head.film.out.weight, std=0.1)
+        ctx = m.text(tokens)
+        bias = (1.0 - mask)[:, None, None, :] * -1e4
+        c = torch.randn(2, D)
+        with torch.no_grad():
+            base = torch.cat(m.dit.head.film(ctx, bias, c), dim=1)
+            other = tokens.clone()
+            other[:, 2] = 7                                                       # another word in the caption
+            worded = torch.cat(m.dit.head.film(m.text(other), bias, c), dim=1)
+            padded = ctx.clone()
+            padded[:, 6] += 1.0                                                   # anything where the mask says padding
+            unread = torch.cat(m.dit.head.film(padded, bias, c), dim=1)
+        self.assertEqual(tuple(base.shape), (2, 4 * K))
+        self.assertGreater(float((worded - base).abs().max()), 1e-4)
+        self.assertTrue(torch.allclose(unread, base, atol=1e-6))
+
     def test_out_conv_head_starts_at_zero_and_sees_only_its_frame_and_neighbours(self):
         self.assertIn("out_conv -1: must be 0 (off) or more", preset_problem(small("tiny", LATENT_SET + ["out_conv=-1"])))
         p = small("small", LATENT_SET + ["out_conv=6"])
@@ -1094,9 +1138,9 @@ class ExportTests(Fixture):
                                   ("small-cut", "small", LATENT_SET + ["vae_shortcut=true"]),
                                   # an autoencoder that compresses space 2x with its shortcut paths (one frame of each
                                   # 4) and a latent shift and scale per channel, the denoiser's EDM preconditioning
-                                  # and its convolutional head
+                                  # and its convolutional head, told the caption (out_film)
                                   ("small-2x", "small", LATENT_SET + ["vae_space=2", "vae_shortcut=true", "vae_shortcut_frame=3",
-                                                                      "precond=edm", "out_conv=8", "latent_norm=channel"])):
+                                                                      "precond=edm", "out_conv=8", "out_film=2", "latent_norm=channel"])):
             run = os.path.join(self.tmp, f"exp-{label}")
             proc, _ = run_train(["--data", self.data, "--run-dir", run, "--preset", name, "--steps", "3",
                                  "--threads", "1", *sum([["--set", s] for s in sets], [])])
