@@ -730,8 +730,8 @@ class HeadFilm(nn.Module):
         nn.init.zeros_(self.out.bias)
 
     def forward(self, ctx, ctx_bias, c):
-        w = torch.einsum("nd,bld->bnl", self.queries, ctx) * (ctx.shape[-1] ** -0.5) + ctx_bias[:, 0]
-        read = torch.einsum("bnl,bld->bnd", w.softmax(dim=-1), ctx).flatten(1)
+        q = self.queries.to(ctx.dtype).expand(ctx.shape[0], 1, *self.queries.shape)   # one head: [B, 1, n, d]
+        read = attention(q, ctx[:, None], ctx[:, None], ctx_bias).flatten(1)
         return self.out(F.silu(self.read(read) + c)).chunk(4, dim=1)
 
 

@@ -29,7 +29,7 @@ from trainer.data import ClipStream, Snapshot, SnapshotError, mirror_caption, wh
 from trainer.demo_world import caption, render, write_snapshot  # noqa: E402
 from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
-                           OutHead, Shortcut, detail_weights, edge_l1, edm_x0, latent_groups, merge_lora, motion_features, motion_weights,
+                           OutHead, Shortcut, detail_weights, edge_l1, edm_x0, latent_groups, mask_bias, merge_lora, motion_features, motion_weights,
                            preset_problem, preset_from_dict, shortcut_basis, sincos_3d)
 from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
 
@@ -480,7 +480,7 @@ class ModelTests(unittest.TestCase):
         # trained, it moves the head's features with the caption's words, never with a padded place's
         torch.nn.init.normal_(m.dit.head.film.out.weight, std=0.1)
         ctx = m.text(tokens)
-        bias = (1.0 - mask)[:, None, None, :] * -1e4
+        bias = mask_bias(mask)
         c = torch.randn(2, D)
         with torch.no_grad():
             base = torch.cat(m.dit.head.film(ctx, bias, c), dim=1)
