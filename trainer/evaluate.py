@@ -335,13 +335,22 @@ def adherence_figures(rows, n_prompts, novel, samples):
     """Fractions over every sample of every prompt, with their 95 % intervals. The samples of one prompt
     share its caption, so they are not independent: the interval is the narrowest the data allow."""
     figs = {k: sum(o[k] for o in rows) / len(rows) for k in ADHERENCE_KEYS}
+    # Which shape each asked-for shape was read as ("none": no object found): a single figure hides
+    # whether every shape is drawn a little wrong or one shape is always drawn as another.
+    confusion = {}
+    for o in rows:
+        if "shapeAsked" in o:
+            read = confusion.setdefault(o["shapeAsked"], {})
+            read[o["shapeRead"] or "none"] = read.get(o["shapeRead"] or "none", 0) + 1
     return {"n": n_prompts, "novelCombinations": novel, "samplesPerPrompt": samples, **figs,
-            "ci95": {k: wilson(figs[k], len(rows)) for k in ADHERENCE_KEYS}}
+            "ci95": {k: wilson(figs[k], len(rows)) for k in ADHERENCE_KEYS},
+            "shapeConfusion": {k: dict(sorted(v.items())) for k, v in sorted(confusion.items())}}
 
 
 def judge(a, attrs):
     ok = {k: a[k] == attrs[k] for k in ("colour", "shape", "direction", "background")}
     ok["colourDirectionBackground"] = ok["colour"] and ok["direction"] and ok["background"]
+    ok["shapeAsked"], ok["shapeRead"] = attrs["shape"], a["shape"]
     return ok
 
 

@@ -260,6 +260,8 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
     expect(rows.map((r) => r.split('\t')[0]!.toLowerCase())).toEqual(['text to video', 'text to video, unseen combinations', 'image to video', 'extend', 'interpolate', 'chance']);
     expect(rows[0]).toMatch(/^[^\t]+\t\d+% \(\d+%–\d+%\)\t/);      // a figure with its interval
     expect(rows.at(-1)).toMatch(/^chance\s+17%\s+33%\s+25%\s+25%/i);
+    // the shape figure says, on hover, what each asked-for shape was read as
+    expect(await adherence.locator('tbody tr').first().locator('td').nth(1).getAttribute('title')).toMatch(/^Shapes read as: (ball|box|star) → (ball|box|star|none) \d+/);
     const figures = await page.getByRole('table', { name: 'Evaluation figures' }).innerText();
     expect(figures).toMatch(/Validation loss\s+\d\.\d{4}/i);
     expect(figures).toMatch(/What each word steers\s+error rise at noise 0\.2 \/ 0\.5 \/ 0\.8, \d+ clips/i);

@@ -726,6 +726,18 @@ class WorldTests(unittest.TestCase):
         self.assertEqual((f["n"], f["samplesPerPrompt"], f["direction"], f["colour"]), (2, 2, 0.25, 1.0))
         self.assertTrue(f["ci95"]["direction"][0] <= 0.25 <= f["ci95"]["direction"][1])
 
+    def test_the_shape_confusion_counts_what_each_asked_shape_was_read_as(self):
+        from trainer.evaluate import adherence_figures, judge
+        asked = {"colour": "red", "direction": "left", "background": "night"}
+        read = lambda shape: {**asked, "shape": shape}
+        rows = [judge(read("ball"), {**asked, "shape": "box"}), judge(read("box"), {**asked, "shape": "box"}),
+                judge(read("ball"), {**asked, "shape": "box"}), judge(read(None), {**asked, "shape": "star"}),
+                judge(read("ball"), {**asked, "shape": "ball"})]
+        f = adherence_figures(rows, n_prompts=5, novel=5, samples=1)
+        self.assertEqual(f["shapeConfusion"], {"ball": {"ball": 1}, "box": {"ball": 2, "box": 1}, "star": {"none": 1}})
+        self.assertAlmostEqual(f["shape"], 2 / 5)
+        self.assertEqual(f["colour"], 1.0)
+
 
 class CaptionRelianceTests(Fixture):
     def test_a_word_the_denoiser_cannot_tell_apart_reads_zero_and_one_it_can_does_not(self):

@@ -49,6 +49,8 @@ export function evaluationReport(e: Record<string, unknown>): string[] {
     if (!a) continue;
     const figs = ['colour', 'shape', 'direction', 'background'].map((k) => `${k} ${pctCi(a, k)}`).join('  ');
     w(`  ${mode.padEnd(15)} ${figs}  all three ${pctCi(a, 'colourDirectionBackground')}  (n=${a.n}x${a.samplesPerPrompt ?? 1})`);
+    const confusion = (a as Record<string, unknown>).shapeConfusion as Record<string, Record<string, number>> | undefined;
+    if (confusion) w(`  ${''.padEnd(15)} shapes read as: ${Object.entries(confusion).map(([asked, read]) => `${asked} -> ${Object.entries(read).map(([r, n]) => `${r} ${n}`).join(', ')}`).join('; ')}`);
   }
   return out;
 }

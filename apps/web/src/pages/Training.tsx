@@ -371,11 +371,15 @@ function Adherence({ adherence, chance }: { adherence: Record<string, unknown>; 
         <tbody>
           {modes.map(([mode, a]) => {
             const ci = (a.ci95 ?? {}) as Record<string, [number, number]>;
+            const confusion = a.shapeConfusion as Record<string, Record<string, number>> | undefined;
+            const shapesRead = confusion
+              ? `Shapes read as: ${Object.entries(confusion).map(([asked, read]) => `${asked} → ${Object.entries(read).map(([r, n]) => `${r} ${n}`).join(', ')}`).join('; ')}`
+              : undefined;
             return (
               <tr key={mode}>
                 <th scope="row">{ADHERENCE_MODES[mode] ?? mode}</th>
                 {ADHERENCE_COLUMNS.map(([k]) => (
-                  <td key={k} className="mono">
+                  <td key={k} className="mono" title={k === 'shape' ? shapesRead : undefined}>
                     {pct(a[k])}
                     {ci[k] && <span className="muted"> ({pct(ci[k][0])}–{pct(ci[k][1])})</span>}
                   </td>
