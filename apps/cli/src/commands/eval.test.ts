@@ -42,12 +42,12 @@ describe('backlot eval report', () => {
   });
 
   it('prints what each asked-for shape was read as, under its mode, where the record has it', () => {
-    // from `small` with `out_film` at 5,400 denoiser steps, 2026-12-07: every shape drawn as the ball it regresses to
-    const t2v = { ...adherence(0.625, [0.4836, 0.7478]), samplesPerPrompt: 2, shapeConfusion: { ball: { ball: 16 }, box: { ball: 6, box: 2 }, star: { ball: 4, star: 8 } } };
+    // from `small` with `out_film` at 5,400 denoiser steps, 2026-12-07: no box drawn, every wrong shape read as a ball
+    const t2v = { ...adherence(0.625, [0.4836, 0.7478]), samplesPerPrompt: 2, shapeConfusion: { ball: { ball: 24 }, box: { ball: 8 }, star: { ball: 10, star: 6 } } };
     const lines = evaluationReport({ ...small, adherence: { t2v } });
     expect(lines.slice(5)).toEqual([
       '  t2v             colour 100% (86-100)  shape 63% (48-75)  direction 100% (86-100)  background 100% (86-100)  all three 100% (86-100)  (n=24x2)',
-      '                  shapes read as: ball -> ball 16; box -> ball 6, box 2; star -> ball 4, star 8',
+      '                  shapes read as: ball -> ball 24; box -> ball 8; star -> ball 10, star 6',
     ]);
   });
 });
