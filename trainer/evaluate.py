@@ -340,8 +340,8 @@ def adherence_figures(rows, n_prompts, novel, samples):
     confusion = {}
     for o in rows:
         if "shapeAsked" in o:
-            read = confusion.setdefault(o["shapeAsked"], {})
-            read[o["shapeRead"] or "none"] = read.get(o["shapeRead"] or "none", 0) + 1
+            read, key = confusion.setdefault(o["shapeAsked"], {}), o["shapeRead"] or "none"
+            read[key] = read.get(key, 0) + 1
     return {"n": n_prompts, "novelCombinations": novel, "samplesPerPrompt": samples, **figs,
             "ci95": {k: wilson(figs[k], len(rows)) for k in ADHERENCE_KEYS},
             "shapeConfusion": {k: dict(sorted(v.items())) for k, v in sorted(confusion.items())}}
