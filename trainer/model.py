@@ -81,6 +81,8 @@ class Preset:
                                # over each latent frame, which also see the noisy input, draw x0 across token borders
     out_film: int = 0          # > 0 (needs out_conv): the head's convolutions are scaled and shifted per feature by the
                                # caption, read by this many learnt queries, and the noise level (docs/model.md)
+    out_blocks: int = 0        # > 0 (needs out_conv): this many residual blocks of two 3x3 convolutions in the head, each
+                               # scaled and shifted by the noise level and pooled caption, a wider reach (docs/model.md)
 
     def latent_shape(self):
         if self.space == "pixel":
@@ -141,12 +143,13 @@ def preset_problem(p: Preset):
         return f"precond {p.precond}: must be one of {', '.join(PRECONDS)}"
     if p.latent_norm not in LATENT_NORMS:
         return f"latent_norm {p.latent_norm}: must be one of {', '.join(LATENT_NORMS)}"
-    for name in ("vae_grad", "vae_detail", "vae_decay", "lr_decay", "out_conv", "out_film", "vae_dec_steps", "vae_image_steps",
-                 "loss_motion"):
+    for name in ("vae_grad", "vae_detail", "vae_decay", "lr_decay", "out_conv", "out_film", "out_blocks", "vae_dec_steps",
+                 "vae_image_steps", "loss_motion"):
         if getattr(p, name) < 0:
             return f"{name} {getattr(p, name)}: must be 0 (off) or more"
-    if p.out_film and not p.out_conv:
-        return f"out_film {p.out_film}: needs the convolutional head (out_conv more than 0)"
+    for name in ("out_film", "out_blocks"):
+        if getattr(p, name) and not p.out_conv:
+            return f"{name} {getattr(p, name)}: needs the convolutional head (out_conv more than 0)"
     for name in ("vae_dec_steps", "vae_image_steps", "vae_shortcut", "latent_norm"):
         if p.space == "pixel" and getattr(p, name) not in (0, False, "global"):
             value = getattr(p, name)
@@ -690,20 +693,44 @@ class OutHead(nn.Module):
     spans a token border is drawn in pieces; these see the neighbouring cells, and the noisy input at full
     latent resolution, and join them. The last is zero at the start, like the linear output it follows."""
 
-    def __init__(self, k, c, film=None):
+    def __init__(self, k, c, film=None, blocks=0, dim=0):
         super().__init__()
         self.c1 = nn.Conv3d(k + 2 * c + 1, k, (1, 3, 3), padding=(0, 1, 1))
         self.c2 = nn.Conv3d(k, k, (1, 3, 3), padding=(0, 1, 1))
+        self.blocks = nn.ModuleList([HeadBlock(k, dim) for _ in range(blocks)])
         self.last = nn.Conv3d(k, c, (1, 3, 3), padding=(0, 1, 1))
         self.film = film
 
     def forward(self, y, inp, ctx=None, ctx_bias=None, c=None):
         y = self.c1(torch.cat([y, inp], dim=1))
         if self.film is None:
-            return self.last(F.silu(self.c2(F.silu(y))))
-        s1, b1, s2, b2 = self.film(ctx, ctx_bias, c)
-        y = self.c2(F.silu(modulate_cells(y, b1, s1)))
-        return self.last(F.silu(modulate_cells(y, b2, s2)))
+            y = self.c2(F.silu(y))
+        else:
+            s1, b1, s2, b2 = self.film(ctx, ctx_bias, c)
+            y = modulate_cells(self.c2(F.silu(modulate_cells(y, b1, s1))), b2, s2)
+        for blk in self.blocks:
+            y = blk(y, c)
+        return self.last(F.silu(y))
+
+
+class HeadBlock(nn.Module):
+    """One residual block of the head (`out_blocks`): two 3x3 convolutions over each latent frame, the first's
+    input scaled and shifted by the noise level and pooled caption (the adaLN vector `c`), the second zero at
+    the start, so a block added to a trained head leaves what it computes unchanged. Each block reaches two
+    latent cells further: the three convolutions alone reach 7 cells (14 pixels), about one object."""
+
+    def __init__(self, k, dim):
+        super().__init__()
+        self.ada = nn.Linear(dim, 2 * k)
+        self.c1 = nn.Conv3d(k, k, (1, 3, 3), padding=(0, 1, 1))
+        self.c2 = nn.Conv3d(k, k, (1, 3, 3), padding=(0, 1, 1))
+        for m in (self.ada, self.c2):
+            nn.init.zeros_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    def forward(self, y, c):
+        shift, scale = self.ada(F.silu(c)).chunk(2, dim=1)
+        return y + self.c2(F.silu(self.c1(F.silu(modulate_cells(y, shift, scale)))))
 
 
 def modulate_cells(y, shift, scale):
@@ -757,7 +784,7 @@ class DiT(nn.Module):
         self.ada_out = nn.Linear(D, 2 * D)
         K = p.out_conv
         self.out = nn.Linear(D, pt * ph * pw * (K or C))
-        self.head = OutHead(K, C, HeadFilm(p.out_film, p.text_dim, D, K) if p.out_film else None) if K else None
+        self.head = OutHead(K, C, HeadFilm(p.out_film, p.text_dim, D, K) if p.out_film else None, p.out_blocks, D) if K else None
         for m in (self.ada_out, self.head.last if K else self.out):
             nn.init.zeros_(m.weight)
             nn.init.zeros_(m.bias)

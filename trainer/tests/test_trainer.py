@@ -494,6 +494,50 @@ class ModelTests(unittest.TestCase):
         self.assertGreater(float((worded - base).abs().max()), 1e-4)
         self.assertTrue(torch.allclose(unread, base, atol=1e-6))
 
+    def test_out_blocks_start_as_the_head_without_them_reach_further_and_follow_the_noise_level(self):
+        self.assertIn("out_blocks 2: needs the convolutional head", preset_problem(small("small", LATENT_SET + ["out_conv=0", "out_blocks=2"])))
+        self.assertIn("out_blocks -1: must be 0 (off) or more", preset_problem(small("small", LATENT_SET + ["out_conv=6", "out_blocks=-1"])))
+        p = small("small", LATENT_SET + ["out_conv=6", "out_blocks=2"])
+        self.assertIsNone(preset_problem(p))
+        torch.manual_seed(0)
+        m, m0 = VideoModel(p, 10).eval(), VideoModel(small("small", LATENT_SET + ["out_conv=6"]), 10).eval()
+        D, K = p.width_dit, 6
+        block = (D * 2 * K + 2 * K) + 2 * (K * K * 9 + K)                     # its scale and shift, its two convolutions
+        self.assertEqual(m.param_counts()["dit"] - m0.param_counts()["dit"], 2 * block)
+        # added to a trained head (its last map not zero), the blocks leave what it computes unchanged
+        missing = m.load_state_dict(m0.state_dict(), strict=False).missing_keys
+        self.assertEqual(len(missing), 2 * 6)
+        self.assertTrue(all(k.startswith("dit.head.blocks.") for k in missing))
+        torch.nn.init.normal_(m0.dit.head.last.weight.data, std=0.1)
+        m.dit.head.last.weight.data.copy_(m0.dit.head.last.weight.data)
+        x = torch.randn(2, *p.latent_shape())
+        t = torch.tensor([0.9, 0.3])
+        tokens = torch.tensor([[1, 3, 4, 5, 0, 0, 0, 0] + [0] * (p.text_max_len - 8)] * 2)
+        mask = (tokens > 0).float()
+        cond, cm = torch.zeros_like(x), torch.zeros(2, 1, p.latent_shape()[1], 1, 1)
+        with torch.no_grad():
+            a = m.dit.predict_x0(x, t, m.text(tokens), mask, cond, cm)
+            b = m0.dit.predict_x0(x, t, m0.text(tokens), mask, cond, cm)
+        self.assertGreater(float(a.abs().max()), 0.0)
+        self.assertTrue(torch.allclose(a, b, atol=1e-6))
+        # trained, each block reaches two cells further (3 + 2 x 2 = 7 each way), still in its frame only,
+        # and the same input is drawn differently at another noise level
+        h = OutHead(5, 3, blocks=2, dim=4).eval()
+        for q in [h.last.weight] + [b.c2.weight for b in h.blocks] + [b.ada.weight for b in h.blocks]:
+            torch.nn.init.normal_(q, std=0.5)
+        y, inp = torch.randn(1, 5, 3, 20, 20), torch.randn(1, 7, 3, 20, 20)
+        moved = inp.clone()
+        moved[0, 0, 1, 10, 10] += 1.0
+        c = torch.randn(1, 4)
+        with torch.no_grad():
+            d = (h(y, moved, c=c) - h(y, inp, c=c)).abs().sum(1)[0]
+            other = (h(y, inp, c=c + 1.0) - h(y, inp, c=c)).abs().max()
+        reached = (d > 0).nonzero().tolist()
+        self.assertEqual({f for f, _, _ in reached}, {1})
+        self.assertEqual((min(r for _, r, _ in reached), max(r for _, r, _ in reached)), (3, 17))
+        self.assertEqual((min(q for _, _, q in reached), max(q for _, _, q in reached)), (3, 17))
+        self.assertGreater(float(other), 1e-4)
+
     def test_out_conv_head_starts_at_zero_and_sees_only_its_frame_and_neighbours(self):
         self.assertIn("out_conv -1: must be 0 (off) or more", preset_problem(small("tiny", LATENT_SET + ["out_conv=-1"])))
         p = small("small", LATENT_SET + ["out_conv=6"])
@@ -1150,9 +1194,10 @@ class ExportTests(Fixture):
                                   ("small-cut", "small", LATENT_SET + ["vae_shortcut=true"]),
                                   # an autoencoder that compresses space 2x with its shortcut paths (one frame of each
                                   # 4) and a latent shift and scale per channel, the denoiser's EDM preconditioning
-                                  # and its convolutional head, told the caption (out_film)
+                                  # and its convolutional head, told the caption (out_film), with a residual block (out_blocks)
                                   ("small-2x", "small", LATENT_SET + ["vae_space=2", "vae_shortcut=true", "vae_shortcut_frame=3",
-                                                                      "precond=edm", "out_conv=8", "out_film=2", "latent_norm=channel"])):
+                                                                      "precond=edm", "out_conv=8", "out_film=2", "out_blocks=1",
+                                                                      "latent_norm=channel"])):
             run = os.path.join(self.tmp, f"exp-{label}")
             proc, _ = run_train(["--data", self.data, "--run-dir", run, "--preset", name, "--steps", "3",
                                  "--threads", "1", *sum([["--set", s] for s in sets], [])])
