@@ -450,6 +450,25 @@ class ModelTests(unittest.TestCase):
         y = torch.randn_like(x)                                                  # and at t = 1, c_out = 1
         self.assertTrue(torch.allclose(edm_x0(torch.zeros_like(x), t, y)[0], y[0]))
 
+    def assert_computes_as(self, m, m0):
+        """m given m0's weights (its own new parameters as they start) and both heads' last maps set alike and
+        not zero: the two draw the same x0. (The keys m0 lacked, the tokens and their mask.)"""
+        p = m.preset
+        missing = m.load_state_dict(m0.state_dict(), strict=False).missing_keys
+        torch.nn.init.normal_(m0.dit.head.last.weight.data, std=0.1)
+        m.dit.head.last.weight.data.copy_(m0.dit.head.last.weight.data)
+        x = torch.randn(2, *p.latent_shape())
+        t = torch.tensor([0.9, 0.3])
+        tokens = torch.tensor([[1, 3, 4, 5, 0, 0, 0, 0] + [0] * (p.text_max_len - 8)] * 2)
+        mask = (tokens > 0).float()
+        cond, cm = torch.zeros_like(x), torch.zeros(2, 1, p.latent_shape()[1], 1, 1)
+        with torch.no_grad():
+            a = m.dit.predict_x0(x, t, m.text(tokens), mask, cond, cm)
+            b = m0.dit.predict_x0(x, t, m0.text(tokens), mask, cond, cm)
+        self.assertGreater(float(a.abs().max()), 0.0)
+        self.assertTrue(torch.allclose(a, b, atol=1e-6))
+        return missing, tokens, mask
+
     def test_out_film_reads_the_caption_into_the_head_and_starts_as_the_head_without_it(self):
         self.assertIn("out_film 2: needs the convolutional head", preset_problem(small("small", LATENT_SET + ["out_conv=0", "out_film=2"])))
         self.assertIn("out_film -1: must be 0 (off) or more", preset_problem(small("small", LATENT_SET + ["out_conv=6", "out_film=-1"])))
@@ -462,21 +481,8 @@ class ModelTests(unittest.TestCase):
         film = 2 * Tx + (2 * Tx * D + D) + (D * 4 * K + 4 * K)            # queries, their read, the scales and shifts
         self.assertEqual(m.param_counts()["dit"] - m0.param_counts()["dit"], film)
         # the same weights elsewhere: at the start (the scales and shifts zero) it computes what the head without it does
-        missing = m.load_state_dict(m0.state_dict(), strict=False).missing_keys
+        missing, tokens, mask = self.assert_computes_as(m, m0)
         self.assertEqual(sorted(missing), ["dit.head.film.out.bias", "dit.head.film.out.weight", "dit.head.film.queries", "dit.head.film.read.bias", "dit.head.film.read.weight"])
-        for q in (m.dit.head.last.weight, m0.dit.head.last.weight):
-            torch.nn.init.normal_(q.data, std=0.1)
-        m0.dit.head.last.weight.data.copy_(m.dit.head.last.weight.data)
-        x = torch.randn(2, *p.latent_shape())
-        t = torch.tensor([0.9, 0.3])
-        tokens = torch.tensor([[1, 3, 4, 5, 0, 0, 0, 0] + [0] * (p.text_max_len - 8)] * 2)
-        mask = (tokens > 0).float()
-        cond, cm = torch.zeros_like(x), torch.zeros(2, 1, p.latent_shape()[1], 1, 1)
-        with torch.no_grad():
-            a = m.dit.predict_x0(x, t, m.text(tokens), mask, cond, cm)
-            b = m0.dit.predict_x0(x, t, m0.text(tokens), mask, cond, cm)
-        self.assertGreater(float(a.abs().max()), 0.0)
-        self.assertTrue(torch.allclose(a, b, atol=1e-6))
         # trained, it moves the head's features with the caption's words, never with a padded place's
         torch.nn.init.normal_(m.dit.head.film.out.weight, std=0.1)
         ctx = m.text(tokens)
@@ -505,21 +511,9 @@ class ModelTests(unittest.TestCase):
         block = (D * 2 * K + 2 * K) + 2 * (K * K * 9 + K)                     # its scale and shift, its two convolutions
         self.assertEqual(m.param_counts()["dit"] - m0.param_counts()["dit"], 2 * block)
         # added to a trained head (its last map not zero), the blocks leave what it computes unchanged
-        missing = m.load_state_dict(m0.state_dict(), strict=False).missing_keys
+        missing = self.assert_computes_as(m, m0)[0]
         self.assertEqual(len(missing), 2 * 6)
         self.assertTrue(all(k.startswith("dit.head.blocks.") for k in missing))
-        torch.nn.init.normal_(m0.dit.head.last.weight.data, std=0.1)
-        m.dit.head.last.weight.data.copy_(m0.dit.head.last.weight.data)
-        x = torch.randn(2, *p.latent_shape())
-        t = torch.tensor([0.9, 0.3])
-        tokens = torch.tensor([[1, 3, 4, 5, 0, 0, 0, 0] + [0] * (p.text_max_len - 8)] * 2)
-        mask = (tokens > 0).float()
-        cond, cm = torch.zeros_like(x), torch.zeros(2, 1, p.latent_shape()[1], 1, 1)
-        with torch.no_grad():
-            a = m.dit.predict_x0(x, t, m.text(tokens), mask, cond, cm)
-            b = m0.dit.predict_x0(x, t, m0.text(tokens), mask, cond, cm)
-        self.assertGreater(float(a.abs().max()), 0.0)
-        self.assertTrue(torch.allclose(a, b, atol=1e-6))
         # trained, each block reaches two cells further (3 + 2 x 2 = 7 each way), still in its frame only,
         # and the same input is drawn differently at another noise level
         h = OutHead(5, 3, blocks=2, dim=4).eval()
