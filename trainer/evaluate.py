@@ -23,7 +23,7 @@ import torch
 from .data import Snapshot, whole_clip
 from .demo_world import HELD_OUT, WORLD
 from .model import encode_in_chunks, latent_groups
-from .sample import generate_video, load, to_uint8, write_grid
+from .sample import GUIDANCE_INTERVAL, generate_video, load, parse_interval, to_uint8, write_grid
 from .train import step_draws
 
 FEATURES_VERSION = "backlot-stats-v1"
@@ -355,7 +355,7 @@ def judge(a, attrs):
 
 
 def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, max_prompts=48, modes=MODES, log=None,
-             samples=4, plan=None):
+             samples=4, plan=None, guidance_interval=GUIDANCE_INTERVAL):
     """`samples` generations per prompt and mode (each with its own noise): one 15-minute `tiny` scored
     on one sample of 29 prompts moved by 17 points between two seeds of the same recipe. `plan` is told
     the names of the sets to be scored, in order, before the first; `log` each one's figures as it ends."""
@@ -367,7 +367,7 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
     if not val:
         raise ValueError(f"{data}: no val clips")
     res = {"featuresVersion": FEATURES_VERSION, "analyserVersion": ANALYSER_VERSION, "modelPath": os.path.abspath(model_path), "valClips": len(val),
-           "sampler": {"steps": steps, "guidance": guidance, "seed": seed, "samplesPerPrompt": samples}}
+           "sampler": {"steps": steps, "guidance": guidance, "guidanceInterval": dict(zip(("lo", "hi"), guidance_interval)), "seed": seed, "samplesPerPrompt": samples}}
     res["valLoss"] = val_loss(model, tok, val, p)
     real_t = torch.stack([whole_clip(r, p) for r in val[:max_prompts]])
     real = to_uint8(real_t)
@@ -425,7 +425,7 @@ def evaluate(model_path, data, world_path=None, steps=20, guidance=3.0, seed=0, 
             for i in range(0, len(captions), 16):
                 sl = slice(i, i + 16)
                 chunks.append(generate_video(model, tok, captions[sl], given_video=None if given_video is None else given_video[sl],
-                                             given=None if given is None else given[sl], steps=steps, guidance=guidance,
+                                             given=None if given is None else given[sl], steps=steps, guidance=guidance, guidance_interval=guidance_interval,
                                              generator=torch.Generator().manual_seed(seed0 + i + SAMPLE_SEED_STRIDE * k)))
             sets.append(np.concatenate(chunks))
         return sets
@@ -472,6 +472,8 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--guidance", type=float, default=3.0)
+    ap.add_argument("--guidance-interval", type=parse_interval, default=GUIDANCE_INTERVAL, metavar="LO:HI",
+                    help="guide only where lo < t <= hi (default %(default)s; 0:1 guides every step)")
     ap.add_argument("--max-prompts", type=int, default=48)
     ap.add_argument("--samples", type=int, default=4, help="generations per prompt and mode")
     ap.add_argument("--modes", default=",".join(MODES))
@@ -484,7 +486,7 @@ def main():
     log = lambda mode, r: print(json.dumps({"event": "mode", "mode": mode, "adherence": r}), flush=True)
     plan = lambda names: print(json.dumps({"event": "plan", "modes": names}), flush=True)
     res = evaluate(a.model, a.data, a.world, a.steps, a.guidance, max_prompts=a.max_prompts,
-                   modes=a.modes.split(","), log=log, samples=a.samples, plan=plan)
+                   modes=a.modes.split(","), log=log, samples=a.samples, plan=plan, guidance_interval=a.guidance_interval)
     gen = res.pop("_t2v", None)
     if a.grid and gen is not None:
         n = min(8, len(gen))

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .data import Snapshot, whole_clip
-from .sample import load
+from .sample import GUIDANCE_INTERVAL, load
 
 FORMAT_VERSION = 1
 OPSET = 17  # the newest torch 1.13 can write
@@ -146,7 +146,7 @@ def export(model_path, out, data=None, model_id=None, lineage=None, parity=None,
         "text": {"maxLength": p.text_max_len, "dim": p.text_dim,
                  "tokenizer": {"lowercase": True, "pattern": "[a-z0-9]+", "pad": 0, "bos": 1, "unk": 2, "vocab": tok.vocab}},
         "flow": {"convention": "rectified", "xt": "(1-t)*x0 + t*noise", "v": "noise - x0", "noiseAt": 1},
-        "defaults": {"steps": 20, "guidance": 3.0, "sampler": "euler"},
+        "defaults": {"steps": 20, "guidance": 3.0, "sampler": "euler", "guidanceInterval": dict(zip(("lo", "hi"), GUIDANCE_INTERVAL))},
         "modes": ["t2v", "i2v", "extend", "interpolate"],
         "extendFrames": min(p.extend_frames, p.frames - 1),
         "files": files,

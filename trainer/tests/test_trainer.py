@@ -4,6 +4,7 @@ lineage, corrupt shards, and ONNX export parity through onnxruntime-node.
 
     python3 -m unittest discover -s trainer/tests -t .
 """
+import argparse
 import contextlib
 import copy
 import io
@@ -31,7 +32,7 @@ from trainer.evaluate import evaluate  # noqa: E402
 from trainer.model import (PRESETS, DepthToSpace, SpaceToDepth, Tokenizer, VideoAutoencoder, VideoModel, apply_lora,  # noqa: E402
                            OutHead, Shortcut, detail_weights, edge_l1, edm_x0, latent_groups, mask_bias, merge_lora, motion_features, motion_weights,
                            preset_problem, preset_from_dict, shortcut_basis, sincos_3d)
-from trainer.sample import generate_video, load, sample, to_uint8  # noqa: E402
+from trainer.sample import generate_video, load, parse_interval, sample, to_uint8  # noqa: E402
 
 # A pocket-sized tiny preset so every test runs in seconds on a loaded 2-core machine.
 SMALL_SET = ["depth=1", "width_dit=32", "heads=2", "text_dim=32", "text_depth=0", "frames=8", "height=16",
@@ -389,6 +390,43 @@ class ModelTests(unittest.TestCase):
         self.assertTrue(torch.allclose(x[0, :, 0], video[0, :, 0], atol=1e-5))
         self.assertTrue(torch.allclose(x[1, :, -1], video[1, :, -1], atol=1e-5))
         self.assertFalse(torch.allclose(x[0, :, 1], video[0, :, 1], atol=1e-2))
+
+    def test_guidance_applies_only_inside_its_interval(self):
+        p = small("tiny", SMALL_SET)
+        torch.manual_seed(0)
+        m = VideoModel(p, 20).eval()
+        with torch.no_grad():  # a fresh model's zero-started output ignores the caption: give every weight a value
+            for q in m.parameters():
+                q.add_(torch.randn_like(q) * 0.05)
+        caps = ["a red ball", "a blue box"]
+        tok = Tokenizer.build(caps, p.text_max_len)
+
+        def run(**kw):
+            return sample(m, tok, caps, steps=5, generator=torch.Generator().manual_seed(0), **kw)
+
+        full, alone = run(guidance=3.0, guidance_interval=(0.0, 1.0)), run(guidance=1.0)
+        self.assertGreater((full - alone).abs().max().item(), 1e-3)
+        # No step time falls in (0.99, 0.999]: the captions' branch alone, as guidance 1.
+        self.assertTrue(torch.allclose(run(guidance=3.0, guidance_interval=(0.99, 0.999)), alone, atol=1e-5))
+        # (0.2, 0.8] guides the steps from t = 0.8, 0.6 and 0.4 and not those from 1 and 0.2: by hand.
+        x = torch.randn((2,) + p.latent_shape(), generator=torch.Generator().manual_seed(0))
+        tokens = torch.cat([tok.batch(caps), tok.batch([""] * 2)])
+        with torch.no_grad():
+            ctx, cmask = m.text(tokens), (tokens != 0).float()
+            cond, cm = torch.zeros_like(x), torch.zeros(2, 1, p.latent_shape()[1], 1, 1)
+            for t in (1.0, 0.8, 0.6, 0.4, 0.2):
+                vc = m.dit(x, torch.full((2,), t), ctx[:2], cmask[:2], cond, cm)
+                vu = m.dit(x, torch.full((2,), t), ctx[2:], cmask[2:], cond, cm)
+                x = x - 0.2 * (vu + 3.0 * (vc - vu) if 0.2 < t < 0.9 else vc)
+        part = run(guidance=3.0, guidance_interval=(0.2, 0.8))
+        self.assertTrue(torch.allclose(part, x, atol=1e-4))
+        self.assertGreater(min((part - full).abs().max().item(), (part - alone).abs().max().item()), 1e-3)
+        with self.assertRaisesRegex(ValueError, "0 <= lo < hi <= 1"):
+            run(guidance=3.0, guidance_interval=(0.5, 0.5))
+        self.assertEqual(parse_interval("0.2:0.8"), (0.2, 0.8))
+        for bad in ("0.8:0.2", "0.2", "a:b", "0:1.5"):
+            with self.assertRaises(argparse.ArgumentTypeError):
+                parse_interval(bad)
 
     def test_latent_conditioning_marks_whole_groups(self):
         p = small("small", LATENT_SET)

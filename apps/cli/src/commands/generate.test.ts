@@ -1,6 +1,6 @@
 // `backlot generate | verify | attribution | usage | royalties | models show` end to end through the built CLI.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,15 +47,16 @@ describe('backlot generate and provenance commands', () => {
     expect(r.err).toMatch(/denoising: 5\/5 steps/);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/wrote .*a\.mp4 \(t2v, 8 frames 16×16/);
+    expect(r.out).toMatch(/5 euler steps, guidance 3 on t in \(0\.2, 0\.8\]\)/); // the model's default interval
     expect(r.out).toMatch(/credentials Trusted/);
     expect(r.out).toMatch(/likeness: Grace Stone under consent c_grace/);
   });
 
   it('--json gives the whole result', () => {
-    const r = backlot('generate', 'a red ball', '--model', 'mdl_plumb', '-o', out('b.mp4'), '--steps', '3', '--sampler', 'heun', '--json');
+    const r = backlot('generate', 'a red ball', '--model', 'mdl_plumb', '-o', out('b.mp4'), '--steps', '3', '--sampler', 'heun', '--guidance-interval', '0:1', '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j.params).toMatchObject({ steps: 3, sampler: 'heun' });
+    expect(j.params).toMatchObject({ steps: 3, sampler: 'heun', guidanceInterval: { lo: 0, hi: 1 } });
     expect(j.attribution.titles.reduce((s: number, t: { share: number }) => s + t.share, 0)).toBeCloseTo(1, 9);
   });
 
@@ -68,6 +69,13 @@ describe('backlot generate and provenance commands', () => {
 
   it('rejects bad flags before any work, in one line', () => {
     expect(backlot('generate', 'x', '--model', 'mdl_plumb', '-o', out('d.mp4'), '--steps', 'many').err).toMatch(/--steps must be a number/);
+    for (const [value, message] of [['0.5', /--guidance-interval must be two numbers lo:hi, e.g. 0.2:0.8 \(got 0.5\)/], ['0.9:0.1', /--guidance-interval: the guidance interval lo:hi must have 0 <= lo < hi <= 1/]] as const) {
+      const bad = backlot('generate', 'x', '--model', 'mdl_plumb', '-o', out('d.mp4'), '--guidance-interval', value);
+      expect(bad.code).not.toBe(0);
+      expect(bad.err.split('\n')[0]).toMatch(message);
+      expect(bad.err).not.toMatch(/\n\s+at /);
+    }
+    expect(existsSync(out('d.mp4'))).toBe(false);
     const r = backlot('generate', 'x', '--model', 'nope', '-o', out('d.mp4'));
     expect(r.code).toBe(1);
     expect(r.err.trim()).toBe('backlot: --model nope: no such model (see `backlot models ls`)');
@@ -79,6 +87,7 @@ describe('backlot generate and provenance commands', () => {
     expect(ok.out).toMatch(/Trusted/);
     expect(ok.out).toMatch(/action\s+c2pa\.created \(trainedAlgorithmicMedia\)/);
     expect(ok.out).toMatch(/dataset\s+Merkle root 0f0f/);
+    expect(ok.out).toMatch(/model\s+mdl_plumb \(t2v, seed 3, 5 steps, guidance 3 on t in \(0\.2, 0\.8\]\)/);
     expect(ok.out).toMatch(/recorded\s+generation gen_/);
     const bytes = readFileSync(out('a.mp4'));
     const at = bytes.indexOf(Buffer.from('mdat')) + 30;

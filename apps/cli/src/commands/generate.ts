@@ -22,12 +22,27 @@ function num(flag: string) {
   };
 }
 
+/** `lo:hi` → { lo, hi }; the range itself is checked with the rest of the request. */
+function interval(v: string): { lo: number; hi: number } {
+  const parts = v.split(':');
+  const nums = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  if (parts.length !== 2 || !nums.every(Number.isFinite)) throw new InvalidArgumentError(`--guidance-interval must be two numbers lo:hi, e.g. 0.2:0.8 (got ${v})`);
+  return { lo: nums[0]!, hi: nums[1]! };
+}
+
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 function printCsv(headers: string[], rows: unknown[][]): void {
   process.stdout.write(`${[headers, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`);
+}
+
+/** "guidance 3", or "guidance 3 on t in (0.2, 0.8]" where it applied to part of the steps only. */
+function guidanceText(params: { guidance?: unknown; guidanceInterval?: unknown }): string {
+  const i = params.guidanceInterval as { lo?: unknown; hi?: unknown } | undefined;
+  const part = i && typeof i.lo === 'number' && typeof i.hi === 'number' && !(i.lo === 0 && i.hi === 1) ? ` on t in (${i.lo}, ${i.hi}]` : '';
+  return `guidance ${String(params.guidance)}${part}`;
 }
 
 function printVerify(r: VerifyReport): void {
@@ -41,7 +56,7 @@ function printVerify(r: VerifyReport): void {
     for (const a of m.actions) w(`  action     ${a.action}${a.digitalSourceType ? ` (${a.digitalSourceType.split('/').pop()})` : ''}${a.softwareAgent ? ` by ${a.softwareAgent}` : ''}`);
     if (m.lineage) {
       const l = m.lineage;
-      w(`  model      ${l.modelId} (${l.mode}, seed ${String(l.parameters.seed)}, ${String(l.parameters.steps)} steps, guidance ${String(l.parameters.guidance)})`);
+      w(`  model      ${l.modelId} (${l.mode}, seed ${String(l.parameters.seed)}, ${String(l.parameters.steps)} steps, ${guidanceText(l.parameters)})`);
       w(`  dataset    Merkle root ${l.datasetMerkleRoot}`);
       const ds = (l.lineage as { datasets?: Array<{ id: string; merkleRoot: string }>; bases?: Array<{ modelId: string }> } | null) ?? {};
       for (const d of ds.datasets ?? []) w(`  lineage    dataset ${d.id} (${d.merkleRoot.slice(0, 16)}…)`);
@@ -81,12 +96,13 @@ export function register(program: Command): void {
     .option('--frames <n>', 'frames to keep, up to the model clip length', num('--frames'))
     .option('--steps <n>', 'denoising steps (default: the model\'s)', num('--steps'))
     .option('--guidance <g>', 'classifier-free guidance scale (default: the model\'s)', num('--guidance'))
+    .option('--guidance-interval <lo:hi>', 'guide only where the noise level t is in (lo, hi], the rest unguided; 0:1 guides every step (default: the model\'s)', interval)
     .option('--seed <n>', 'random seed; the same seed and inputs give the same frames', num('--seed'))
     .option('--sampler <name>', 'euler or heun')
     .option('--project <name>', 'project the clip is for (checked against consent conditions, recorded in the usage ledger)')
     .option('--json', 'print JSON')
     .action(async (prompt: string, _o, cmd: Command) => {
-      const o = cmd.opts<{ model: string; output: string; image?: string; last?: string; extend?: string; restyle?: string; strength?: number; frames?: number; steps?: number; guidance?: number; seed?: number; sampler?: string; project?: string }>();
+      const o = cmd.opts<{ model: string; output: string; image?: string; last?: string; extend?: string; restyle?: string; strength?: number; frames?: number; steps?: number; guidance?: number; guidanceInterval?: { lo: number; hi: number }; seed?: number; sampler?: string; project?: string }>();
       const progress = progressFor(cmd);
       // The workflow and the C2PA SDK load while the embedded database starts; the model itself loads
       // on a worker thread meanwhile when it is in the workspace (startEarlyModel).
@@ -94,7 +110,7 @@ export function register(program: Command): void {
       const earlyModel = await startEarlyModel(cmd, o.model);
       const r = await withWorkspace(cmd, async (ws) => (await loading).generate(ws, {
         prompt, modelId: o.model, output: o.output, image: o.image, last: o.last, extend: o.extend, restyle: o.restyle, strength: o.strength,
-        frames: o.frames, steps: o.steps, guidance: o.guidance, seed: o.seed, sampler: o.sampler, project: o.project,
+        frames: o.frames, steps: o.steps, guidance: o.guidance, guidanceInterval: o.guidanceInterval, seed: o.seed, sampler: o.sampler, project: o.project,
       }, { actor: actor(), onProgress: progress.sink, earlyModel }), { mustExist: true }).finally(() => {
         progress.stop();
         return earlyModel?.close();
@@ -102,7 +118,7 @@ export function register(program: Command): void {
       if (globals(cmd).json) return printJson(r);
       const w = (s: string) => process.stdout.write(`${s}\n`);
       const s = r.seconds;
-      w(`wrote ${r.output} (${r.mode}, ${r.video.frames} frames ${r.video.width}×${r.video.height} @ ${r.video.fps} fps, seed ${r.params.seed}, ${r.params.steps} ${r.params.sampler} steps, guidance ${r.params.guidance})`);
+      w(`wrote ${r.output} (${r.mode}, ${r.video.frames} frames ${r.video.width}×${r.video.height} @ ${r.video.fps} fps, seed ${r.params.seed}, ${r.params.steps} ${r.params.sampler} steps, ${guidanceText(r.params)})`);
       w(`  credentials ${r.credentials.state}, signed with the ${r.credentials.signer} key; generation ${r.generationId}`);
       w(`  time on ${r.device}: text ${(s.text * 1000).toFixed(0)} ms, sampling ${(s.sampling * 1000).toFixed(0)} ms (${r.modelCalls} model calls), decode ${(s.decode * 1000).toFixed(0)} ms; whole ${s.total.toFixed(2)} s`);
       if (r.deviceNote) w(`  note: ${r.deviceNote}`);

@@ -27,6 +27,7 @@ export const GenerateSchema = z
     frames: z.number().int().min(LIMITS.frames.min).max(1024).optional(),
     steps: z.number().int().min(LIMITS.steps.min).max(LIMITS.steps.max).optional(),
     guidance: z.number().min(LIMITS.guidance.min).max(LIMITS.guidance.max).optional(),
+    guidanceInterval: z.object({ lo: z.number().min(0).max(1), hi: z.number().min(0).max(1) }).optional().openapi({ description: 'Guide only where lo < t <= hi (default: the model\'s).' }),
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     sampler: z.enum(['euler', 'heun']).optional(),
     project: z.string().trim().min(1).max(200).optional(),

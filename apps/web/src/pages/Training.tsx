@@ -290,7 +290,9 @@ function wordRows(r: CaptionReliance): Array<[string, string]> {
 
 /** The evaluation's single figures, named as the model card names them. */
 function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
-  const sampler = (e.sampler ?? {}) as { steps?: number; guidance?: number; samplesPerPrompt?: number };
+  const sampler = (e.sampler ?? {}) as { steps?: number; guidance?: number; guidanceInterval?: { lo: number; hi: number }; samplesPerPrompt?: number };
+  const gi = sampler.guidanceInterval;
+  const interval = gi && !(gi.lo === 0 && gi.hi === 1) ? ` on t in (${gi.lo}, ${gi.hi}]` : '';
   const rel = e.captionReliance as CaptionReliance | null | undefined;
   return (
     <FigureTable
@@ -300,7 +302,7 @@ function EvalFigures({ figures: e }: { figures: Record<string, unknown> }) {
         ['Fréchet distance', `${num(e.frechet, 3)} (real against real: ${num(e.frechetRealHalves, 3)})`],
         ['Autoencoder PSNR', typeof e.aePsnr === 'number' ? `${e.aePsnr.toFixed(1)} dB` : '— (pixel space)'],
         ['Held-out clips', String(e.valClips ?? '—')],
-        ['Sampler', `${sampler.steps ?? '—'} steps, guidance ${sampler.guidance ?? '—'}, ${sampler.samplesPerPrompt ?? 1} per prompt`],
+        ['Sampler', `${sampler.steps ?? '—'} steps, guidance ${sampler.guidance ?? '—'}${interval}, ${sampler.samplesPerPrompt ?? 1} per prompt`],
         ...(rel ? wordRows(rel) : []),
       ]}
     />

@@ -19,7 +19,13 @@ export const ModelConfigSchema = z.object({
     tokenizer: z.object({ lowercase: z.boolean(), pattern: z.string(), pad: z.number().int(), bos: z.number().int(), unk: z.number().int(), vocab: z.array(z.string()) }),
   }),
   flow: z.object({ convention: z.string(), noiseAt: z.number().optional() }).passthrough(),
-  defaults: z.object({ steps: z.number().int().positive(), guidance: z.number(), sampler: z.string() }).passthrough(),
+  defaults: z.object({
+    steps: z.number().int().positive(),
+    guidance: z.number(),
+    sampler: z.string(),
+    // Where guidance applies, lo < t <= hi (docs/model-format.md "Sampler"); models exported before it guide every step.
+    guidanceInterval: z.object({ lo: z.number(), hi: z.number() }).refine(({ lo, hi }) => lo >= 0 && lo < hi && hi <= 1, 'guidanceInterval must have 0 <= lo < hi <= 1').optional(),
+  }).passthrough(),
   modes: z.array(z.string()),
   extendFrames: z.number().int().positive().optional(),
   files: z.object({

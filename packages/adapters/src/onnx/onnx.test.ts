@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { writeFile, mkdtemp, cp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clipEmbedding, flowSchedule, gaussianNoise, knownFrames, noConditioning, sampleEuler, sizeOf, tokenize, GenerateError } from '@backlot/core';
 import { buildPlumbingModel } from './fixtures/index.js';
 import { decodeToVideo, encodeText, guidedVelocity, loadModel, modelShape, readClipIndex, readFloat32File, readModelConfig, tokenizePrompt, type LoadedModel } from './index.js';
@@ -42,6 +42,33 @@ describe('ONNX adapter on a model exported per docs/model-format.md', () => {
     expect(a.every(Number.isFinite)).toBe(true);
     expect(await run(1)).toEqual(a);
     expect(await run(2)).not.toEqual(a);
+  });
+
+  it('guides only inside the guidance interval, running the prompt\'s branch alone (batch 1) outside it', async () => {
+    const shape = modelShape(model);
+    const ctx = await encodeText(model, [tokenizePrompt(model, 'a blue box'), tokenizePrompt(model, '')]);
+    const x = gaussianNoise(4, sizeOf(shape));
+    const full = guidedVelocity(model, ctx, noConditioning(shape), 3);
+    const alone = guidedVelocity(model, ctx, noConditioning(shape), 1);
+    const limited = guidedVelocity(model, ctx, noConditioning(shape), 3, undefined, { lo: 0.2, hi: 0.8 });
+    const batches: number[] = [];
+    const run = model.denoiser.run.bind(model.denoiser);
+    const spy = vi.spyOn(model.denoiser, 'run').mockImplementation((feeds, ...rest) => {
+      batches.push((feeds as Record<string, { dims: readonly number[] }>).x!.dims[0]!);
+      return run(feeds, ...(rest as []));
+    });
+    try {
+      const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+      expect(await limited(x, 0.5)).toEqual(await full(x, 0.5));
+      for (const t of [0.9, 0.1]) {
+        const v = await limited(x, t);
+        expect(maxDiff(v, await alone(x, t))).toBeLessThan(1e-5);
+        expect(maxDiff(v, await full(x, t))).toBeGreaterThan(1e-3);
+      }
+      expect(batches).toEqual([2, 2, 1, 1, 2, 1, 1, 2]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('keeps a given first frame exactly (the denoiser pastes cond)', async () => {

@@ -2,7 +2,7 @@
 // pure samplers call, and model space ↔ video. Tensor names and shapes: docs/model-format.md.
 // Tensors come from ONNX Runtime's common package: plain JavaScript, no native library to load.
 import { Tensor } from 'onnxruntime-common';
-import { classifierFreeGuidance, tokenize, type FrameConditioning, type Tokens, type VelocityModel, type VideoShape } from '@backlot/core';
+import { classifierFreeGuidance, FULL_GUIDANCE_INTERVAL, tokenize, type GuidanceInterval, type FrameConditioning, type Tokens, type VelocityModel, type VideoShape } from '@backlot/core';
 import type { ModelConfig } from './model-config.js';
 import type { LoadedModel } from './session.js';
 
@@ -55,38 +55,43 @@ function repeat(a: Float32Array, times: number): Float32Array {
 
 /**
  * The velocity the samplers call. `text` holds the prompt's context first and, for guidance ≠ 1, the
- * empty caption's second; both branches go through the denoiser as one batch of 2.
+ * empty caption's second; both branches go through the denoiser as one batch of 2. Where `interval`
+ * leaves a step unguided, only the prompt's branch runs (batch 1).
  */
-export function guidedVelocity(model: LoadedModel, text: TextContext, c: FrameConditioning, guidance: number, onCall?: (ms: number) => void): VelocityModel {
+export function guidedVelocity(model: LoadedModel, text: TextContext, c: FrameConditioning, guidance: number, onCall?: (ms: number) => void, interval: GuidanceInterval = FULL_GUIDANCE_INTERVAL): VelocityModel {
   const shape = modelShape(model);
   const dims5 = (b: number) => [b, shape.channels, shape.frames, shape.height, shape.width];
   const L = model.config.text.maxLength;
   const D = model.config.text.dim;
   const B = guidance === 1 ? 1 : 2;
   if (text.batch < B) throw new Error(`guidance ${guidance} needs ${B} text contexts, got ${text.batch}`);
-  const context = new Tensor('float32', text.context.subarray(0, B * L * D), [B, L, D]);
-  const contextMask = new Tensor('float32', text.mask.subarray(0, B * L), [B, L]);
-  const cond = new Tensor('float32', repeat(c.cond, B), dims5(B));
-  const condMask = new Tensor('float32', repeat(c.frameMask, B), [B, 1, shape.frames, 1, 1]);
-  const call = async (x: Float32Array, t: number): Promise<Float32Array> => {
-    const started = performance.now();
-    const out = await model.denoiser.run({
-      x: new Tensor('float32', repeat(x, B), dims5(B)),
-      t: new Tensor('float32', new Float32Array(B).fill(t), [B]),
-      context,
-      context_mask: contextMask,
-      cond,
-      cond_mask: condMask,
-    });
-    onCall?.(performance.now() - started);
-    return out.v!.data as Float32Array;
+  const denoise = (b: number) => {
+    const context = new Tensor('float32', text.context.subarray(0, b * L * D), [b, L, D]);
+    const contextMask = new Tensor('float32', text.mask.subarray(0, b * L), [b, L]);
+    const cond = new Tensor('float32', repeat(c.cond, b), dims5(b));
+    const condMask = new Tensor('float32', repeat(c.frameMask, b), [b, 1, shape.frames, 1, 1]);
+    return async (x: Float32Array, t: number): Promise<Float32Array> => {
+      const started = performance.now();
+      const out = await model.denoiser.run({
+        x: new Tensor('float32', repeat(x, b), dims5(b)),
+        t: new Tensor('float32', new Float32Array(b).fill(t), [b]),
+        context,
+        context_mask: contextMask,
+        cond,
+        cond_mask: condMask,
+      });
+      onCall?.(performance.now() - started);
+      return out.v!.data as Float32Array;
+    };
   };
-  if (B === 1) return call;
+  const conditional = denoise(1);
+  if (B === 1) return conditional;
+  const both = denoise(2);
   const n = x0Size(shape);
   return classifierFreeGuidance(async (x, t) => {
-    const v = await call(x, t);
+    const v = await both(x, t);
     return { cond: v.subarray(0, n), uncond: v.subarray(n, 2 * n) };
-  }, guidance);
+  }, guidance, { interval, conditional });
 }
 
 function x0Size(s: VideoShape): number {

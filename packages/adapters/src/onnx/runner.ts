@@ -2,7 +2,7 @@
 // run the whole sampling loop, decode. In this process (inProcessRunner) or on a worker thread
 // (startModelWorker, worker/), where loading the model files can overlap the embedded database's
 // start; both run the same functions, so they give the same frames, bit for bit.
-import { holdKnownFrames, sample, type FrameConditioning, type SamplerName, type Tokens } from '@backlot/core';
+import { holdKnownFrames, sample, type FrameConditioning, type GuidanceInterval, type SamplerName, type Tokens } from '@backlot/core';
 import type { ModelConfig } from './model-config.js';
 import { decodeToVideo, encodeText, encodeVideo, guidedVelocity, modelShape, type TextContext } from './run.js';
 import type { Device, LoadedModel } from './session.js';
@@ -16,6 +16,8 @@ export interface SampleRequest {
   text: TextContext;
   conditioning: FrameConditioning;
   guidance: number;
+  /** Where guidance applies (lo < t <= hi); the conditional branch alone elsewhere. Default: every step. */
+  guidanceInterval?: GuidanceInterval;
   /** Pixel-space models with given frames: the noise the given frames follow (holdKnownFrames). */
   holdNoise?: Float32Array;
 }
@@ -43,7 +45,7 @@ export interface ModelRunner {
 /** The sampling loop of one request on a loaded model: what both runners execute. */
 export async function runSampling(model: LoadedModel, req: SampleRequest, run: SampleRun = {}): Promise<{ x0: Float32Array; calls: number }> {
   let calls = 0;
-  const velocity = guidedVelocity(model, req.text, req.conditioning, req.guidance, () => calls++);
+  const velocity = guidedVelocity(model, req.text, req.conditioning, req.guidance, () => calls++, req.guidanceInterval);
   const x0 = await sample(req.sampler, velocity, req.x, req.schedule, {
     signal: run.signal,
     constrain: req.holdNoise ? holdKnownFrames(modelShape(model), req.conditioning, req.holdNoise) : undefined,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  classifierFreeGuidance, extendFrom, flowSchedule, gaussianNoise, holdKnownFrames, knownFrames, noiseTo,
+  checkGuidanceInterval, classifierFreeGuidance, extendFrom, guidanceAt, flowSchedule, gaussianNoise, holdKnownFrames, knownFrames, noiseTo,
   latentConditioningVideo, latentFrameGroup, sample, sampleEuler, sampleHeun, sizeOf, type VelocityModel, type VideoShape,
 } from './index.js';
 
@@ -158,6 +158,41 @@ describe('classifier-free guidance', () => {
     const g1 = mean(await sampleHeun(classifierFreeGuidance(pair, 1), z, ts));
     const g3 = mean(await sampleHeun(classifierFreeGuidance(pair, 3), z, ts));
     expect(g3).toBeGreaterThan(g1 + 0.5);
+  });
+
+  it('with an interval, guides where lo < t <= hi and follows the conditional model elsewhere', async () => {
+    const ts = flowSchedule(20);
+    // Guided only on (0.2, 0.8]: the same as a velocity that switches scale by hand at those times.
+    const byHand: VelocityModel = async (x, t) => {
+      const { cond, uncond } = await pair(x, t);
+      const g = t > 0.2 + 1e-6 && t < 0.8 + 1e-6 ? 3 : 1;
+      return cond.map((c, i) => uncond[i]! + g * (c - uncond[i]!));
+    };
+    const limited = await sampleEuler(classifierFreeGuidance(pair, 3, { interval: { lo: 0.2, hi: 0.8 } }), z, ts);
+    expect(maxError(limited, await sampleEuler(byHand, z, ts))).toBeLessThan(1e-6);
+    const full = await sampleEuler(classifierFreeGuidance(pair, 3), z, ts);
+    const alone = await sampleEuler(classifierFreeGuidance(pair, 1), z, ts);
+    expect(maxError(limited, full)).toBeGreaterThan(0.1);
+    expect(maxError(limited, alone)).toBeGreaterThan(0.1);
+    // An interval no step falls in is the conditional model alone.
+    expect(maxError(await sampleEuler(classifierFreeGuidance(pair, 3, { interval: { lo: 0.99, hi: 0.999 } }), z, ts), alone)).toBeLessThan(1e-6);
+  });
+
+  it('calls only the conditional branch outside the interval when one is given', async () => {
+    const seen: string[] = [];
+    const counted: typeof pair = async (x, t) => (seen.push(`pair ${t.toFixed(2)}`), pair(x, t));
+    const conditional: VelocityModel = async (x, t) => (seen.push(`cond ${t.toFixed(2)}`), gaussianVelocity(muC, s)(x, t));
+    await sampleEuler(classifierFreeGuidance(counted, 3, { interval: { lo: 0.2, hi: 0.8 }, conditional }), z, flowSchedule(5));
+    expect(seen).toEqual(['cond 1.00', 'pair 0.80', 'pair 0.60', 'pair 0.40', 'cond 0.20']);
+    expect([0.2, 0.21, 0.8, 0.81].map((t) => guidanceAt(t, 3, { lo: 0.2, hi: 0.8 }))).toEqual([1, 3, 3, 1]);
+  });
+
+  it('refuses an interval that is empty or outside [0, 1]', () => {
+    for (const [lo, hi] of [[0.5, 0.5], [0.8, 0.2], [-0.1, 0.5], [0.2, 1.5], [Number.NaN, 1]]) {
+      const bad = { lo: lo!, hi: hi! };
+      expect(() => checkGuidanceInterval(bad)).toThrow(/guidance interval must satisfy 0 <= lo < hi <= 1/);
+      expect(() => classifierFreeGuidance(pair, 3, { interval: bad })).toThrow(RangeError);
+    }
   });
 });
 

@@ -90,14 +90,47 @@ export function modelCalls(name: SamplerName, steps: number): number {
 export type GuidedPair = (x: Float32Array, t: number) => Promise<{ cond: Float32Array; uncond: Float32Array }>;
 
 /**
- * Classifier-free guidance (Ho & Salimans 2022) on velocities: v = v_u + g·(v_c - v_u).
- * g = 1 is the conditional model alone; g = 0 ignores the prompt.
+ * Where guidance applies: times t with `lo < t <= hi` (Kynkäänniemi et al. 2024, "Applying guidance in a
+ * limited interval"). Outside it the sampler follows the conditional model alone (scale 1). { lo: 0, hi: 1 }
+ * is guidance at every step. An object, not a pair: C2PA assertions (where generations record it) turn
+ * arrays of numbers into byte strings.
  */
-export function classifierFreeGuidance(pair: GuidedPair, scale: number): VelocityModel {
+export interface GuidanceInterval {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export const FULL_GUIDANCE_INTERVAL: GuidanceInterval = { lo: 0, hi: 1 };
+
+/** Times within this of a bound count as on it: a schedule's 1 - 8/20 is 0.6 to the last bit or not. */
+const AT_BOUND = 1e-9;
+
+/** The guidance scale at time t: `scale` inside the interval, 1 outside. */
+export function guidanceAt(t: number, scale: number, interval: GuidanceInterval = FULL_GUIDANCE_INTERVAL): number {
+  return t > interval.lo + AT_BOUND && t <= interval.hi + AT_BOUND ? scale : 1;
+}
+
+/** Throws RangeError unless 0 <= lo < hi <= 1. */
+export function checkGuidanceInterval({ lo, hi }: GuidanceInterval): void {
+  if (!(lo >= 0 && hi <= 1 && lo < hi)) throw new RangeError(`guidance interval must satisfy 0 <= lo < hi <= 1, got ${lo}:${hi}`);
+}
+
+/**
+ * Classifier-free guidance (Ho & Salimans 2022) on velocities: v = v_u + g·(v_c - v_u).
+ * g = 1 is the conditional model alone; g = 0 ignores the prompt. With an `interval`, g applies only
+ * there and the steps outside it take the conditional velocity: from `conditional` when given (one
+ * branch instead of two), else from the pair.
+ */
+export function classifierFreeGuidance(pair: GuidedPair, scale: number, opts: { interval?: GuidanceInterval; conditional?: VelocityModel } = {}): VelocityModel {
+  const interval = opts.interval ?? FULL_GUIDANCE_INTERVAL;
+  checkGuidanceInterval(interval);
   return async (x, t) => {
+    const g = guidanceAt(t, scale, interval);
+    if (g === 1 && opts.conditional) return opts.conditional(x, t);
     const { cond, uncond } = await pair(x, t);
+    if (g === 1) return cond.slice();
     const v = new Float32Array(cond.length);
-    for (let i = 0; i < v.length; i++) v[i] = uncond[i]! + scale * (cond[i]! - uncond[i]!);
+    for (let i = 0; i < v.length; i++) v[i] = uncond[i]! + g * (cond[i]! - uncond[i]!);
     return v;
   };
 }

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { copyFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
-  BACKLOT_VERSION, GenerateError, InputError, NotFoundError, attributionShares, checkPrompt, clipEmbedding, flowSchedule, gaussianNoise,
+  BACKLOT_VERSION, FULL_GUIDANCE_INTERVAL, GenerateError, InputError, NotFoundError, attributionShares, checkPrompt, clipEmbedding, flowSchedule, gaussianNoise,
   knownFrames, latentConditioningVideo, modelCalls, nearestRows, noConditioning, noiseTo, sharesBy, sizeOf, tokenize,
-  type FrameConditioning, type GenerationMode, type GuardrailDecision, type KnownFrame, type ProgressSink, type SamplerName,
+  type FrameConditioning, type GenerationMode, type GuardrailDecision, type GuidanceInterval, type KnownFrame, type ProgressSink, type SamplerName,
 } from '@backlot/core';
 import type { Workspace } from '@backlot/adapters/workspace';
 import { inProcessRunner, loadModel, modelShape, readClipIndex, tokenizePrompt, videoShape, type LoadOptions, type ModelRunner, type WorkerRunner } from '@backlot/adapters/onnx';
@@ -62,7 +62,7 @@ export interface GenerateResult {
   prompt: string;
   promptSha256: string;
   project: string | null;
-  params: { seed: number; steps: number; guidance: number; sampler: SamplerName; frames: number; strength: number | null };
+  params: { seed: number; steps: number; guidance: number; guidanceInterval: GuidanceInterval; sampler: SamplerName; frames: number; strength: number | null };
   video: { frames: number; fps: number; seconds: number; width: number; height: number };
   device: string;
   deviceNote?: string;
@@ -240,6 +240,8 @@ async function makeClip(ws: Workspace, input: unknown, opts: GenerateOptions): P
     const seconds: StageTimes = { load: (performance.now() - t0) / 1000, text: 0, sampling: 0, decode: 0, encode: 0, sign: 0, attribution: 0, total: 0 };
     const steps = req.steps ?? model.config.defaults.steps;
     const guidance = req.guidance ?? model.config.defaults.guidance;
+    const { lo, hi } = req.guidanceInterval ?? model.config.defaults.guidanceInterval ?? FULL_GUIDANCE_INTERVAL;
+    const guidanceInterval = { lo, hi };
     const sampler: SamplerName = req.sampler ?? (model.config.defaults.sampler === 'heun' ? 'heun' : 'euler');
     const seed = req.seed ?? randomInt(0, 2 ** 31);
     const strength = mode === 'restyle' ? (req.strength ?? DEFAULT_STRENGTH) : null;
@@ -268,7 +270,7 @@ async function makeClip(ws: Workspace, input: unknown, opts: GenerateOptions): P
     progress({ task, label: 'denoising', done: 0, total: steps, unit: 'steps' });
     t = performance.now();
     const { x0, calls } = await model.sample({
-      sampler, x, schedule, text, conditioning, guidance,
+      sampler, x, schedule, text, conditioning, guidance, guidanceInterval,
       holdNoise: model.config.space === 'pixel' && conditioning.frameMask.some((m) => m > 0) ? noise : undefined,
     }, {
       signal: opts.signal,
@@ -304,7 +306,7 @@ async function makeClip(ws: Workspace, input: unknown, opts: GenerateOptions): P
       ].filter((i): i is { path: string; title: string; mimeType: string } => !!i);
       const lineage = row.lineage ?? model.config.lineage;
       const datasetMerkleRoot = row.dataset_root ?? model.config.datasetRoot;
-      const params = { seed, steps, guidance, sampler, frames: keep, strength };
+      const params = { seed, steps, guidance, guidanceInterval, sampler, frames: keep, strength };
       await signGeneratedVideo(keys, {
         input: unsigned,
         output: signedTmp,
@@ -374,7 +376,7 @@ async function makeClip(ws: Workspace, input: unknown, opts: GenerateOptions): P
 
       return {
         generationId, output, sha256, modelId: req.modelId, mode, prompt: req.prompt, promptSha256, project,
-        params: { seed, steps, guidance, sampler, frames: keep, strength },
+        params,
         video: { frames: keep, fps, seconds: clipSeconds, width: d.width, height: d.height },
         device: model.device, deviceNote: model.deviceNote, seconds, modelCalls: calls || modelCalls(sampler, steps),
         credentials: { state: check.state, manifestLabel: check.manifest?.label ?? '', signer: keys.source },

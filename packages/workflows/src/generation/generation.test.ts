@@ -84,6 +84,19 @@ describe('generate', () => {
     expect(decodeFrames(out('t2v-other.mp4')).equals(decodeFrames(out('t2v.mp4')))).toBe(false);
   });
 
+  it('guides within the model\'s guidance interval unless the request names another, and records which', async () => {
+    expect(t2v.params.guidanceInterval).toEqual({ lo: 0.2, hi: 0.8 }); // the plumbing model's default
+    const run = (name: string, extra: object) => generate(ws, { ...base, steps: 10, prompt: 'a red ball moving left at night', output: out(name), ...extra }, { actor });
+    const limited = await run('t2v-limited.mp4', {});
+    const every = await run('t2v-every.mp4', { guidanceInterval: { lo: 0, hi: 1 } });
+    expect(every.params.guidanceInterval).toEqual({ lo: 0, hi: 1 });
+    expect([limited.modelCalls, every.modelCalls]).toEqual([10, 10]);
+    expect(decodeFrames(out('t2v-every.mp4')).equals(decodeFrames(out('t2v-limited.mp4')))).toBe(false);
+    const [row] = await ws.db.query<{ params: { guidanceInterval: unknown } }>('SELECT params FROM generations WHERE id = $1', [every.generationId]);
+    expect(row!.params.guidanceInterval).toEqual({ lo: 0, hi: 1 });
+    expect((await verifyFile(ws, out('t2v-limited.mp4'))).manifest!.lineage!.parameters).toMatchObject({ guidance: 2, guidanceInterval: { lo: 0.2, hi: 0.8 } });
+  });
+
   it.each([
     ['i2v', { image: 'first.png' }, FRAMES],
     ['interpolate', { image: 'first.png', last: 'last.png', frames: 6 }, 6],
@@ -155,6 +168,8 @@ describe('checks every input before any work', () => {
     ['too many frames', { frames: 99 }, /--frames: must be between 2 and 8/],
     ['zero steps', { steps: 0 }, /--steps: steps must be between 1 and 200/],
     ['guidance out of range', { guidance: 50 }, /--guidance: guidance must be between 0 and 20/],
+    ['guidance interval backwards', { guidanceInterval: { lo: 0.8, hi: 0.2 } }, /--guidance-interval: the guidance interval lo:hi must have 0 <= lo < hi <= 1/],
+    ['guidance interval of one number', { guidanceInterval: 0.5 }, /--guidance-interval: the guidance interval must be two numbers, lo:hi/],
     ['--last without --image', { last: 'last.png' }, /--last needs --image/],
     ['strength without restyle', { strength: 0.4 }, /--strength only applies with --restyle/],
     ['output folder missing', { output: '/nonexistent/dir/x.mp4' }, /folder \/nonexistent\/dir does not exist/],

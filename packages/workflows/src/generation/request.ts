@@ -23,13 +23,17 @@ export const GenerateRequestSchema = z.object({
   steps: z.number().int('steps must be a whole number').min(LIMITS.steps.min, `steps must be between ${LIMITS.steps.min} and ${LIMITS.steps.max}`).max(LIMITS.steps.max, `steps must be between ${LIMITS.steps.min} and ${LIMITS.steps.max}`).optional(),
   guidance: z.number().min(LIMITS.guidance.min, `guidance must be between ${LIMITS.guidance.min} and ${LIMITS.guidance.max}`).max(LIMITS.guidance.max, `guidance must be between ${LIMITS.guidance.min} and ${LIMITS.guidance.max}`).optional(),
   seed: z.number().int('seed must be a whole number').min(0, 'seed must be 0 or more').max(Number.MAX_SAFE_INTEGER).optional(),
+  guidanceInterval: z
+    .object({ lo: z.number(), hi: z.number() }, { message: 'the guidance interval must be two numbers, lo:hi' })
+    .refine(({ lo, hi }) => lo >= 0 && lo < hi && hi <= 1, 'the guidance interval lo:hi must have 0 <= lo < hi <= 1')
+    .optional(),
   sampler: z.enum(['euler', 'heun']).optional(),
   project: z.string().trim().min(1).optional(),
 });
 
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
 
-const FLAG: Record<string, string> = { prompt: 'PROMPT', modelId: '--model', output: '-o', image: '--image', last: '--last', extend: '--extend', restyle: '--restyle', strength: '--strength', frames: '--frames', steps: '--steps', guidance: '--guidance', seed: '--seed', sampler: '--sampler', project: '--project' };
+const FLAG: Record<string, string> = { prompt: 'PROMPT', modelId: '--model', output: '-o', image: '--image', last: '--last', extend: '--extend', restyle: '--restyle', strength: '--strength', frames: '--frames', steps: '--steps', guidance: '--guidance', guidanceInterval: '--guidance-interval', seed: '--seed', sampler: '--sampler', project: '--project' };
 
 export function parseGenerateRequest(input: unknown): GenerateRequest {
   const r = GenerateRequestSchema.safeParse(input);
