@@ -35,7 +35,6 @@ def load(path):
 # guidance in a limited interval"); the steps outside follow the conditional model alone. Measured on
 # `small` and `tiny` in docs/model.md ("Guidance in an interval"); exports write it into model.json's defaults.
 GUIDANCE_INTERVAL = (0.2, 0.8)
-FULL_GUIDANCE = (0.0, 1.0)
 _AT_BOUND = 1e-9  # a time this close to a bound counts as on it (as in the TypeScript sampler)
 
 
