@@ -264,6 +264,7 @@ describe.skipIf(!CHROMIUM)('the studio web app in Chromium', () => {
     expect(await adherence.locator('tbody tr').first().locator('td').nth(1).getAttribute('title')).toMatch(/^Shapes read as: (ball|box|star) → (ball|box|star|none) \d+/);
     const figures = await page.getByRole('table', { name: 'Evaluation figures' }).innerText();
     expect(figures).toMatch(/Validation loss\s+\d\.\d{4}/i);
+    expect(figures).toMatch(/Sampler\s+2 steps, guidance 3 on t in \(0\.2, 0\.8\], 1 per prompt/i); // the default guidance interval
     expect(figures).toMatch(/What each word steers\s+error rise at noise 0\.2 \/ 0\.5 \/ 0\.8, \d+ clips/i);
     for (const row of ['Colour word swapped', 'Shape word swapped', 'Direction word swapped', 'No caption']) {
       expect(figures).toMatch(new RegExp(`${row}\\s+[+-]\\d+\\.\\d / [+-]\\d+\\.\\d / [+-]\\d+\\.\\d %`, 'i'));
