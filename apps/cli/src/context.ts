@@ -41,3 +41,10 @@ export function printTable(headers: string[], rows: Array<Array<string | number 
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   for (const r of cells) process.stdout.write(`${r.map((c, i) => (c ?? '').padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
 }
+
+/** "guidance 3", or "guidance 3 on t in (0.2, 0.8]" where it applied to part of the steps only. */
+export function guidanceText(params: { guidance?: unknown; guidanceInterval?: unknown }): string {
+  const i = params.guidanceInterval as { lo?: unknown; hi?: unknown } | undefined;
+  const part = i && typeof i.lo === 'number' && typeof i.hi === 'number' && !(i.lo === 0 && i.hi === 1) ? ` on t in (${i.lo}, ${i.hi}]` : '';
+  return `guidance ${String(params.guidance)}${part}`;
+}

@@ -32,6 +32,16 @@ describe('backlot eval report', () => {
     ]);
   });
 
+  it('names the sampler the figures were made with, and its guidance interval where it had one', () => {
+    const line = (sampler: unknown) => evaluationReport({ ...small, sampler })[4];
+    expect(line(undefined)).toBe('  (each figure with its 95% interval; n = prompts x samples per prompt)');
+    expect(line({ steps: 20, guidance: 3, guidanceInterval: { lo: 0.2, hi: 0.8 }, seed: 0, samplesPerPrompt: 4 }))
+      .toBe('  (each figure with its 95% interval; n = prompts x samples per prompt; generated with 20 Euler steps, guidance 3 on t in (0.2, 0.8])');
+    // records from before the interval guided every step, as does { lo: 0, hi: 1 }
+    expect(line({ steps: 20, guidance: 3 })).toMatch(/generated with 20 Euler steps, guidance 3\)$/);
+    expect(line({ steps: 20, guidance: 3, guidanceInterval: { lo: 0, hi: 1 } })).toMatch(/generated with 20 Euler steps, guidance 3\)$/);
+  });
+
   it('says "pixel space" for a model without an autoencoder, and leaves the by-frame figures out of records that have none', () => {
     const pixel = evaluationReport({ ...small, aePsnr: null, aePsnrByLatentFrame: undefined, analyserOnReconstruction: null });
     expect(pixel[0]).toMatch(/AE PSNR - \(pixel space\)$/);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { evaluateModel } from '@backlot/workflows/training';
-import { globals, printJson, progressFor, withWorkspace } from '../context.js';
+import { globals, guidanceText, printJson, progressFor, withWorkspace } from '../context.js';
 import { parseFlags, wholeNumber } from '../flags.js';
 
 const Flags = z.object({
@@ -44,7 +44,9 @@ export function evaluationReport(e: Record<string, unknown>): string[] {
   }
   const chance = e.chance as Record<string, number>;
   w(`adherence on held-out captions (chance: colour ${pct(chance.colour)}, shape ${pct(chance.shape)}, direction ${pct(chance.direction)}, background ${pct(chance.background)}, all three ${pct(chance.colourDirectionBackground)}):`);
-  w('  (each figure with its 95% interval; n = prompts x samples per prompt)');
+  const sampler = e.sampler as { steps?: number; guidance?: number; guidanceInterval?: unknown } | undefined;
+  const how = sampler ? `; generated with ${String(sampler.steps)} Euler steps, ${guidanceText(sampler)}` : '';
+  w(`  (each figure with its 95% interval; n = prompts x samples per prompt${how})`);
   for (const [mode, a] of Object.entries(e.adherence as Record<string, Record<string, number> | null>)) {
     if (!a) continue;
     const figs = ['colour', 'shape', 'direction', 'background'].map((k) => `${k} ${pctCi(a, k)}`).join('  ');

@@ -7,7 +7,7 @@ import type { VerifyReport } from '@backlot/workflows/generation';
 import { resolveHome } from '@backlot/adapters/workspace';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { globals, printJson, printTable, progressFor, withWorkspace } from '../context.js';
+import { globals, guidanceText, printJson, printTable, progressFor, withWorkspace } from '../context.js';
 
 const actor = () => `cli:${os.userInfo().username}`;
 // Loaded when a command runs: it brings the C2PA SDK (native) and the ONNX adapter (ONNX Runtime itself
@@ -36,13 +36,6 @@ const csvCell = (v: unknown) => {
 };
 function printCsv(headers: string[], rows: unknown[][]): void {
   process.stdout.write(`${[headers, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`);
-}
-
-/** "guidance 3", or "guidance 3 on t in (0.2, 0.8]" where it applied to part of the steps only. */
-function guidanceText(params: { guidance?: unknown; guidanceInterval?: unknown }): string {
-  const i = params.guidanceInterval as { lo?: unknown; hi?: unknown } | undefined;
-  const part = i && typeof i.lo === 'number' && typeof i.hi === 'number' && !(i.lo === 0 && i.hi === 1) ? ` on t in (${i.lo}, ${i.hi}]` : '';
-  return `guidance ${String(params.guidance)}${part}`;
 }
 
 function printVerify(r: VerifyReport): void {
