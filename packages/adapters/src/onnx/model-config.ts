@@ -1,5 +1,6 @@
 // model.json of an exported model (docs/model-format.md), parsed once at the edge.
 import { z } from 'zod';
+import { isGuidanceInterval } from '@backlot/core';
 
 export const SUPPORTED_FORMAT_VERSIONS = [1] as const;
 
@@ -24,7 +25,7 @@ export const ModelConfigSchema = z.object({
     guidance: z.number(),
     sampler: z.string(),
     // Where guidance applies, lo < t <= hi (docs/model-format.md "Sampler"); models exported before it guide every step.
-    guidanceInterval: z.object({ lo: z.number(), hi: z.number() }).refine(({ lo, hi }) => lo >= 0 && lo < hi && hi <= 1, 'guidanceInterval must have 0 <= lo < hi <= 1').optional(),
+    guidanceInterval: z.object({ lo: z.number(), hi: z.number() }).refine(isGuidanceInterval, 'guidanceInterval must have 0 <= lo < hi <= 1').optional(),
   }).passthrough(),
   modes: z.array(z.string()),
   extendFrames: z.number().int().positive().optional(),

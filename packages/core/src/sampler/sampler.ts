@@ -110,9 +110,14 @@ export function guidanceAt(t: number, scale: number, interval: GuidanceInterval 
   return t > interval.lo + AT_BOUND && t <= interval.hi + AT_BOUND ? scale : 1;
 }
 
+/** Whether 0 <= lo < hi <= 1 (NaN fails): the rule every reader of an interval checks it by. */
+export function isGuidanceInterval({ lo, hi }: GuidanceInterval): boolean {
+  return lo >= 0 && lo < hi && hi <= 1;
+}
+
 /** Throws RangeError unless 0 <= lo < hi <= 1. */
-export function checkGuidanceInterval({ lo, hi }: GuidanceInterval): void {
-  if (!(lo >= 0 && hi <= 1 && lo < hi)) throw new RangeError(`guidance interval must satisfy 0 <= lo < hi <= 1, got ${lo}:${hi}`);
+export function checkGuidanceInterval(interval: GuidanceInterval): void {
+  if (!isGuidanceInterval(interval)) throw new RangeError(`guidance interval must satisfy 0 <= lo < hi <= 1, got ${interval.lo}:${interval.hi}`);
 }
 
 /**

@@ -1,7 +1,7 @@
 // What a caller may ask of `generate`, validated once at the edge (CLI flags and HTTP bodies alike).
 import { extname } from 'node:path';
 import { z } from 'zod';
-import { InputError, type GenerationMode } from '@backlot/core';
+import { InputError, isGuidanceInterval, type GenerationMode } from '@backlot/core';
 
 export const LIMITS = {
   steps: { min: 1, max: 200 },
@@ -25,7 +25,7 @@ export const GenerateRequestSchema = z.object({
   seed: z.number().int('seed must be a whole number').min(0, 'seed must be 0 or more').max(Number.MAX_SAFE_INTEGER).optional(),
   guidanceInterval: z
     .object({ lo: z.number(), hi: z.number() }, { message: 'the guidance interval must be two numbers, lo:hi' })
-    .refine(({ lo, hi }) => lo >= 0 && lo < hi && hi <= 1, 'the guidance interval lo:hi must have 0 <= lo < hi <= 1')
+    .refine(isGuidanceInterval, 'the guidance interval lo:hi must have 0 <= lo < hi <= 1')
     .optional(),
   sampler: z.enum(['euler', 'heun']).optional(),
   project: z.string().trim().min(1).optional(),
