@@ -5,7 +5,7 @@
 // Env: BENCH_STEPS (default 20, the first 3 are warm-up), BENCH_SMALL_STEPS (per phase, default 6, the
 // first is warm-up; 0 skips it), BENCH_THREADS (default 2), BACKLOT_PYTHON.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const python = process.env.BACKLOT_PYTHON ?? '/usr/bin/python3';
 const steps = Number(process.env.BENCH_STEPS ?? 20);
 const threads = Number(process.env.BENCH_THREADS ?? 2);
-const env = { ...process.env, PYTHONPATH: root, OMP_NUM_THREADS: String(threads) };  // OpenMP's default wait policy, as `backlot train` runs
+// The environment `backlot train` gives the trainer (its threads, glibc's huge pages; OpenMP's default wait policy).
+const adapter = join(root, 'packages/adapters/dist/trainer/index.js');
+if (!existsSync(adapter)) spawnSync('npm', ['run', '-s', 'build:cli'], { cwd: root, stdio: 'inherit' });
+const { trainerEnv } = await import(adapter);
+const env = trainerEnv(process.env, threads);
 const py = (args, extraEnv = {}) => {
   const r = spawnSync(python, args, { cwd: root, env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${args.slice(0, 3).join(' ')} failed:\n${r.stderr.slice(-2000)}`);
