@@ -11,13 +11,13 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const python = process.env.BACKLOT_PYTHON ?? '/usr/bin/python3';
 const steps = Number(process.env.BENCH_STEPS ?? 20);
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 // The environment `backlot train` gives the trainer (its threads, glibc's huge pages; OpenMP's default wait policy).
 const adapter = join(root, 'packages/adapters/dist/trainer/index.js');
 if (!existsSync(adapter)) spawnSync('npm', ['run', '-s', 'build:cli'], { cwd: root, stdio: 'inherit' });
-const { trainerEnv } = await import(adapter);
+const { pythonPath, trainerEnv } = await import(adapter);
+const python = pythonPath();
 const env = trainerEnv(process.env, threads);
 const py = (args, extraEnv = {}) => {
   const r = spawnSync(python, args, { cwd: root, env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 << 20 });

@@ -15,7 +15,8 @@ const thp = (() => {
 
 /** glibc's `glibc.malloc.hugetlb` tunable came with 2.35; older ones ignore it. */
 const glibc = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
-const hugetlbTunable = glibc !== undefined && glibc.split('.').map(Number).reduce((major, minor) => major * 1000 + minor) >= 2035;
+const [major = 0, minor = 0] = (glibc ?? '').split('.').map(Number);
+const hugetlbTunable = major > 2 || (major === 2 && minor >= 35);
 
 describe('trainerEnv', () => {
   it('sets the module path, threads and unbuffered output, and adds huge pages to tunables already set', () => {
